@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cassert>
+#include <cstring>
 #include <string>
 #include <utility>
 #include <variant>
@@ -17,12 +18,14 @@ struct Error {
   int sys = 0;
   std::string context;
 
-  // "context: strerror(sys)" (or just the context when sys is 0).
-  std::string Message() const;
+  // "context: strerror(sys)" for errno values; libuv codes are already in the context.
+  std::string Message() const { return sys > 0 ? context + ": " + std::strerror(sys) : context; }
 };
 
-// Builds an Error from errno as it is now; call right after the failing system call.
-Error SystemError(std::string context, int err);
+// An Error from an errno value; call right after the failing system call.
+inline Error SystemError(std::string context, int err) {
+  return Error{ErrorCode::kSystem, err, std::move(context)};
+}
 
 template <class E>
 struct Unexpected {

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what building and testing sup needs on Debian 12. Idempotent; needs root.
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config ccache git
+  libuv1-dev libtomlplusplus-dev libspdlog-dev nlohmann-json3-dev libcli11-dev catch2
+  python3 python3-pytest procps util-linux socat
+)
+if [ "${1:-}" = "--dev" ] || [ "${SUP_SETUP_ALL:-}" = 1 ]; then
+  # Sanitizers and fuzzing (clang), benchmarks, the container test and PID 1 peers.
+  packages+=(clang libclang-rt-14-dev libbenchmark-dev hyperfine tini)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
