@@ -1,0 +1,101 @@
+// The control socket (SPEC §6): listens on a Unix stream socket, frames requests, decides
+// each peer's privilege from SO_PEERCRED, enforces the limits, answers version, cancel and
+// malformed requests itself, and hands every other request to a CommandHandler as a Call.
+// Loop thread only. Connections and their calls live in connection.{h,cpp}.
+#pragma once
+
+#include <sys/types.h>
+#include <uv.h>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "control/call.h"
+#include "loop/uv_handle.h"
+#include "protocol/errors.h"
+#include "sup/base/result.h"
+
+namespace sup::daemon::control {
+
+class Connection;
+
+struct ServerOptions {
+  std::string path;                        // the socket, e.g. /run/sup/sup.sock
+  mode_t mode = 0600;                      // socket_mode
+  std::string group;                       // socket_group; "" leaves supd's group
+  std::vector<std::string> allow_users;    // names or numeric uids
+  std::vector<std::string> allow_groups;   // names or numeric gids
+  // Limits of SPEC §6; tests shrink them.
+  std::size_t max_clients = 256;
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::size_t max_line = protocol::kMaxRequestLine;
+  std::size_t max_pending_output = 4u << 20;  // unsent reply bytes before a client is dropped
+};
+
+// `handler` must outlive the server. Start() before running the loop; the destructor (or
+// Close()) closes every connection — open calls become no-ops and run their cancel
+// hooks — stops listening and unlinks the socket; run the loop once more afterwards so
+// that libuv can finish closing the handles.
+class ControlServer {
+ public:
+  ControlServer(uv_loop_t& loop, ServerOptions options, CommandHandler& handler);
+  ControlServer(const ControlServer&) = delete;
+  ControlServer& operator=(const ControlServer&) = delete;
+  ~ControlServer();
+
+  // Checks/creates the socket directory, refuses a path another supd serves ("another supd
+  // (pid N) serves PATH", ErrorCode::kBusy), removes a stale socket, binds, applies mode
+  // and group, listens. Any other failure leaves nothing behind.
+  Result<void> Start();
+
+  // Replaces allow_users/allow_groups (reload). Unknown names fail and change nothing.
+  // Applies to connected peers too, from their next request.
+  Result<void> SetAccess(const std::vector<std::string>& users,
+                         const std::vector<std::string>& groups);
+
+  // Stops listening, closes every connection, unlinks the socket (only if it is still the
+  // one this server bound). Idempotent.
+  void Close();
+
+  std::size_t clients() const { return connections_.size(); }
+  const std::string& path() const { return options_.path; }
+
+  // Used by Connection: the decisions and shared state a connection needs.
+  bool IsPrivileged(uid_t uid, gid_t gid, const std::vector<gid_t>& groups) const;
+  const ServerOptions& options() const { return options_; }
+  CommandHandler& handler() { return handler_; }
+  uv_loop_t& loop() { return loop_; }
+  // Moves a connection that closed itself out of the live set; freed at the next callback.
+  void Retire(Connection* connection);
+  // Read buffer shared by every connection: libuv calls read_cb right after alloc_cb.
+  char* read_buffer() { return read_buffer_.data(); }
+  std::size_t read_buffer_size() const { return read_buffer_.size(); }
+
+ private:
+  static void OnConnection(uv_stream_t* server, int status) noexcept;
+  void Accept();
+  void RejectBusy();
+  void FreeRetired();
+  Result<void> PrepareDirectory();
+  Result<void> ClearStaleSocket();
+
+  uv_loop_t& loop_;
+  ServerOptions options_;
+  CommandHandler& handler_;
+  UvHandle<uv_pipe_t> listener_;
+  std::vector<std::unique_ptr<Connection>> connections_;
+  std::vector<std::unique_ptr<Connection>> retired_;  // closed; freed outside their callbacks
+  std::set<uid_t> allow_uids_;
+  std::set<gid_t> allow_gids_;
+  std::set<uid_t> group_member_uids_;  // listed members of allow_groups (gr_mem)
+  dev_t socket_dev_ = 0;               // identity of the socket we bound, for the unlink
+  ino_t socket_ino_ = 0;
+  bool bound_ = false;
+  std::vector<char> read_buffer_ = std::vector<char>(64 * 1024);
+};
+
+}  // namespace sup::daemon::control

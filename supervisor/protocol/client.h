@@ -1,0 +1,71 @@
+// A small blocking client of the control socket, for supctl (and for supd's start-up check
+// that no other supd serves its socket). One connection; requests get increasing integer
+// ids; replies for other ids that arrive while waiting are kept for later reads.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "protocol/line_framer.h"
+#include "protocol/message.h"
+#include "sup/base/result.h"
+
+namespace sup::protocol {
+
+class Client {
+ public:
+  // Replies may be much longer than a request (status of many instances); this bounds
+  // what a confused peer can make the client buffer.
+  static constexpr std::size_t kMaxReplyLine = 256u << 20;
+
+  // Connects to the Unix stream socket at `path`. Errors: ErrorCode::kNotFound when nobody
+  // serves the path (ENOENT, ECONNREFUSED, ENOTDIR), kPermission on EACCES/EPERM, kSystem
+  // otherwise; `sys` is the errno and the context names the path.
+  static Result<Client> Connect(const std::string& path);
+
+  Client(Client&& other) noexcept;
+  Client& operator=(Client&& other) noexcept;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+  ~Client();
+
+  // Sends one request; returns its id.
+  Result<nlohmann::json> Send(std::string_view cmd, const nlohmann::json& args);
+  // Sends an arbitrary line (tests, raw use); `line` must end with '\n'.
+  Result<void> SendRaw(std::string_view line);
+
+  // The next reply whose id is `id` (any id when `id` is null). nullopt timeout = wait
+  // forever. Errors: kProtocol when supd closed the connection or sent garbage,
+  // kBusy ("timed out") when the timeout passed.
+  Result<Reply> Read(const nlohmann::json& id,
+                     std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+  // Send + Read: a single-reply request.
+  Result<Reply> Call(std::string_view cmd, const nlohmann::json& args,
+                     std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+  // Sends a request and calls `on_item` for every streamed item (ok && !end). Returns the
+  // line that ended the stream: the end marker, or an error reply. Only for commands that
+  // stream (events, logs, wait, start/stop/restart with "wait":true).
+  Result<Reply> Stream(std::string_view cmd, const nlohmann::json& args,
+                       const std::function<void(const nlohmann::json& item)>& on_item);
+
+  int fd() const { return fd_; }
+
+ private:
+  explicit Client(int fd);
+  Result<std::optional<Reply>> ReadOneLine(std::optional<std::chrono::steady_clock::time_point> deadline);
+
+  int fd_ = -1;
+  long long next_id_ = 1;
+  LineFramer framer_{kMaxReplyLine};
+  std::deque<Reply> ready_;  // decoded replies not yet asked for
+};
+
+}  // namespace sup::protocol
