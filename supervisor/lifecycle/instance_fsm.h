@@ -32,6 +32,7 @@ struct InstanceStatus {
   std::string error;                 // why it went FATAL or BACKOFF; cleared by start/restart
   bool sigkill_needed = false;       // the last stop or group drain had to escalate to SIGKILL
   bool waiting_for_dependencies = false;  // STARTING, not spawned yet, no timer running
+  bool group_draining = false;       // main process gone, its process group still alive
   TimePoint timer_deadline{};        // when the armed timer fires (BACKOFF retry, stop, ...)
 };
 
@@ -102,33 +103,32 @@ class InstanceFsm {
   enum class AfterStop { kStopped, kStart, kFailedStart, kRestartAsSignal };
   enum class TimerPurpose { kNone, kStartSeconds, kStartTimeout, kBackoff, kStopTimeout, kWatchdog };
 
-  // The transitions shared by several events (instance_fsm_steps.cpp).
+  // The steps shared by several events (instance_fsm_steps.cpp).
   void Transition(State to, const std::string& reason, Effects& out);
   void BeginStart(const std::string& reason, Effects& out);
-  void BeginStop(AfterStop after, const std::string& reason, Effects& out);
+  void BeginStop(AfterStop after, const std::string& reason, TimePoint now, Effects& out);
+  void FinishStop(TimePoint now, Effects& out);
   void BecomeRunning(const std::string& reason, TimePoint now, Effects& out);
   void FailedStart(const std::string& reason, TimePoint now, Effects& out);
-  void EnterBackoff(const std::string& reason, TimePoint now, Effects& out);
+  void EnterBackoff(const std::string& reason, Clock::duration delay, TimePoint now, Effects& out);
   void EnterFatal(const std::string& reason, Effects& out);
-  void EnterExited(Effects& out);
+  void EnterExited(const std::string& reason, Effects& out);
   void HandleExit(TimePoint now, Effects& out);
   void ExitFromRunning(ExitStatus status, const std::string& reason, TimePoint now, Effects& out);
   void ResetForOperatorStart();
   void Arm(TimerPurpose purpose, Clock::duration delay, TimePoint now, Effects& out);
   void Disarm(Effects& out);
-  void SetReady(bool ready, Effects& out);
-  void SetHealth(Health health, Effects& out);
+  bool SetReady(bool ready);     // true when it changed
+  bool SetHealth(Health health);
   bool IsSuccess(const ExitStatus& status) const;
   bool WantsRestart(const ExitStatus& status) const;
-  bool spawned() const { return status_.pid != 0 || draining_; }
-
+  
   conf::ProgramSpec spec_;
   UnitRandom unit_random_;
   InstanceStatus status_;
   StartLimitWindow start_limit_;
   bool shutting_down_ = false;
   bool spawn_pending_ = false;    // kSpawn emitted, OnSpawned/OnSpawnFailed not yet received
-  bool draining_ = false;         // main process gone, its group still alive
   bool reloading_ = false;        // RELOADING=1 seen, READY=1 not yet
   ExitStatus last_exit_;          // the exit being handled (held while draining)
   AfterStop after_stop_ = AfterStop::kStopped;
