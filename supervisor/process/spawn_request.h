@@ -1,0 +1,42 @@
+// What one fork/exec needs (SpawnRequest) and what it yields (SpawnedChild). Plain values:
+// the caller resolves users, expands strings and builds the environment beforehand.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "loop/unique_fd.h"
+#include "sup/conf/config.h"
+
+namespace sup::daemon {
+
+struct SpawnRequest {
+  std::vector<std::string> argv;  // argv[0] without '/' is looked up in env's PATH
+  std::string directory;          // "" = supd's working directory
+  std::vector<std::string> env;   // "K=V", final (BuildEnvironment); the child gets exactly this
+  std::optional<uid_t> uid;       // set: drop to it (needs root, unless it is already ours)
+  std::optional<gid_t> gid;       // primary group; defaults to uid's group only via the caller
+  std::string user;               // with uid: supplementary groups of this user (initgroups)
+  std::optional<mode_t> umask;
+  conf::Limits limits;            // 0 = supd's original limit
+  int stdin_fd = -1;              // -1: /dev/null (or inherited when !capture_output)
+  bool capture_output = true;     // false: inherit supd's fds 1-2 unchanged (init mode)
+  bool merge_stderr = false;      // fd 2 shares fd 1's pipe; SpawnedChild::stderr_read is empty
+  std::vector<std::pair<int, int>> pass_fds;  // (fd in supd, fd number in the child)
+  bool new_session = true;        // setsid; false: setpgid(0, 0) only (init mode)
+  bool watchdog_pid = false;      // add WATCHDOG_PID=<child's pid>, known only after fork
+};
+
+struct SpawnedChild {
+  pid_t pid = -1;  // also its process group id (setsid / setpgid)
+  // Read ends, O_NONBLOCK | O_CLOEXEC, ready for uv_pipe_open. Empty without capture_output
+  // (both) or with merge_stderr (stderr_read).
+  UniqueFd stdout_read;
+  UniqueFd stderr_read;
+};
+
+}  // namespace sup::daemon

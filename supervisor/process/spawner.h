@@ -1,0 +1,53 @@
+// Spawner: supd's own fork/exec (not uv_spawn, so that Reaper alone reaps). The child gets a
+// new session, default signal state, supd's ORIGINAL rlimits and oom_score_adj, the program's
+// limits, credentials, directory and fds; every exec-time failure comes back as an Error.
+#pragma once
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <array>
+#include <string>
+
+#include "loop/unique_fd.h"
+#include "process/spawn_request.h"
+#include "sup/base/result.h"
+
+namespace sup::daemon {
+
+// supd's limits as it started, before it raised any of its own (e.g. RLIMIT_NOFILE).
+struct OriginalLimits {
+  std::array<rlimit, RLIM_NLIMITS> rlimits{};
+  bool have_rlimits = false;
+  std::string oom_score_adj;  // "0"; "" when unreadable (then left as inherited)
+
+  static OriginalLimits Capture();  // call first thing in main(), before raising anything
+};
+
+class Spawner {
+ public:
+  explicit Spawner(OriginalLimits original);
+  Spawner(const Spawner&) = delete;
+  Spawner& operator=(const Spawner&) = delete;
+
+  // Forks and execs; returns once the child has exec'd or failed. Failures read like
+  // "exec /usr/bin/nope: No such file or directory", "chdir /nope: ...", "setuid 65534: ...";
+  // a child that failed has already been reaped (waitpid on its pid, never -1).
+  // Loop thread only, and no other thread of supd may fork: another thread's child would
+  // inherit the exec-status pipe's write end (libuv's race note) and stall this read.
+  // Call Reaper::Watch(pid) before returning to the loop.
+  Result<SpawnedChild> Spawn(const SpawnRequest& request) const;
+
+ private:
+  OriginalLimits original_;
+  UniqueFd dev_null_;  // O_RDONLY, opened once; the child's fd 0 unless stdin_fd is given
+};
+
+// kill(pid) or, with to_group, kill(-pid) (pid is the group leader: setsid/setpgid made it so).
+// ESRCH is an error like any other; the caller decides whether "already gone" matters.
+Result<void> Kill(pid_t pid, int signal, bool to_group);
+
+// Whether any process of group `pgid` still exists (kill(-pgid, 0) == 0 or EPERM).
+bool GroupAlive(pid_t pgid);
+
+}  // namespace sup::daemon
