@@ -1,0 +1,89 @@
+// The threads that write captured output. A SinkChannel serialises one LogSink's work (at
+// most one writer thread runs a given sink at a time, in queue order); a WriterPool is a few
+// threads serving the channels that have work. A slow sink occupies one thread, not the pool.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "output/log_sink.h"
+
+namespace sup::daemon::output {
+
+// What one producer (an instance) has queued on one channel. Shared by the producer and the
+// queued chunks, so it outlives whichever goes first. `queued` is touched by both threads;
+// `on_drained` is called on the writer thread when `queued` falls to `resume_at` or below
+// while `wants_resume` is set (the producer paused and asked to be told); `on_loop` is what
+// OutputHub then runs on the loop thread (loop thread only; cleared when the producer dies).
+struct QueueBudget {
+  std::atomic<std::size_t> queued{0};
+  std::atomic<bool> wants_resume{false};
+  std::size_t resume_at = 0;
+  std::function<void()> on_drained;  // set once before the first use; thread-safe to call
+  std::function<void()> on_loop;
+};
+
+struct PoolState;  // writer_pool.cpp: the ready queue, shared with the threads
+
+class SinkChannel : public std::enable_shared_from_this<SinkChannel> {
+ public:
+  // Use WriterPool::AddChannel().
+  SinkChannel(std::shared_ptr<PoolState> pool, std::unique_ptr<LogSink> sink);
+
+  // Queues whole '\n'-terminated lines; `budget` (may be null) is charged now and credited
+  // once they are written. Any thread.
+  void Push(std::string lines, std::shared_ptr<QueueBudget> budget);
+  // Runs `fn` on the writer thread, after everything queued before it. Any thread.
+  void Post(std::function<void(LogSink&)> fn);
+
+  LogSink& sink() { return *sink_; }  // status() only, from other threads
+
+  // Writer thread: writes what is queued; returns true when more work arrived meanwhile.
+  bool RunBatch();
+
+ private:
+  struct Item {
+    std::string lines;
+    std::shared_ptr<QueueBudget> budget;
+    std::function<void(LogSink&)> fn;
+  };
+  void Enqueue(Item item);
+
+  std::shared_ptr<PoolState> pool_;
+  std::unique_ptr<LogSink> sink_;
+  std::mutex mu_;
+  std::deque<Item> items_;
+  bool scheduled_ = false;  // in the pool's ready queue or being run
+};
+
+class WriterPool {
+ public:
+  explicit WriterPool(int threads);
+  ~WriterPool();  // Stop(), then joins
+  WriterPool(const WriterPool&) = delete;
+  WriterPool& operator=(const WriterPool&) = delete;
+
+  // A channel served by this pool; it may outlive the pool (then pushes are discarded).
+  std::shared_ptr<SinkChannel> AddChannel(std::unique_ptr<LogSink> sink);
+
+  // Blocks until every item queued so far on this pool's channels is done, or `timeout`
+  // passes; returns whether everything was written.
+  bool Flush(std::chrono::milliseconds timeout);
+  // Makes the threads exit once the queue is empty; threads still blocked in a write after
+  // `timeout` are detached (each keeps the channel it runs alive). Idempotent.
+  void Stop(std::chrono::milliseconds timeout);
+
+ private:
+  std::shared_ptr<PoolState> state_;  // shared with the threads so a detached one stays valid
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace sup::daemon::output
