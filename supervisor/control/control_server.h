@@ -39,7 +39,8 @@ struct ServerOptions {
 // `handler` must outlive the server. Start() before running the loop; the destructor (or
 // Close()) closes every connection — open calls become no-ops and run their cancel
 // hooks — stops listening and unlinks the socket; run the loop once more afterwards so
-// that libuv can finish closing the handles.
+// that libuv can finish closing the handles. Close() may be called from a handler; the
+// destructor must not run inside one of the server's own callbacks.
 class ControlServer {
  public:
   ControlServer(uv_loop_t& loop, ServerOptions options, CommandHandler& handler);
@@ -69,8 +70,10 @@ class ControlServer {
   const ServerOptions& options() const { return options_; }
   CommandHandler& handler() { return handler_; }
   uv_loop_t& loop() { return loop_; }
-  // Moves a connection that closed itself out of the live set; freed at the next callback.
+  // Moves a connection that closed itself out of the live set. Sweep() frees retired ones;
+  // it runs at the top of each of the server's libuv callbacks, where none is on the stack.
   void Retire(Connection* connection);
+  void Sweep();
   // Read buffer shared by every connection: libuv calls read_cb right after alloc_cb.
   char* read_buffer() { return read_buffer_.data(); }
   std::size_t read_buffer_size() const { return read_buffer_.size(); }
@@ -79,7 +82,6 @@ class ControlServer {
   static void OnConnection(uv_stream_t* server, int status) noexcept;
   void Accept();
   void RejectBusy();
-  void FreeRetired();
   Result<void> PrepareDirectory();
   Result<void> ClearStaleSocket();
 

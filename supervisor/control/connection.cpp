@@ -1,0 +1,273 @@
+#include "control/connection.h"
+
+#include <spdlog/spdlog.h>
+
+#include <exception>
+#include <string_view>
+#include <utility>
+
+#include "control/call_impl.h"
+#include "control/commands.h"
+#include "control/control_server.h"
+#include "protocol/errors.h"
+
+namespace sup::daemon::control {
+namespace {
+
+using nlohmann::json;
+namespace code = protocol::code;
+
+// One uv_write in flight; owns the bytes until libuv is done with them.
+struct WriteRequest {
+  uv_write_t req;
+  std::string data;
+};
+
+}  // namespace
+
+Connection::Connection(ControlServer& server, UvHandle<uv_pipe_t> pipe, Peer peer,
+                       std::vector<gid_t> groups)
+    : server_(server),
+      pipe_(std::move(pipe)),
+      peer_(peer),
+      groups_(std::move(groups)),
+      framer_(server.options().max_line) {
+  pipe_->data = this;
+}
+
+Connection::~Connection() { Close(); }
+
+bool Connection::Begin() {
+  auto* timer = new uv_timer_t;
+  if (uv_timer_init(&server_.loop(), timer) != 0) {
+    delete timer;
+    Close();
+    return false;
+  }
+  idle_.reset(timer);
+  idle_->data = this;
+  const int rc = uv_read_start(reinterpret_cast<uv_stream_t*>(pipe_.get()), OnAlloc, OnRead);
+  if (rc != 0) {
+    spdlog::warn("control: cannot read from client pid {}: {}", peer_.pid, uv_strerror(rc));
+    Close();
+    return false;
+  }
+  UpdateIdleTimer();
+  return true;
+}
+
+void Connection::Close() {
+  if (closed_) return;
+  closed_ = true;
+  DetachCalls();
+  idle_.reset();
+  pipe_.reset();  // pending writes complete with UV_ECANCELED; OnWritten frees them
+  server_.Retire(this);
+}
+
+void Connection::DetachCalls() {
+  // Every call is detached before any hook runs, and each is held alive while the hooks
+  // run: a hook may drop the last reference to another call of this connection.
+  std::vector<std::shared_ptr<CallImpl>> calls;
+  for (auto& [key, weak] : calls_) {
+    if (auto call = weak.lock()) calls.push_back(std::move(call));
+  }
+  calls_.clear();
+  for (auto& call : calls) call->Detach();
+  for (auto& call : calls) call->RunCancelHook();
+}
+
+void Connection::Forget(const std::string& key) {
+  calls_.erase(key);
+  UpdateIdleTimer();
+}
+
+void Connection::RefreshPrivilege() {
+  peer_.privileged = server_.IsPrivileged(peer_.uid, peer_.gid, groups_);
+}
+
+void Connection::UpdateIdleTimer() {
+  if (closed_ || !idle_) return;
+  const auto timeout = static_cast<uint64_t>(server_.options().idle_timeout.count());
+  if (calls_.empty() || draining_) {
+    uv_timer_start(idle_.get(), OnIdle, timeout, 0);  // restarts: idle counts from now
+  } else {
+    uv_timer_stop(idle_.get());
+  }
+}
+
+void Connection::OnIdle(uv_timer_t* timer) noexcept {
+  auto* self = static_cast<Connection*>(timer->data);
+  if (self == nullptr) return;
+  self->server_.Sweep();
+  spdlog::debug("control: closing idle client pid {}", self->peer_.pid);
+  self->Close();
+}
+
+void Connection::OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) noexcept {
+  auto* self = static_cast<Connection*>(handle->data);
+  if (self == nullptr) {
+    *buf = uv_buf_init(nullptr, 0);
+    return;
+  }
+  *buf = uv_buf_init(self->server_.read_buffer(),
+                     static_cast<unsigned>(self->server_.read_buffer_size()));
+}
+
+void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {
+  auto* self = static_cast<Connection*>(stream->data);
+  if (self == nullptr) return;
+  self->server_.Sweep();
+  if (nread < 0) {
+    if (nread != UV_EOF) spdlog::debug("control: read from pid {}: {}", self->peer_.pid, uv_strerror(static_cast<int>(nread)));
+    self->Close();
+    return;
+  }
+  if (nread == 0) return;
+  try {
+    self->Received(std::string_view(buf->base, static_cast<size_t>(nread)));
+  } catch (const std::exception& e) {
+    spdlog::error("control: client pid {}: {}", self->peer_.pid, e.what());
+    self->Close();
+  }
+}
+
+void Connection::Received(std::string_view bytes) {
+  for (auto& item : framer_.Feed(bytes)) {
+    if (closed_ || draining_) return;
+    if (item.oversize) {
+      Refuse(nullptr, code::kBadRequest,
+             "request line longer than " + std::to_string(server_.options().max_line) + " bytes");
+      CloseAfterFlush();
+      return;
+    }
+    HandleLine(item.line);
+  }
+  UpdateIdleTimer();
+}
+
+void Connection::HandleLine(const std::string& line) {
+  if (line.find_first_not_of(" \t") == std::string::npos) return;  // blank lines (socat, telnet)
+  auto decoded = protocol::DecodeRequest(line);
+  if (auto* error = std::get_if<protocol::RequestError>(&decoded)) {
+    Refuse(error->id, error->code, error->message);
+    return;
+  }
+  Dispatch(std::move(std::get<protocol::Request>(decoded)));
+}
+
+void Connection::Refuse(const json& id, std::string_view error_code, const std::string& message) {
+  Write(protocol::EncodeError(id, error_code, message));
+}
+
+void Connection::Dispatch(protocol::Request request) {
+  const std::string& cmd = request.cmd;
+  if (cmd == "version") {
+    Write(protocol::EncodeResult(
+        request.id, json{{"version", SUP_VERSION}, {"protocol", protocol::kProtocolVersion}}));
+    return;
+  }
+  if (!IsKnownCommand(cmd)) {
+    Refuse(request.id, code::kUnknownCommand, "unknown command '" + cmd + "'");
+    return;
+  }
+  if (!IsReadOnlyCommand(cmd) && !peer_.privileged) {
+    spdlog::warn("control: permission denied: '{}' from uid {} pid {}", cmd, peer_.uid, peer_.pid);
+    Refuse(request.id, code::kPermissionDenied,
+           "'" + cmd + "' needs root, supd's user, or a user in allow_users/allow_groups");
+    return;
+  }
+  if (cmd == "cancel") {
+    Cancel(request);
+    return;
+  }
+  std::string key = protocol::IdKey(request.id);
+  if (calls_.count(key) != 0) {
+    Refuse(request.id, code::kBadRequest,
+           "id " + key + " is already in use by a request in flight on this connection");
+    return;
+  }
+  auto call = std::make_shared<CallImpl>(this, request.id, key, peer_);
+  calls_.emplace(std::move(key), call);
+  UpdateIdleTimer();
+  try {
+    server_.handler().Handle(cmd, request.args, call);
+  } catch (const std::exception& e) {
+    // A handler bug must not take the loop down; the client gets a reason.
+    spdlog::error("control: '{}' failed: {}", cmd, e.what());
+    call->Fail(code::kFailed, std::string("internal error: ") + e.what());
+  }
+}
+
+void Connection::Cancel(const protocol::Request& request) {
+  const auto it = request.args.find("id");
+  if (it == request.args.end() || !(it->is_number_integer() || it->is_string())) {
+    Refuse(request.id, code::kBadRequest, "cancel needs args.id (an integer or a string)");
+    return;
+  }
+  // Cancelling an id that already ended (or never existed) is not an error: the client
+  // cannot know whether the stream's end crossed its cancel on the wire.
+  const auto found = calls_.find(protocol::IdKey(*it));
+  if (found != calls_.end()) {
+    std::shared_ptr<CallImpl> call = found->second.lock();
+    calls_.erase(found);
+    if (call) {
+      call->Detach();
+      Write(protocol::EncodeEnd(call->id()));
+      call->RunCancelHook();
+    }
+  }
+  if (!closed_) Write(protocol::EncodeResult(request.id, json::object()));
+  UpdateIdleTimer();
+}
+
+void Connection::Write(std::string line) {
+  if (closed_ || draining_) return;
+  auto* stream = reinterpret_cast<uv_stream_t*>(pipe_.get());
+  const size_t backlog = uv_stream_get_write_queue_size(stream);
+  if (backlog > server_.options().max_pending_output) {
+    spdlog::warn("control: dropping client uid {} pid {}: {} bytes of replies unread", peer_.uid,
+                 peer_.pid, backlog);
+    Close();
+    return;
+  }
+  auto* write = new WriteRequest{{}, std::move(line)};
+  write->req.data = write;
+  uv_buf_t buf = uv_buf_init(write->data.data(), static_cast<unsigned>(write->data.size()));
+  const int rc = uv_write(&write->req, stream, &buf, 1, OnWritten);
+  if (rc != 0) {
+    delete write;
+    spdlog::debug("control: write to pid {}: {}", peer_.pid, uv_strerror(rc));
+    Close();
+  }
+}
+
+void Connection::OnWritten(uv_write_t* req, int status) noexcept {
+  std::unique_ptr<WriteRequest> write(static_cast<WriteRequest*>(req->data));
+  if (status == 0 || status == UV_ECANCELED) return;
+  auto* self = static_cast<Connection*>(req->handle->data);
+  if (self == nullptr) return;
+  spdlog::debug("control: write to pid {}: {}", self->peer_.pid, uv_strerror(status));
+  self->Close();
+}
+
+void Connection::CloseAfterFlush() {
+  draining_ = true;
+  DetachCalls();
+  auto* stream = reinterpret_cast<uv_stream_t*>(pipe_.get());
+  uv_read_stop(stream);
+  UpdateIdleTimer();  // bounds the flush if the client never reads
+  auto* req = new uv_shutdown_t;
+  if (uv_shutdown(req, stream, OnShutdown) != 0) {
+    delete req;
+    Close();
+  }
+}
+
+void Connection::OnShutdown(uv_shutdown_t* req, int) noexcept {
+  auto* self = static_cast<Connection*>(req->handle->data);
+  delete req;
+  if (self != nullptr) self->Close();
+}
+
+}  // namespace sup::daemon::control

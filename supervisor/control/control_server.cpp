@@ -1,0 +1,298 @@
+#include "control/control_server.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+
+#include "control/connection.h"
+#include "protocol/client.h"
+#include "protocol/message.h"
+
+namespace sup::daemon::control {
+namespace {
+
+using nlohmann::json;
+
+std::optional<unsigned> ParseId(const std::string& s) {
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
+  return value;
+}
+
+std::optional<uid_t> LookupUser(const std::string& name) {
+  if (auto id = ParseId(name)) return static_cast<uid_t>(*id);
+  if (const passwd* pw = ::getpwnam(name.c_str())) return pw->pw_uid;
+  return std::nullopt;
+}
+
+// The group's gid and the uids of its listed members.
+std::optional<std::pair<gid_t, std::vector<uid_t>>> LookupGroup(const std::string& name) {
+  const group* gr = ParseId(name) ? ::getgrgid(static_cast<gid_t>(*ParseId(name)))
+                                  : ::getgrnam(name.c_str());
+  if (gr == nullptr) {
+    if (auto id = ParseId(name)) return std::make_pair(static_cast<gid_t>(*id), std::vector<uid_t>{});
+    return std::nullopt;
+  }
+  std::pair<gid_t, std::vector<uid_t>> out{gr->gr_gid, {}};
+  std::vector<std::string> members;
+  for (char** m = gr->gr_mem; m != nullptr && *m != nullptr; ++m) members.emplace_back(*m);
+  for (const auto& member : members) {  // getpwnam may reuse getgrnam's static buffer
+    if (const passwd* pw = ::getpwnam(member.c_str())) out.second.push_back(pw->pw_uid);
+  }
+  return out;
+}
+
+Error StartError(ErrorCode code, int sys, std::string context) {
+  return Error{code, sys, std::move(context)};
+}
+
+}  // namespace
+
+ControlServer::ControlServer(uv_loop_t& loop, ServerOptions options, CommandHandler& handler)
+    : loop_(loop), options_(std::move(options)), handler_(handler) {}
+
+ControlServer::~ControlServer() {
+  Close();
+  retired_.clear();
+}
+
+Result<void> ControlServer::Start() {
+  if (options_.path.empty() || options_.path.size() >= sizeof(sockaddr_un{}.sun_path)) {
+    return Fail(StartError(ErrorCode::kInvalidConfig, ENAMETOOLONG,
+                           "control socket path '" + options_.path + "'"));
+  }
+  if (auto access = SetAccess(options_.allow_users, options_.allow_groups); !access) return access;
+  std::optional<gid_t> socket_gid;
+  if (!options_.group.empty()) {
+    auto group = LookupGroup(options_.group);
+    if (!group) {
+      return Fail(StartError(ErrorCode::kInvalidConfig, 0, "socket_group: no group '" + options_.group + "'"));
+    }
+    socket_gid = group->first;
+  }
+  if (auto dir = PrepareDirectory(); !dir) return dir;
+  if (auto stale = ClearStaleSocket(); !stale) return stale;
+
+  auto* pipe = new uv_pipe_t;
+  if (const int rc = uv_pipe_init(&loop_, pipe, 0); rc != 0) {
+    delete pipe;
+    return Fail(StartError(ErrorCode::kLibuv, rc, std::string("uv_pipe_init: ") + uv_strerror(rc)));
+  }
+  listener_.reset(pipe);
+  listener_->data = this;
+  const std::string& path = options_.path;
+  if (const int rc = uv_pipe_bind(listener_.get(), path.c_str()); rc != 0) {
+    listener_.reset();
+    return Fail(StartError(ErrorCode::kLibuv, rc, "bind " + path + ": " + uv_strerror(rc)));
+  }
+  // Mode and group are set before listen(): until then a connect is refused, so nobody
+  // slips in under the umask's mode.
+  auto undo = [&](Error e) {
+    ::unlink(path.c_str());
+    listener_.reset();
+    return Fail(std::move(e));
+  };
+  if (::chmod(path.c_str(), options_.mode) != 0) return undo(SystemError("chmod " + path, errno));
+  if (socket_gid && ::chown(path.c_str(), static_cast<uid_t>(-1), *socket_gid) != 0) {
+    return undo(SystemError("chown " + path, errno));
+  }
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return undo(SystemError("stat " + path, errno));
+  socket_dev_ = st.st_dev;
+  socket_ino_ = st.st_ino;
+  if (const int rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener_.get()), 128, OnConnection);
+      rc != 0) {
+    return undo(StartError(ErrorCode::kLibuv, rc, "listen " + path + ": " + uv_strerror(rc)));
+  }
+  bound_ = true;
+  spdlog::info("control: listening on {}", path);
+  return {};
+}
+
+Result<void> ControlServer::PrepareDirectory() {
+  std::string dir = std::filesystem::path(options_.path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) {
+    if (errno != ENOENT) return Fail(SystemError("socket directory " + dir, errno));
+    if (::mkdir(dir.c_str(), 0711) != 0 && errno != EEXIST) {
+      return Fail(SystemError("create socket directory " + dir, errno));
+    }
+    if (::chmod(dir.c_str(), 0711) != 0) return Fail(SystemError("chmod " + dir, errno));
+    spdlog::info("control: created {}", dir);
+    return {};
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return Fail(StartError(ErrorCode::kInvalidConfig, ENOTDIR, "socket directory " + dir));
+  }
+  if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
+    return Fail(StartError(ErrorCode::kPermission, 0,
+                           "socket directory " + dir + " is owned by uid " +
+                               std::to_string(st.st_uid) + ", not root or supd's uid " +
+                               std::to_string(::geteuid())));
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return Fail(StartError(ErrorCode::kPermission, 0,
+                           "socket directory " + dir + " is group- or world-writable"));
+  }
+  return {};
+}
+
+Result<void> ControlServer::ClearStaleSocket() {
+  const std::string& path = options_.path;
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return {};
+    return Fail(SystemError("stat " + path, errno));
+  }
+  if (!S_ISSOCK(st.st_mode)) {
+    return Fail(StartError(ErrorCode::kInvalidConfig, 0, path + " exists and is not a socket"));
+  }
+  auto client = protocol::Client::Connect(path);
+  if (client) {
+    // Someone serves it. Ask who, but do not wait long: start-up must not hang.
+    auto reply = client->Call("pid", json::object(), std::chrono::milliseconds(2000));
+    if (reply && reply->ok && reply->result.contains("pid") && reply->result["pid"].is_number_integer()) {
+      return Fail(StartError(ErrorCode::kBusy, 0,
+                             "another supd (pid " + std::to_string(reply->result["pid"].get<long long>()) +
+                                 ") serves " + path));
+    }
+    return Fail(StartError(ErrorCode::kBusy, 0, "another process serves " + path));
+  }
+  if (client.error().sys == ECONNREFUSED) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return Fail(SystemError("remove stale socket " + path, errno));
+    }
+    spdlog::info("control: removed stale socket {}", path);
+    return {};
+  }
+  if (client.error().sys == ENOENT) return {};  // gone in between
+  return Fail(client.error());
+}
+
+Result<void> ControlServer::SetAccess(const std::vector<std::string>& users,
+                                      const std::vector<std::string>& groups) {
+  std::set<uid_t> uids;
+  std::set<gid_t> gids;
+  std::set<uid_t> members;
+  for (const auto& user : users) {
+    auto uid = LookupUser(user);
+    if (!uid) return Fail(StartError(ErrorCode::kNotFound, 0, "allow_users: no user '" + user + "'"));
+    uids.insert(*uid);
+  }
+  for (const auto& name : groups) {
+    auto group = LookupGroup(name);
+    if (!group) return Fail(StartError(ErrorCode::kNotFound, 0, "allow_groups: no group '" + name + "'"));
+    gids.insert(group->first);
+    members.insert(group->second.begin(), group->second.end());
+  }
+  allow_uids_ = std::move(uids);
+  allow_gids_ = std::move(gids);
+  group_member_uids_ = std::move(members);
+  options_.allow_users = users;
+  options_.allow_groups = groups;
+  for (auto& connection : connections_) connection->RefreshPrivilege();
+  return {};
+}
+
+bool ControlServer::IsPrivileged(uid_t uid, gid_t gid, const std::vector<gid_t>& groups) const {
+  if (uid == 0 || uid == ::geteuid()) return true;
+  if (allow_uids_.count(uid) != 0 || group_member_uids_.count(uid) != 0) return true;
+  if (allow_gids_.count(gid) != 0) return true;
+  return std::any_of(groups.begin(), groups.end(), [&](gid_t g) { return allow_gids_.count(g) != 0; });
+}
+
+void ControlServer::OnConnection(uv_stream_t* server, int status) noexcept {
+  auto* self = static_cast<ControlServer*>(server->data);
+  if (self == nullptr) return;
+  self->Sweep();
+  if (status != 0) {
+    spdlog::warn("control: accept: {}", uv_strerror(status));
+    return;
+  }
+  try {
+    self->Accept();
+  } catch (const std::exception& e) {
+    spdlog::error("control: accept: {}", e.what());
+  }
+}
+
+void ControlServer::Accept() {
+  auto* raw = new uv_pipe_t;
+  if (uv_pipe_init(&loop_, raw, 0) != 0) {
+    delete raw;
+    return;
+  }
+  UvHandle<uv_pipe_t> pipe(raw);
+  if (const int rc = uv_accept(reinterpret_cast<uv_stream_t*>(listener_.get()),
+                               reinterpret_cast<uv_stream_t*>(pipe.get()));
+      rc != 0) {
+    spdlog::warn("control: accept: {}", uv_strerror(rc));
+    return;
+  }
+  if (connections_.size() >= options_.max_clients) {
+    // One best-effort line, then close; a rejected client never costs a buffer.
+    const std::string line = protocol::EncodeError(
+        nullptr, protocol::code::kBusy,
+        "too many clients (" + std::to_string(options_.max_clients) + " connected)");
+    uv_buf_t buf = uv_buf_init(const_cast<char*>(line.data()), static_cast<unsigned>(line.size()));
+    uv_try_write(reinterpret_cast<uv_stream_t*>(pipe.get()), &buf, 1);
+    spdlog::warn("control: refused a client: {} clients connected", connections_.size());
+    return;
+  }
+  uv_os_fd_t fd = -1;
+  uv_fileno(reinterpret_cast<uv_handle_t*>(pipe.get()), &fd);
+  ucred cred{};
+  socklen_t len = sizeof(cred);
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+    spdlog::warn("control: SO_PEERCRED: {}", std::strerror(errno));
+    return;
+  }
+  std::vector<gid_t> groups(64);
+  socklen_t groups_len = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &groups_len) != 0 && errno == ERANGE) {
+    groups.resize(groups_len / sizeof(gid_t));
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &groups_len) != 0) groups_len = 0;
+  }
+  groups.resize(groups_len / sizeof(gid_t));
+  Peer peer{cred.uid, cred.gid, cred.pid, IsPrivileged(cred.uid, cred.gid, groups)};
+  connections_.push_back(std::make_unique<Connection>(*this, std::move(pipe), peer, std::move(groups)));
+  connections_.back()->Begin();
+}
+
+void ControlServer::Retire(Connection* connection) {
+  auto it = std::find_if(connections_.begin(), connections_.end(),
+                         [&](const auto& c) { return c.get() == connection; });
+  if (it == connections_.end()) return;
+  retired_.push_back(std::move(*it));
+  connections_.erase(it);
+}
+
+void ControlServer::Sweep() { retired_.clear(); }
+
+void ControlServer::Close() {
+  while (!connections_.empty()) connections_.back()->Close();
+  if (listener_) listener_.reset();
+  if (bound_) {
+    bound_ = false;
+    struct stat st {};
+    if (::lstat(options_.path.c_str(), &st) == 0 && st.st_dev == socket_dev_ && st.st_ino == socket_ino_) {
+      ::unlink(options_.path.c_str());
+    }
+  }
+}
+
+}  // namespace sup::daemon::control

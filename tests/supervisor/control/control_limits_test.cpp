@@ -1,0 +1,114 @@
+// The limits of SPEC §6: oversize lines, client count, idle clients, clients that do not read.
+#include "control_fixture.h"
+
+using namespace sup::daemon::control::testing;
+
+namespace {
+
+// Sends `data` without blocking the loop's thread, pumping the loop while the socket is
+// full; stops early once the server answered or closed.
+void SendPumping(Harness& h, RawClient& client, const std::string& data) {
+  size_t sent = 0;
+  while (sent < data.size()) {
+    const ssize_t n = ::send(client.fd(), data.data() + sent, data.size() - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno != EAGAIN) return;  // the server closed
+    if (client.Ready()) return;
+    h.loop.RunUntil([&] {
+      pollfd pfd{client.fd(), POLLOUT | POLLIN, 0};
+      return ::poll(&pfd, 1, 0) > 0;
+    });
+  }
+}
+
+}  // namespace
+
+TEST_CASE("ControlServer: a request line over 1 MiB -> bad_request, then the connection closes",
+          "[control][limits]") {
+  Harness h;
+  RawClient client(h.path);
+  std::string huge = "{\"id\":1,\"cmd\":\"status\",\"args\":{\"x\":\"" + std::string(1 << 20, 'a') + "\"}}\n";
+  SendPumping(h, client, huge);
+  auto reply = client.Next(h.loop);
+  REQUIRE(reply);
+  CHECK((*reply)["id"].is_null());
+  CHECK((*reply)["error"]["code"] == "bad_request");
+  CHECK((*reply)["error"]["message"] == "request line longer than 1048576 bytes");
+  CHECK(h.loop.RunUntil([&] { return client.eof(); }));
+  CHECK(h.loop.RunUntil([&] { return h.server->clients() == 0; }));
+  CHECK(h.handler.commands.empty());
+  REQUIRE(h.Finish() == 0);
+}
+
+TEST_CASE("ControlServer: 256 clients connected -> the 257th gets busy and is closed",
+          "[control][limits]") {
+  Harness h;
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < 256; ++i) {
+    clients.push_back(std::make_unique<RawClient>(h.path));
+    REQUIRE(clients.back()->connected());
+    REQUIRE(h.loop.RunUntil([&] { return h.server->clients() == clients.size(); }));
+  }
+  RawClient extra(h.path);
+  auto reply = extra.Next(h.loop);
+  REQUIRE(reply);
+  CHECK((*reply)["id"].is_null());
+  CHECK((*reply)["error"]["code"] == "busy");
+  CHECK(h.loop.RunUntil([&] { return extra.eof(); }));
+  CHECK(h.server->clients() == 256);
+  // The others are still served.
+  clients.front()->Send(Request(1, "version"));
+  auto ok = clients.front()->Next(h.loop);
+  REQUIRE(ok);
+  CHECK((*ok)["ok"] == true);
+  clients.clear();
+  CHECK(h.loop.RunUntil([&] { return h.server->clients() == 0; }));
+  REQUIRE(h.Finish() == 0);
+}
+
+TEST_CASE("ControlServer: a client idle past the timeout -> closed", "[control][limits]") {
+  Harness h([](auto& o) { o.idle_timeout = std::chrono::milliseconds(50); });
+  RawClient client(h.path);
+  client.Send(Request(1, "version"));
+  auto reply = client.Next(h.loop);
+  REQUIRE(reply);
+  CHECK(h.loop.RunUntil([&] { return client.eof(); }));
+  CHECK(h.server->clients() == 0);
+  REQUIRE(h.Finish() == 0);
+}
+
+TEST_CASE("ControlServer: an open stream -> not closed for idleness; after it ends -> closed",
+          "[control][limits]") {
+  Harness h([](auto& o) { o.idle_timeout = std::chrono::milliseconds(50); });
+  RawClient client(h.path);
+  client.Send(Request(1, "events"));
+  REQUIRE(h.loop.RunUntil([&] { return h.handler.held.size() == 1; }));
+  // Several idle timeouts' worth of loop time (bounded by the guard, not asserted as time).
+  h.loop.RunUntil([] { return false; }, std::chrono::milliseconds(300));
+  CHECK_FALSE(client.eof());
+  CHECK(h.server->clients() == 1);
+  h.handler.held[0]->End();
+  auto end = client.Next(h.loop);
+  REQUIRE(end);
+  CHECK((*end)["end"] == true);
+  CHECK(h.loop.RunUntil([&] { return client.eof(); }));
+  REQUIRE(h.Finish() == 0);
+}
+
+TEST_CASE("ControlServer: a client that does not read its replies -> dropped, others still served",
+          "[control][limits]") {
+  Harness h([](auto& o) { o.max_pending_output = 64 * 1024; });
+  RawClient slow(h.path);
+  RawClient other(h.path);
+  REQUIRE(h.loop.RunUntil([&] { return h.server->clients() == 2; }));
+  slow.Send(Request(1, "logs"));  // 200 x 16 KiB replies, never read
+  REQUIRE(h.loop.RunUntil([&] { return h.server->clients() == 1; }));
+  other.Send(Request(2, "status"));
+  auto reply = other.Next(h.loop);
+  REQUIRE(reply);
+  CHECK((*reply)["ok"] == true);
+  REQUIRE(h.Finish() == 0);
+}
