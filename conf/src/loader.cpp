@@ -65,11 +65,9 @@ void ReadIncludes(LoadState& state, const std::string& main_file) {
   for (const std::string& pattern : state.config.supervisor.include) {
     const std::string full = !pattern.empty() && pattern.front() == '/' ? pattern : dir + "/" + pattern;
     glob_t matches{};
-    const int rc = glob(full.c_str(), GLOB_ERR, nullptr, &matches);
-    if (rc != 0 && rc != GLOB_NOMATCH) {
-      state.errors.push_back({state.supervisor_pos, "include \"" + pattern + "\": cannot read " +
-                                                        "the directory (" + std::strerror(errno) + ")"});
-    }
+    // No GLOB_ERR: a directory that is missing or unreadable simply matches nothing.
+    const int rc = glob(full.c_str(), 0, nullptr, &matches);
+    if (rc == GLOB_NOSPACE) state.errors.push_back({state.supervisor_pos, "include \"" + pattern + "\": out of memory"});
     std::vector<std::string> files;
     for (size_t i = 0; rc == 0 && i < matches.gl_pathc; ++i) files.emplace_back(matches.gl_pathv[i]);
     globfree(&matches);

@@ -195,7 +195,7 @@ void CheckLogFiles(LoadState& state) {
       const std::string key = is_stdout ? "stdout.file" : "stderr.file";
       const std::string& file = is_stdout ? p.stdout_log.file : p.stderr_log.file;
       if (file.empty()) continue;
-      const int count = file.find("${") == std::string::npos ? 1 : p.instances;
+      const int count = file.find("${SUP_INSTANCE") == std::string::npos ? 1 : p.instances;
       for (int index = 0; index < count; ++index) {
         const InstanceSpec spec = ForInstance(p, index, c.supervisor);
         const std::string& path = is_stdout ? spec.stdout_file : spec.stderr_file;
