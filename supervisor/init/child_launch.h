@@ -1,0 +1,26 @@
+// Starts init mode's one child: fork, own process group, the terminal's foreground when
+// fd 0 is a terminal, default signal state, exec with PATH lookup; exec errors come back
+// through a CLOEXEC pipe, so "cannot execute" is never mistaken for "exited with 127".
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "sup/base/result.h"
+
+namespace sup::daemon {
+
+struct LaunchedChild {
+  pid_t pid = -1;             // also its process group id
+  bool has_terminal = false;  // fd 0 is a terminal whose foreground group is now the child's
+};
+
+// Runs argv (argv[0] looked up in PATH) with fds 0-2 inherited unchanged. The caller must
+// have every signal blocked (the child unblocks them just before exec) and SIGCHLD not
+// ignored. On failure the child has already been reaped and the Error carries the errno
+// and "exec ARGV0" (or "fork"); Message() gives "exec nope: No such file or directory".
+Result<LaunchedChild> LaunchChild(const std::vector<std::string>& argv);
+
+}  // namespace sup::daemon
