@@ -81,11 +81,12 @@ class InstanceOutput {
  private:
   class PipeReader;
   struct Route;
-  friend class PipeReader;
 
-  Result<void> BuildRoutes(const InstanceOutputSpec& spec, std::vector<std::unique_ptr<Route>>& routes,
-                           Route* out[2][2]) const;
-  void OnLines(Stream stream, std::string_view bytes, bool eof);
+  Result<void> BuildRoutes(const InstanceOutputSpec& spec,
+                           std::vector<std::unique_ptr<Route>>& routes, Route* out[2][2]);
+  void OnBytes(PipeReader& reader, std::string_view bytes);
+  void OnEof(PipeReader& reader);
+  const std::string& NowText();
   void EmitLine(Stream stream, std::string_view line);
   void FlushBatches();
   void Pause();
@@ -101,6 +102,8 @@ class InstanceOutput {
   LineObserver observer_;
   std::chrono::system_clock::time_point now_;  // the arrival time of the bytes being split
   std::string now_text_;                       // now_ as RFC 3339, when a sink needs it
+  std::string prefix_;                         // "web:1 | ", padded to prefix_width_
+  std::size_t prefix_width_ = 0;
   std::uint64_t captured_bytes_ = 0;
   std::uint64_t dropped_lines_ = 0;
   bool paused_ = false;

@@ -25,7 +25,7 @@ class LineSplitter {
 
  private:
   std::size_t max_line_;
-  std::string pending_;  // the partial line carried between Feed() calls
+  std::string pending_;  // the partial line carried between Feed() calls, <= max_line_
 };
 
 }  // namespace sup::daemon::output

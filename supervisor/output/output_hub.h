@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "loop/uv_handle.h"
 #include "output/log_sink.h"
@@ -66,6 +67,7 @@ class OutputHub {
   bool stderr_failed() const;
 
   // --- used by InstanceOutput ---
+  uv_loop_t& loop() { return loop_; }
   // The shared channel for `path` (opened now if no instance holds it; the error is the
   // open error). A channel stays open while any InstanceOutput holds it.
   Result<std::shared_ptr<SinkChannel>> FileChannel(const std::string& path,
@@ -77,6 +79,9 @@ class OutputHub {
   // loop alive until then (the wake-up handle is unreferenced otherwise).
   void HoldLoop(bool hold);
   std::size_t queue_bound() const { return options_.queue_bound; }
+  // One read buffer for every pipe: each read is consumed before the next one starts.
+  char* read_buffer() { return read_buf_.data(); }
+  std::size_t read_buffer_size() const { return read_buf_.size(); }
   bool shut_down() const { return shut_down_; }
 
  private:
@@ -85,6 +90,7 @@ class OutputHub {
   uv_loop_t& loop_;
   Options options_;
   std::size_t prefix_width_ = 0;
+  std::vector<char> read_buf_ = std::vector<char>(64 * 1024);
   WriterPool files_;
   WriterPool stdout_pool_;
   WriterPool stderr_pool_;

@@ -1,0 +1,369 @@
+#include "output/instance_output.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "loop/uv_handle.h"
+#include "output/line_format.h"
+#include "output/line_splitter.h"
+#include "output/stream_sink.h"
+
+namespace sup::daemon::output {
+
+// One destination of this instance's lines: a (channel, budget) pair with how lines are
+// formatted for it. A merged stderr shares stdout's Routes.
+struct InstanceOutput::Route {
+  std::shared_ptr<SinkChannel> channel;
+  std::shared_ptr<QueueBudget> budget;
+  const StreamSink* forward = nullptr;  // set for supd's stdout/stderr: skipped once failed
+  bool drop = false;                    // backpressure = "drop"
+  bool timestamps = false;
+  bool json = false;
+  std::string batch;  // lines of the bytes being processed, pushed once per read
+};
+
+// One pipe of one run: a uv_pipe_t plus the splitter carrying its partial line. Owned by
+// InstanceOutput::readers_ until EOF or a read error.
+class InstanceOutput::PipeReader {
+ public:
+  PipeReader(InstanceOutput& owner, Stream stream) : owner_(owner), stream_(stream) {}
+
+  Result<void> Open(uv_loop_t& loop, int fd) {
+    auto* pipe = new uv_pipe_t;
+    int rc = uv_pipe_init(&loop, pipe, 0);
+    if (rc != 0) {
+      delete pipe;
+      return Fail(Error{ErrorCode::kLibuv, rc, std::string("uv_pipe_init: ") + uv_strerror(rc)});
+    }
+    pipe->data = this;
+    pipe_.reset(pipe);
+    rc = uv_pipe_open(pipe, fd);
+    if (rc != 0) return Fail(Error{ErrorCode::kLibuv, rc, std::string("uv_pipe_open: ") + uv_strerror(rc)});
+    fd_ = fd;
+    return {};
+  }
+
+  void Start() {
+    if (!reading_ && uv_read_start(UvStream(), &PipeReader::OnAlloc, &PipeReader::OnRead) == 0)
+      reading_ = true;
+  }
+  void Stop() {
+    if (reading_) uv_read_stop(UvStream());
+    reading_ = false;
+  }
+
+  // Reads what is in the pipe now; returns false at EOF or on a read error.
+  bool DrainNow() {
+    int capacity = ::fcntl(fd_, F_GETPIPE_SZ);
+    // Bytes written before the exit fit in the pipe; a descendant writing on is not waited for.
+    std::size_t budget = std::max(capacity > 0 ? static_cast<std::size_t>(capacity) : 0,
+                                  owner_.hub_.read_buffer_size());
+    while (budget > 0) {
+      const ssize_t n = ::read(fd_, owner_.hub_.read_buffer(),
+                               std::min(budget, owner_.hub_.read_buffer_size()));
+      if (n > 0) {
+        owner_.OnBytes(*this, std::string_view(owner_.hub_.read_buffer(), n));
+        budget -= static_cast<std::size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+      if (n < 0) spdlog::warn("{}: read {}: {}", owner_.spec_.name, StreamName(stream_), std::strerror(errno));
+      owner_.OnEof(*this);
+      return false;
+    }
+    return true;
+  }
+
+  Stream stream() const { return stream_; }
+  LineSplitter& splitter() { return splitter_; }
+
+ private:
+  uv_stream_t* UvStream() { return reinterpret_cast<uv_stream_t*>(pipe_.get()); }
+
+  static void OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) noexcept {
+    auto* self = static_cast<PipeReader*>(handle->data);
+    if (!self) {
+      *buf = uv_buf_init(nullptr, 0);
+      return;
+    }
+    auto& hub = self->owner_.hub_;
+    *buf = uv_buf_init(hub.read_buffer(), static_cast<unsigned>(hub.read_buffer_size()));
+  }
+
+  static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {
+    auto* self = static_cast<PipeReader*>(stream->data);
+    if (!self || nread == 0) return;
+    try {
+      if (nread > 0) {
+        self->owner_.OnBytes(*self, std::string_view(buf->base, static_cast<std::size_t>(nread)));
+        return;
+      }
+      if (nread != UV_EOF)
+        spdlog::warn("{}: read {}: {}", self->owner_.spec_.name, StreamName(self->stream_), uv_strerror(nread));
+      self->owner_.OnEof(*self);
+      self->owner_.RemoveReader(self);  // destroys *self: nothing may follow
+    } catch (const std::exception& e) {
+      spdlog::error("output: {}", e.what());
+    }
+  }
+
+  InstanceOutput& owner_;
+  const Stream stream_;
+  LineSplitter splitter_;
+  UvHandle<uv_pipe_t> pipe_;  // closing it closes fd_
+  int fd_ = -1;
+  bool reading_ = false;
+};
+
+InstanceOutput::InstanceOutput(OutputHub& hub, InstanceOutputSpec spec)
+    : hub_(hub), spec_(std::move(spec)), ring_(spec_.stdout_spec.ring + spec_.stderr_spec.ring) {}
+
+InstanceOutput::~InstanceOutput() {
+  for (auto& route : routes_) route->budget->on_loop = nullptr;
+  if (paused_) hub_.HoldLoop(false);
+  readers_.clear();
+}
+
+Result<void> InstanceOutput::BuildRoutes(const InstanceOutputSpec& spec,
+                                         std::vector<std::unique_ptr<Route>>& routes,
+                                         Route* out[2][2]) {
+  auto add = [&](std::shared_ptr<SinkChannel> channel, const conf::OutputSpec& os,
+                 const StreamSink* forward) {
+    auto route = std::make_unique<Route>();
+    route->channel = std::move(channel);
+    route->budget = hub_.NewBudget([this] { MaybeResume(); });
+    route->forward = forward;
+    route->drop = os.backpressure == conf::Backpressure::kDrop;
+    route->timestamps = os.timestamps;
+    route->json = forward && os.forward_format == conf::ForwardFormat::kJson;
+    routes.push_back(std::move(route));
+    return routes.back().get();
+  };
+  for (Stream s : {Stream::kStdout, Stream::kStderr}) {
+    const int i = s == Stream::kStderr;
+    if (s == Stream::kStderr && spec.stderr_spec.merge) {
+      out[1][0] = out[0][0];
+      out[1][1] = out[0][1];
+      continue;
+    }
+    const conf::OutputSpec& os = i ? spec.stderr_spec : spec.stdout_spec;
+    const std::string& file = i ? spec.stderr_file : spec.stdout_file;
+    if (!file.empty()) {
+      auto channel = hub_.FileChannel(file, os);
+      if (!channel) return Fail(channel.error());
+      out[i][0] = add(std::move(*channel), os, nullptr);
+    }
+    if (os.forward) {
+      auto channel = hub_.ForwardChannel(s);
+      const auto* sink = static_cast<const StreamSink*>(&channel->sink());
+      out[i][1] = add(std::move(channel), os, sink);
+    }
+  }
+  return {};
+}
+
+Result<void> InstanceOutput::OpenFiles() {
+  if (files_open_) return {};
+  std::vector<std::unique_ptr<Route>> routes;
+  Route* sinks[2][2] = {};
+  if (auto r = BuildRoutes(spec_, routes, sinks); !r) {
+    for (auto& route : routes) route->budget->on_loop = nullptr;
+    return r;
+  }
+  routes_ = std::move(routes);
+  std::copy(&sinks[0][0], &sinks[0][0] + 4, &sinks_[0][0]);
+  files_open_ = true;
+  return {};
+}
+
+Result<void> InstanceOutput::Attach(int stdout_fd, int stderr_fd) {
+  int fds[2] = {stdout_fd, stderr_fd};
+  auto close_rest = [&](int from) {
+    for (int i = from; i < 2; ++i)
+      if (fds[i] >= 0) ::close(fds[i]);
+  };
+  if (auto r = OpenFiles(); !r) {
+    close_rest(0);
+    return r;
+  }
+  for (int i = 0; i < 2; ++i) {
+    if (fds[i] < 0) continue;
+    auto reader = std::make_unique<PipeReader>(*this, i ? Stream::kStderr : Stream::kStdout);
+    if (auto r = reader->Open(hub_.loop(), fds[i]); !r) {
+      close_rest(i);  // uv_pipe_open failed: the fd is still ours
+      return Fail(Error{r.error().code, r.error().sys, spec_.name + ": " + r.error().context});
+    }
+    fds[i] = -1;
+    if (!paused_) reader->Start();
+    readers_.push_back(std::move(reader));
+  }
+  return {};
+}
+
+void InstanceOutput::DrainNow() {
+  std::vector<PipeReader*> ended;
+  for (auto& reader : readers_)
+    if (!reader->DrainNow()) ended.push_back(reader.get());
+  for (PipeReader* reader : ended) RemoveReader(reader);
+}
+
+Result<void> InstanceOutput::Reconfigure(InstanceOutputSpec spec) {
+  if (files_open_) {
+    std::vector<std::unique_ptr<Route>> routes;
+    Route* sinks[2][2] = {};
+    if (auto r = BuildRoutes(spec, routes, sinks); !r) {
+      for (auto& route : routes) route->budget->on_loop = nullptr;
+      return r;
+    }
+    for (auto& route : routes_) route->budget->on_loop = nullptr;
+    routes_ = std::move(routes);
+    std::copy(&sinks[0][0], &sinks[0][0] + 4, &sinks_[0][0]);
+    for (int i = 0; i < 2; ++i) {
+      if (Route* file = sinks_[i][0]; file && !(i == 1 && spec.stderr_spec.merge)) {
+        file->channel->Post([os = i ? spec.stderr_spec : spec.stdout_spec](LogSink& sink) {
+          sink.Configure(os);
+        });
+      }
+    }
+  }
+  ring_.Resize(spec.stdout_spec.ring + spec.stderr_spec.ring);
+  spec_ = std::move(spec);
+  MaybeResume();  // the new routes start with empty queues
+  return {};
+}
+
+void InstanceOutput::Reopen() {
+  for (int i = 0; i < 2; ++i)
+    if (Route* file = sinks_[i][0]) file->channel->Post([](LogSink& sink) { sink.Reopen(); });
+}
+
+std::vector<LogRecord> InstanceOutput::Tail(std::size_t n, std::optional<Stream> only) const {
+  return ring_.Tail(n, only);
+}
+
+std::string InstanceOutput::error() const {
+  std::string out;
+  const SinkChannel* seen = nullptr;
+  for (int i = 0; i < 2; ++i) {
+    const Route* file = sinks_[i][0];
+    if (!file || file->channel.get() == seen) continue;
+    seen = file->channel.get();
+    std::string status = file->channel->sink().status();
+    if (status.empty()) continue;
+    if (!out.empty()) out += "; ";
+    out += status;
+  }
+  return out;
+}
+
+void InstanceOutput::OnBytes(PipeReader& reader, std::string_view bytes) {
+  captured_bytes_ += bytes.size();
+  now_ = std::chrono::system_clock::now();
+  now_text_.clear();
+  const Stream stream = reader.stream();
+  reader.splitter().Feed(bytes, [this, stream](std::string_view line) { EmitLine(stream, line); });
+  FlushBatches();
+}
+
+void InstanceOutput::OnEof(PipeReader& reader) {
+  now_ = std::chrono::system_clock::now();
+  now_text_.clear();
+  const Stream stream = reader.stream();
+  reader.splitter().Finish([this, stream](std::string_view line) { EmitLine(stream, line); });
+  FlushBatches();
+}
+
+const std::string& InstanceOutput::NowText() {
+  if (now_text_.empty()) now_text_ = FormatRfc3339(now_);
+  return now_text_;
+}
+
+void InstanceOutput::EmitLine(Stream stream, std::string_view line) {
+  ring_.Append(stream, now_, line);
+  if (observer_) observer_(spec_.name, stream, now_, line);
+  const int i = stream == Stream::kStderr;
+  bool dropped = false;
+  for (Route* route : {sinks_[i][0], sinks_[i][1]}) {
+    if (!route || (route->forward && route->forward->failed())) continue;
+    std::string& batch = route->batch;
+    const std::size_t before = batch.size();
+    if (route->json) {
+      AppendJsonLine(batch, NowText(), spec_.program, spec_.index, stream, line);
+    } else {
+      if (route->forward) {
+        if (prefix_width_ != hub_.prefix_width() || prefix_.empty()) {
+          prefix_width_ = hub_.prefix_width();
+          prefix_ = ForwardPrefix(spec_.name, prefix_width_);
+        }
+        batch += prefix_;
+      }
+      if (route->timestamps) {
+        batch += NowText();
+        batch += ' ';
+      }
+      batch += line;
+      batch += '\n';
+    }
+    if (route->drop &&
+        route->budget->queued.load(std::memory_order_relaxed) + batch.size() > hub_.queue_bound()) {
+      batch.resize(before);
+      dropped = true;
+    }
+  }
+  if (dropped) ++dropped_lines_;
+}
+
+void InstanceOutput::FlushBatches() {
+  bool over = false;
+  for (auto& route : routes_) {
+    if (route->batch.empty()) continue;
+    route->channel->Push(std::move(route->batch), route->budget);
+    route->batch = std::string();
+    if (!route->drop && route->budget->queued.load() > hub_.queue_bound()) over = true;
+  }
+  if (over) Pause();
+}
+
+void InstanceOutput::Pause() {
+  if (!paused_) {
+    paused_ = true;
+    hub_.HoldLoop(true);
+    for (auto& reader : readers_) reader->Stop();
+  }
+  MaybeResume();  // arms wants_resume, or resumes at once if the writers were quicker
+}
+
+void InstanceOutput::MaybeResume() {
+  if (!paused_) return;
+  bool drained = true;
+  for (auto& route : routes_) {
+    QueueBudget& b = *route->budget;
+    if (route->drop || b.queued.load() <= b.resume_at) continue;
+    b.wants_resume.store(true);
+    // Re-read after arming: the writer either sees the flag or we see its credit.
+    if (b.queued.load() > b.resume_at) {
+      drained = false;
+    } else {
+      b.wants_resume.store(false);
+    }
+  }
+  if (!drained) return;
+  paused_ = false;
+  hub_.HoldLoop(false);
+  for (auto& reader : readers_) reader->Start();
+}
+
+void InstanceOutput::RemoveReader(PipeReader* reader) {
+  auto it = std::find_if(readers_.begin(), readers_.end(),
+                         [reader](const auto& r) { return r.get() == reader; });
+  if (it != readers_.end()) readers_.erase(it);
+}
+
+}  // namespace sup::daemon::output

@@ -1,0 +1,112 @@
+#include "output/log_ring.h"
+
+#include <cstring>
+#include <deque>
+#include <limits>
+
+namespace sup::daemon::output {
+namespace {
+
+struct Header {
+  std::uint32_t len;
+  std::uint8_t stream;
+  std::int64_t ms;  // system_clock milliseconds since the epoch
+};
+static_assert(LogRing::kRecordOverhead == sizeof(std::uint32_t) + 1 + sizeof(std::int64_t));
+
+}  // namespace
+
+void LogRing::Read(std::size_t pos, char* out, std::size_t len) const {
+  pos %= capacity_;
+  const std::size_t first = std::min(len, capacity_ - pos);
+  std::memcpy(out, buf_.data() + pos, first);
+  std::memcpy(out + first, buf_.data(), len - first);
+}
+
+void LogRing::Put(std::size_t pos, const char* in, std::size_t len) {
+  pos %= capacity_;
+  const std::size_t first = std::min(len, capacity_ - pos);
+  std::memcpy(buf_.data() + pos, in, first);
+  std::memcpy(buf_.data(), in + first, len - first);
+}
+
+static void EncodeHeader(char* out, const Header& h) {
+  std::memcpy(out, &h.len, 4);
+  out[4] = static_cast<char>(h.stream);
+  std::memcpy(out + 5, &h.ms, 8);
+}
+
+static Header DecodeHeader(const char* in) {
+  Header h{};
+  std::memcpy(&h.len, in, 4);
+  h.stream = static_cast<std::uint8_t>(in[4]);
+  std::memcpy(&h.ms, in + 5, 8);
+  return h;
+}
+
+void LogRing::EvictOldest() {
+  char raw[kRecordOverhead];
+  Read(head_, raw, kRecordOverhead);
+  const std::size_t cost = kRecordOverhead + DecodeHeader(raw).len;
+  head_ = (head_ + cost) % capacity_;
+  used_ -= cost;
+  --records_;
+}
+
+void LogRing::Append(Stream stream, std::chrono::system_clock::time_point time,
+                     std::string_view line) {
+  if (capacity_ <= kRecordOverhead) return;
+  if (line.size() > capacity_ - kRecordOverhead) line = line.substr(0, capacity_ - kRecordOverhead);
+  if (buf_.empty()) buf_.resize(capacity_);
+  const std::size_t cost = kRecordOverhead + line.size();
+  while (used_ + cost > capacity_) EvictOldest();
+  const Header h{static_cast<std::uint32_t>(line.size()), static_cast<std::uint8_t>(stream),
+                 std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch())
+                     .count()};
+  char raw[kRecordOverhead];
+  EncodeHeader(raw, h);
+  const std::size_t tail = head_ + used_;
+  Put(tail, raw, kRecordOverhead);
+  Put(tail + kRecordOverhead, line.data(), line.size());
+  used_ += cost;
+  ++records_;
+}
+
+std::vector<LogRecord> LogRing::Tail(std::size_t n, std::optional<Stream> only) const {
+  std::vector<LogRecord> out;
+  if (n == 0 || records_ == 0) return out;
+  std::deque<std::pair<std::size_t, Header>> keep;  // the last n matching records
+  std::size_t pos = head_;
+  for (std::size_t i = 0; i < records_; ++i) {
+    char raw[kRecordOverhead];
+    Read(pos, raw, kRecordOverhead);
+    const Header h = DecodeHeader(raw);
+    if (!only || static_cast<std::uint8_t>(*only) == h.stream) {
+      keep.emplace_back(pos, h);
+      if (keep.size() > n) keep.pop_front();
+    }
+    pos = (pos + kRecordOverhead + h.len) % capacity_;
+  }
+  out.reserve(keep.size());
+  for (const auto& [at, h] : keep) {
+    LogRecord r;
+    r.stream = static_cast<Stream>(h.stream);
+    r.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(h.ms));
+    r.line.resize(h.len);
+    Read(at + kRecordOverhead, r.line.data(), h.len);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void LogRing::Resize(std::size_t capacity) {
+  if (capacity == capacity_) return;
+  const auto all = Tail(std::numeric_limits<std::size_t>::max());
+  capacity_ = capacity;
+  buf_.clear();
+  buf_.shrink_to_fit();
+  head_ = used_ = records_ = 0;
+  for (const auto& r : all) Append(r.stream, r.time, r.line);
+}
+
+}  // namespace sup::daemon::output

@@ -1,0 +1,157 @@
+#include "output/writer_pool.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+
+namespace sup::daemon::output {
+
+struct PoolState {
+  std::mutex mu;
+  std::condition_variable work;  // a channel became ready, or stopping
+  std::condition_variable idle;  // outstanding reached 0, or a thread exited
+  std::deque<std::shared_ptr<SinkChannel>> ready;
+  std::size_t outstanding = 0;  // items queued on any channel and not yet done
+  int alive = 0;
+  bool stopping = false;
+  std::atomic<bool> accepting{true};
+
+  void Schedule(std::shared_ptr<SinkChannel> channel) {
+    {
+      std::lock_guard lock(mu);
+      ready.push_back(std::move(channel));
+    }
+    work.notify_one();
+  }
+  void Done(std::size_t n) {
+    std::lock_guard lock(mu);
+    outstanding -= n;
+    if (outstanding == 0) idle.notify_all();
+  }
+};
+
+namespace {
+
+void Credit(const std::shared_ptr<QueueBudget>& budget, std::size_t bytes) {
+  if (!budget) return;
+  // seq_cst pairs with the producer's "set wants_resume, then re-read queued": one of the
+  // two sides always sees the other, so a resume is never missed.
+  const std::size_t left = budget->queued.fetch_sub(bytes) - bytes;
+  if (left <= budget->resume_at && budget->wants_resume.exchange(false) &&
+      budget->on_drained) {
+    budget->on_drained();
+  }
+}
+
+void RunThread(std::shared_ptr<PoolState> state) noexcept {
+  std::unique_lock lock(state->mu);
+  for (;;) {
+    state->work.wait(lock, [&] { return state->stopping || !state->ready.empty(); });
+    if (state->stopping) break;
+    std::shared_ptr<SinkChannel> channel = std::move(state->ready.front());
+    state->ready.pop_front();
+    lock.unlock();
+    const bool more = channel->RunBatch();
+    lock.lock();
+    if (more) state->ready.push_back(std::move(channel));  // behind the others: fairness
+  }
+  --state->alive;
+  state->idle.notify_all();
+}
+
+}  // namespace
+
+SinkChannel::SinkChannel(std::shared_ptr<PoolState> pool, std::unique_ptr<LogSink> sink)
+    : pool_(std::move(pool)), sink_(std::move(sink)) {}
+
+void SinkChannel::Push(std::string lines, std::shared_ptr<QueueBudget> budget) {
+  if (lines.empty()) return;
+  if (budget) budget->queued.fetch_add(lines.size(), std::memory_order_acq_rel);
+  Enqueue(Item{std::move(lines), std::move(budget), nullptr});
+}
+
+void SinkChannel::Post(std::function<void(LogSink&)> fn) { Enqueue(Item{{}, nullptr, std::move(fn)}); }
+
+void SinkChannel::Enqueue(Item item) {
+  if (!pool_->accepting.load(std::memory_order_acquire)) {
+    Credit(item.budget, item.lines.size());  // discarded: give the bytes back
+    return;
+  }
+  {
+    std::lock_guard lock(pool_->mu);
+    ++pool_->outstanding;
+  }
+  bool schedule = false;
+  {
+    std::lock_guard lock(mu_);
+    items_.push_back(std::move(item));
+    schedule = !scheduled_;
+    scheduled_ = true;
+  }
+  if (schedule) pool_->Schedule(shared_from_this());
+}
+
+bool SinkChannel::RunBatch() {
+  std::deque<Item> batch;
+  {
+    std::lock_guard lock(mu_);
+    batch.swap(items_);
+  }
+  for (Item& item : batch) {
+    if (item.fn) {
+      item.fn(*sink_);
+    } else {
+      sink_->Write(item.lines);
+      Credit(item.budget, item.lines.size());
+    }
+  }
+  pool_->Done(batch.size());
+  std::lock_guard lock(mu_);
+  if (!items_.empty()) return true;
+  scheduled_ = false;
+  return false;
+}
+
+WriterPool::WriterPool(int threads) : state_(std::make_shared<PoolState>()) {
+  // Writer threads take no signals: they go to the loop thread, and a SIGPIPE raised by a
+  // write to a closed pipe stays pending here instead of killing supd (EPIPE is returned).
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  state_->alive = threads;
+  for (int i = 0; i < threads; ++i) threads_.emplace_back(RunThread, state_);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
+WriterPool::~WriterPool() { Stop(std::chrono::milliseconds(5'000)); }
+
+std::shared_ptr<SinkChannel> WriterPool::AddChannel(std::unique_ptr<LogSink> sink) {
+  return std::make_shared<SinkChannel>(state_, std::move(sink));
+}
+
+bool WriterPool::Flush(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(state_->mu);
+  return state_->idle.wait_for(lock, timeout, [&] { return state_->outstanding == 0; });
+}
+
+void WriterPool::Stop(std::chrono::milliseconds timeout) {
+  if (threads_.empty()) return;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  Flush(timeout);
+  state_->accepting.store(false, std::memory_order_release);
+  bool all_exited;
+  {
+    std::unique_lock lock(state_->mu);
+    state_->stopping = true;
+    state_->work.notify_all();
+    all_exited = state_->idle.wait_until(lock, deadline, [&] { return state_->alive == 0; });
+  }
+  for (auto& t : threads_) {
+    if (all_exited) t.join();
+    else t.detach();  // blocked in a write that may never return; it holds its own state
+  }
+  threads_.clear();
+}
+
+}  // namespace sup::daemon::output
