@@ -1,0 +1,24 @@
+// The per-slot sequence lock of the status segment, and the slot's encoding. One writer (supd's
+// loop thread) per segment; any number of readers in any process. See sup/status_shm.h.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "status/status_types.h"
+
+namespace sup::daemon {
+
+// Encodes `data` into the fixed layout (names cut to fit, always NUL-terminated).
+sup_status_slot_data EncodeSlot(const SlotData& data);
+// Decodes a consistent copy; nullopt for a free slot. Never trusts the bytes (bounded strings).
+std::optional<SlotData> DecodeSlot(const sup_status_slot_data& raw);
+
+// Writer side: seq odd, release fence, relaxed word stores, seq even (release).
+void SeqlockWrite(sup_status_slot* slot, const sup_status_slot_data& data);
+
+// Reader side: a consistent copy, or nullopt when the slot stayed odd/changing for `max_tries`
+// attempts (a writer that died mid-write, or one hammering the slot); yields now and then.
+std::optional<sup_status_slot_data> SeqlockRead(const sup_status_slot* slot, int max_tries = 1 << 20);
+
+}  // namespace sup::daemon

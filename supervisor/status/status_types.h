@@ -1,0 +1,80 @@
+// The C++ view of what the status segment and counter pages hold: plain values that the writer
+// (StatusSegment, CounterPage) encodes and the readers (ReadSegment, ReadCounters) decode.
+// The binary layout itself is public in sup/status_shm.h.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sup/status_shm.h"
+
+namespace sup::daemon {
+
+struct SlotExit {
+  int code = -1;    // -1 when it died of a signal
+  int signal = 0;   // 0 when it exited
+  bool core_dumped = false;
+  std::uint64_t time_ns = 0;  // CLOCK_REALTIME
+  std::uint64_t run_ns = 0;
+};
+
+// One instance as published. Names longer than the layout's fields are cut (never overflow).
+struct SlotData {
+  std::string name;
+  pid_t pid = 0;
+  sup_state state = SUP_STATE_STOPPED;
+  bool ready = false;
+  sup_health health = SUP_HEALTH_UNKNOWN;
+  std::uint64_t start_time_ns = 0;  // CLOCK_REALTIME of the spawn, 0 = never started
+  std::uint64_t start_mono_ns = 0;  // CLOCK_MONOTONIC of the same spawn
+  std::uint64_t restarts = 0;
+  std::optional<SlotExit> last_exit;
+  std::uint64_t captured_bytes = 0;
+  std::uint64_t dropped_lines = 0;
+  std::string counter_page;  // shm name of its counter page, "" = none or anonymous
+  bool operator==(const SlotData&) const = default;
+};
+
+inline bool operator==(const SlotExit& a, const SlotExit& b) {
+  return a.code == b.code && a.signal == b.signal && a.core_dumped == b.core_dumped &&
+         a.time_ns == b.time_ns && a.run_ns == b.run_ns;
+}
+
+struct SegmentInfo {
+  pid_t supd_pid = 0;
+  std::uint64_t supd_start_ns = 0;
+  std::uint64_t supd_start_mono_ns = 0;
+  std::uint64_t generation = 0;
+  bool retired = false;
+  std::uint32_t capacity = 0;
+  std::uint32_t slots_used = 0;
+};
+
+struct SnapshotSlot {
+  std::uint32_t index = 0;
+  SlotData data;
+};
+
+struct Snapshot {
+  SegmentInfo info;
+  std::vector<SnapshotSlot> slots;      // in-use slots, by index
+  std::uint32_t unreadable_slots = 0;   // slots whose writer never finished (skipped)
+};
+
+struct CounterValue {
+  std::string name;
+  sup_counter_kind kind = SUP_COUNTER_KIND_COUNTER;
+  std::uint64_t value = 0;  // a gauge holds an int64_t's bits: use gauge()
+  std::int64_t gauge() const { return static_cast<std::int64_t>(value); }
+  bool operator==(const CounterValue&) const = default;
+};
+
+// "RUNNING", "unhealthy"...; "?" for a value outside the enum (the segment is input, too).
+const char* StateName(std::uint32_t state);
+const char* HealthName(std::uint32_t health);
+
+}  // namespace sup::daemon
