@@ -1,0 +1,72 @@
+// ChildPlan: everything the child does between fork and exec, computed by Spawner in the
+// parent beforehand, so that RunChild makes only async-signal-safe calls (no allocation, no
+// locks, no NSS). Internal to process/; ChildFailure is what crosses the exec-status pipe.
+#pragma once
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <cstddef>
+
+namespace sup::daemon {
+
+// Which step failed in the child; written with errno to the exec-status pipe.
+enum class ChildStage : int {
+  kSession, kStdio, kCloseFds, kRlimit, kSetgroups, kSetgid, kSetuid, kCredentialsKept,
+  kChdir, kSignalMask, kExec,
+};
+
+struct ChildFailure {
+  ChildStage stage;
+  int error;   // errno
+  int detail;  // kRlimit: the resource; kStdio: the target fd
+};
+
+struct FdMove {
+  int from;  // fd in supd (-1: leave the target as inherited)
+  int to;    // fd number in the child
+};
+
+struct LimitSetting {
+  int resource;
+  rlimit value;
+};
+
+// Pointers refer to storage owned by Spawner::Spawn's frame, alive until the child execs.
+struct ChildPlan {
+  char* const* argv = nullptr;
+  char* const* envp = nullptr;
+  const char* const* exec_paths = nullptr;  // execve candidates, in PATH order
+  std::size_t exec_path_count = 0;
+  char* watchdog_pid_digits = nullptr;  // 20 writable bytes inside envp's WATCHDOG_PID entry
+
+  bool new_session = true;
+  const FdMove* fd_moves = nullptr;  // stdio and pass_fds; targets distinct
+  std::size_t fd_move_count = 0;
+  int highest_target = 2;  // max(2, every target)
+
+  const LimitSetting* original_limits = nullptr;  // best effort: supd may not restore them all
+  std::size_t original_limit_count = 0;
+  const LimitSetting* program_limits = nullptr;   // failures are reported
+  std::size_t program_limit_count = 0;
+  const char* oom_score_adj = nullptr;  // "0"; nullptr: leave as inherited
+  std::size_t oom_score_adj_length = 0;
+
+  bool set_umask = false;
+  mode_t umask = 022;
+  bool set_groups = false;
+  const gid_t* groups = nullptr;
+  std::size_t group_count = 0;
+  bool set_gid = false;
+  gid_t gid = 0;
+  bool set_uid = false;
+  uid_t uid = 0;
+  const char* directory = nullptr;  // nullptr: stay in supd's directory
+
+  int status_fd = -1;  // write end of the exec-status pipe (O_CLOEXEC)
+};
+
+// The child's side of Spawn. Never returns: execs, or reports a ChildFailure and _exit(127).
+[[noreturn]] void RunChild(const ChildPlan& plan) noexcept;
+
+}  // namespace sup::daemon
