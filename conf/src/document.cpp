@@ -45,6 +45,8 @@ void ReadSupervisor(Context& ctx, const toml::table& t, LoadState& state) {
   TableReader r(ctx, t, "[supervisor]");
   r.CheckKeys({"socket", "socket_mode", "socket_group", "allow_users", "allow_groups", "status_shm",
                "shm_mode", "logs_dir", "shutdown_timeout", "include", "http"});
+  for (const char* key : {"socket_group", "allow_users", "allow_groups", "include"})
+    if (r.Find(key)) state.supervisor_keys.pos[key] = r.Pos(key);
   r.String("socket", s.socket);
   state.socket_set = r.Find("socket") && !s.socket.empty();
   r.Mode("socket_mode", s.socket_mode, 07777);
@@ -137,6 +139,7 @@ void ReadDocument(const toml::table& root, const std::string& file, bool is_main
                                          "an included file may hold only [program.*] and [group.*]");
     } else if (const auto* t = top.SubTable("supervisor")) {
       state.supervisor_pos = ctx.Pos(t->source());
+      state.supervisor_keys.pos["header"] = state.supervisor_pos;
       ReadSupervisor(ctx, *t, state);
     }
   }

@@ -32,6 +32,7 @@ struct LoadState {
   std::vector<ProgramSource> sources;
   std::vector<SourcePos> group_pos;  // parallel to config.groups
   SourcePos supervisor_pos;
+  ProgramSource supervisor_keys;  // the same kind of map, for [supervisor]'s keys
   bool socket_set = false;
   bool socket_mode_set = false;
   bool logs_dir_set = false;

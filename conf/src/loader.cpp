@@ -10,6 +10,7 @@
 #include <ostream>
 #include <set>
 #include <sstream>
+#include <system_error>
 
 #include "document.h"
 
@@ -26,13 +27,13 @@ std::string DirectoryOf(const std::string& path) {
 std::optional<std::string> ReadWholeFile(const std::string& path, std::string& error) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    error = std::string("cannot read config file: ") + std::strerror(errno);
+    error = "cannot read config file: " + std::generic_category().message(errno);
     return std::nullopt;
   }
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) {
-    error = std::string("cannot read config file: ") + std::strerror(errno);
+    error = "cannot read config file: " + std::generic_category().message(errno);
     return std::nullopt;
   }
   return std::move(text).str();
@@ -67,7 +68,7 @@ void ReadIncludes(LoadState& state, const std::string& main_file) {
     glob_t matches{};
     // No GLOB_ERR: a directory that is missing or unreadable simply matches nothing.
     const int rc = glob(full.c_str(), 0, nullptr, &matches);
-    if (rc == GLOB_NOSPACE) state.errors.push_back({state.supervisor_pos, "include \"" + pattern + "\": out of memory"});
+    if (rc == GLOB_NOSPACE) state.errors.push_back({state.supervisor_keys.At("include"), "include \"" + pattern + "\": out of memory"});
     std::vector<std::string> files;
     for (size_t i = 0; rc == 0 && i < matches.gl_pathc; ++i) files.emplace_back(matches.gl_pathv[i]);
     globfree(&matches);
@@ -97,6 +98,7 @@ LoadResult LoadString(std::string_view text, const std::string& path_label, cons
   LoadState state(env, uid);
   state.config.path = path_label;
   state.supervisor_pos = SourcePos{path_label, 0, 0};
+  state.supervisor_keys.pos["header"] = state.supervisor_pos;
   if (auto root = Parse(text, path_label, state)) {
     ReadDocument(*root, path_label, true, state);
     ReadIncludes(state, path_label);

@@ -173,11 +173,11 @@ void CheckAccounts(LoadState& state) {
   }
   const SupervisorSpec& s = c.supervisor;
   if (!s.socket_group.empty() && !GroupExists(s.socket_group))
-    state.errors.push_back({state.supervisor_pos, "no such group \"" + s.socket_group + "\" (`socket_group` in [supervisor])"});
+    state.errors.push_back({state.supervisor_keys.At("socket_group"), "no such group \"" + s.socket_group + "\" (`socket_group` in [supervisor])"});
   for (const auto& u : s.allow_users)
-    if (!UserExists(u)) state.errors.push_back({state.supervisor_pos, "no such user \"" + u + "\" (`allow_users` in [supervisor])"});
+    if (!UserExists(u)) state.errors.push_back({state.supervisor_keys.At("allow_users"), "no such user \"" + u + "\" (`allow_users` in [supervisor])"});
   for (const auto& g : s.allow_groups)
-    if (!GroupExists(g)) state.errors.push_back({state.supervisor_pos, "no such group \"" + g + "\" (`allow_groups` in [supervisor])"});
+    if (!GroupExists(g)) state.errors.push_back({state.supervisor_keys.At("allow_groups"), "no such group \"" + g + "\" (`allow_groups` in [supervisor])"});
 }
 
 // Two programs writing one file would interleave and rotate it under each other. The instances

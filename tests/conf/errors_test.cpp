@@ -322,3 +322,44 @@ programs = ["zzz"]
   CHECK_FALSE(r.config);
   CHECK(r.errors.size() == 7);
 }
+
+TEST_CASE("Loader: duplicate group across files -> error naming the first", "[conf][errors]") {
+  sup::conf::test::TempDir dir;
+  const std::string main = dir.Write("sup.toml", "[supervisor]\ninclude = [\"g.toml\"]\n[group.g]\nprograms = []\n");
+  dir.Write("g.toml", "[group.g]\nprograms = []\n");
+  const LoadResult r = LoadFile(main, sup::conf::test::TestEnv(), 1000);
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].message == "duplicate group `g` (first defined at " + main + ":3:1)");
+}
+
+TEST_CASE("Loader: stdout and stderr of one program naming one file -> error", "[conf][errors]") {
+  CHECK(OnlyError("[program.a]\ncommand = \"/bin/a\"\nstdout = { file = \"a.log\" }\nstderr = { file = \"a.log\" }\n")
+            .message == "`stderr.file` of [program.a] names the same log file as `stdout.file` of the same "
+                        "program (/home/u/.local/state/sup/log/a.log)");
+}
+
+TEST_CASE("Loader: malformed health targets and supervisor addresses -> errors", "[conf][errors]") {
+  CHECK(OnlyError("[program.a]\ncommand = \"/bin/a\"\nhealth = { tcp = \"8080\" }\n").message ==
+        "`tcp` in [program.a.health] must be \"host:port\", not \"8080\"");
+  CHECK(OnlyError("[program.a]\ncommand = \"/bin/a\"\nhealth = { http = \"ftp://x/\" }\n").message ==
+        "`http` in [program.a.health] must be an http:// URL, not \"ftp://x/\"");
+  CHECK(OnlyError("[supervisor]\nhttp = \"localhost\"\n").message ==
+        "`http` in [supervisor] must be \"host:port\" (e.g. \"127.0.0.1:9100\"), not \"localhost\"");
+  CHECK(OnlyError("[supervisor]\nstatus_shm = \"sup/x\"\n").message.starts_with(
+      "`status_shm` in [supervisor] must be a POSIX shm name"));
+}
+
+TEST_CASE("Loader: allow_users and socket_group naming nobody -> errors", "[conf][errors]") {
+  const LoadResult r = Load("[supervisor]\nallow_users = [\"no-such-user-sup\"]\nsocket_group = \"no-such-group-sup\"\n");
+  REQUIRE(r.errors.size() == 2);
+  CHECK(r.errors[0].message == "no such group \"no-such-group-sup\" (`socket_group` in [supervisor])");
+  CHECK(At(r.errors[0]) == "3:16");
+  CHECK(r.errors[1].message == "no such user \"no-such-user-sup\" (`allow_users` in [supervisor])");
+  CHECK(At(r.errors[1]) == "2:15");
+}
+
+TEST_CASE("Loader: exit codes outside 0..255 -> error at the element", "[conf][errors]") {
+  const ConfigError e = OnlyError("[program.a]\ncommand = \"/bin/a\"\nexit_codes = [0, 256]\n");
+  CHECK(e.pos.column == 18);
+  CHECK(e.message == "`exit_codes` in [program.a] holds 256: values must be between 0 and 255");
+}

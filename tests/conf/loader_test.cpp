@@ -357,3 +357,19 @@ TEST_CASE("RunCheck: conf/examples/full.toml and demo.toml -> valid", "[conf][lo
     CHECK(err.str() == "");
   }
 }
+
+TEST_CASE("LoadString: TOML octal integers for modes and \"unlimited\" limits -> accepted", "[conf][loader]") {
+  const Config c = LoadOk(R"(
+[supervisor]
+shm_mode = 0o600
+[program.a]
+command = "/bin/a"
+umask = 0o077
+limits = { nofile = "unlimited", core = "1GiB" }
+)");
+  CHECK(c.supervisor.shm_mode == 0600);
+  CHECK(c.programs[0].umask == mode_t{077});
+  CHECK(c.programs[0].limits.nofile == ~std::uint64_t{0});
+  CHECK(c.programs[0].limits.core == 1'073'741'824u);
+  CHECK(c.programs[0].limits.nproc == 0);
+}
