@@ -1,6 +1,9 @@
 // Drives init_mode_driver (what `supd -- CMD` runs) as a subprocess of the test. The driver
 // is not PID 1 here, so it is a child subreaper; tests/pid1/ covers the PID 1 case.
+#include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -183,10 +186,11 @@ TEST_CASE("Init mode: TSTP sent to supd -> forwarded, supd stops; CONT -> both c
 
 TEST_CASE("Init mode: the child stopped by a job-control signal -> supd stops too", "[init]") {
   TempDir dir;
-  Subprocess supd(Driver({}, {"/bin/sh", "-c", "echo $$ > \"$0/pid\"; while :; do sleep 0.05; done",
+  Subprocess supd(Driver({}, {"/bin/sh", "-c", "echo $$ > \"$0/pid\"; exec sleep 600",
                               dir.path().string()}));
   REQUIRE(WaitUntil([&] { return ReadPidFile(dir / "pid") != 0; }));
   const pid_t child = ReadPidFile(dir / "pid");
+  // `exec sleep`: a shell loop may be caught in vfork (state D) and then never reports a stop.
   kill(-child, SIGTSTP);  // what ^Z at the terminal does to the foreground group
   REQUIRE(WaitUntil([&] { return ProcState(supd.pid()) == 'T'; }));
   kill(supd.pid(), SIGCONT);  // `fg`: supd continues the group it stopped with
@@ -265,4 +269,96 @@ TEST_CASE("Init mode: TERM to supd during the leftovers' grace -> SIGKILL at onc
   CHECK(supd.WaitExit() == 6);
   CHECK(ProcState(left) == '\0');
   CHECK(FileHas(dir / "stderr", "SIGKILLed"));
+}
+
+namespace {
+
+// Runs the driver as a session leader whose stdin/stdout/stderr are a new pseudo-terminal,
+// which becomes its controlling terminal: what a shell in a terminal window gives supd.
+struct TerminalDriver {
+  int master = -1;
+  pid_t pid = -1;
+
+  explicit TerminalDriver(const std::vector<std::string>& argv) {
+    master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    REQUIRE(master >= 0);
+    REQUIRE(grantpt(master) == 0);
+    REQUIRE(unlockpt(master) == 0);
+    const std::string slave = ptsname(master);
+    std::vector<char*> cargv;
+    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+    cargv.push_back(nullptr);
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    pid = fork();
+    if (pid == 0) {
+      setsid();
+      int fd = open(slave.c_str(), O_RDWR);  // the session leader's first terminal: its ctty
+      if (fd < 0) _exit(125);
+      dup2(fd, 0);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      for (int sig = 1; sig < NSIG; ++sig) signal(sig, SIG_DFL);
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, nullptr);
+      execv(cargv[0], cargv.data());
+      _exit(125);
+    }
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+    REQUIRE(pid > 0);
+  }
+
+  ~TerminalDriver() {
+    if (pid > 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+    close(master);
+  }
+
+  std::optional<int> WaitExit() {
+    std::optional<int> code;
+    char buf[256];
+    WaitUntil([&] {
+      while (read(master, buf, sizeof buf) > 0) {  // drain: a full pty would block the child
+      }
+      int status;
+      if (waitpid(pid, &status, WNOHANG) != pid) return false;
+      code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      pid = -1;
+      return true;
+    });
+    return code;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("Init mode: fd 0 is the controlling terminal -> the child's group is its foreground", "[init]") {
+  TempDir dir;
+  TerminalDriver supd(Driver({}, {"/bin/sh", "-c", "cut -d' ' -f1,5,8 /proc/$$/stat > \"$0/ids\"",
+                                  dir.path().string()}));
+  fcntl(supd.master, F_SETFL, O_NONBLOCK);
+  CHECK(supd.WaitExit() == 0);
+  const std::string ids = ReadFile(dir / "ids");  // "pid pgrp tpgid"
+  const std::string pid = ids.substr(0, ids.find(' '));
+  CHECK(ids == pid + " " + pid + " " + pid + "\n");
+}
+
+TEST_CASE("Init mode: ^Z at the terminal -> child and supd stop; CONT to supd -> the group continues", "[init]") {
+  TempDir dir;
+  TerminalDriver supd(Driver({}, {"/bin/sh", "-c", "echo $$ > \"$0/pid\"; exec sleep 600",
+                                  dir.path().string()}));
+  fcntl(supd.master, F_SETFL, O_NONBLOCK);
+  REQUIRE(WaitUntil([&] { return ReadPidFile(dir / "pid") != 0; }));
+  const pid_t child = ReadPidFile(dir / "pid");
+  // `exec sleep`: a shell loop may be caught in vfork (state D) and then never reports a stop.
+  REQUIRE(write(supd.master, "\x1a", 1) == 1);  // ^Z: the line discipline sends TSTP
+  REQUIRE(WaitUntil([&] { return ProcState(child) == 'T' && ProcState(supd.pid) == 'T'; }));
+  kill(supd.pid, SIGCONT);
+  REQUIRE(WaitUntil([&] { return ProcState(child) != 'T' && ProcState(supd.pid) != 'T'; }));
+  kill(supd.pid, SIGTERM);
+  CHECK(supd.WaitExit() == 128 + SIGTERM);
 }
