@@ -46,8 +46,7 @@ Effects InstanceFsm::OnStart(TimePoint) {
       break;
     case State::kStopped:
     case State::kBackoff:  // cancels the delay: BeginStart disarms the timer
-    case State::kExited:
-    case State::kFatal:
+    case State::kExited: case State::kFatal:
       status_.wanted_up = true;
       ResetForOperatorStart();
       BeginStart("start requested", out);
@@ -102,10 +101,8 @@ Effects InstanceFsm::OnRestart(TimePoint now) {
       ResetForOperatorStart();
       BeginStop(AfterStop::kStart, "restart requested", now, out);
       break;
-    case State::kStopped:
-    case State::kBackoff:
-    case State::kStopping:
-    case State::kExited:
+    case State::kStopped: case State::kBackoff:
+    case State::kStopping: case State::kExited:
     case State::kFatal:
       return OnStart(now);
   }
@@ -121,12 +118,9 @@ Effects InstanceFsm::OnDependenciesMet(TimePoint) {
       spawn_pending_ = true;
       out.push_back(Spawn());
       break;
-    case State::kStopped:
-    case State::kRunning:
-    case State::kBackoff:
-    case State::kStopping:
-    case State::kExited:
-    case State::kFatal:
+    case State::kStopped: case State::kRunning:
+    case State::kBackoff: case State::kStopping:
+    case State::kExited: case State::kFatal:
       break;  // a late answer to a check that no longer matters
   }
   return out;
@@ -142,10 +136,8 @@ Effects InstanceFsm::OnDependencyFailed(const std::string& reason, TimePoint) {
       break;
     case State::kStopped:
     case State::kRunning:  // conditions are checked only before a start
-    case State::kBackoff:
-    case State::kStopping:
-    case State::kExited:
-    case State::kFatal:
+    case State::kBackoff: case State::kStopping:
+    case State::kExited: case State::kFatal:
       break;
   }
   return out;
@@ -179,10 +171,8 @@ Effects InstanceFsm::OnSpawned(pid_t pid, TimePoint now) {
       stop_signalled_ = true;
       Arm(TimerPurpose::kStopTimeout, spec_.stop_timeout, now, out);
       break;
-    case State::kStopped:
-    case State::kRunning:
-    case State::kBackoff:
-    case State::kExited:
+    case State::kStopped: case State::kRunning:
+    case State::kBackoff: case State::kExited:
     case State::kFatal:
       break;  // unreachable: spawn_pending_ is set only in STARTING and kept into STOPPING
   }
@@ -200,10 +190,8 @@ Effects InstanceFsm::OnSpawnFailed(const std::string& error_text, TimePoint now)
     case State::kStopping:
       FinishStop(now, out);
       break;
-    case State::kStopped:
-    case State::kRunning:
-    case State::kBackoff:
-    case State::kExited:
+    case State::kStopped: case State::kRunning:
+    case State::kBackoff: case State::kExited:
     case State::kFatal:
       break;  // unreachable, as in OnSpawned
   }
@@ -226,17 +214,14 @@ Effects InstanceFsm::OnExited(ExitStatus status, TimePoint now, bool group_alive
     case State::kStopping:
       if (stop_signalled_ || status_.sigkill_needed) break;  // the group was already signalled
       [[fallthrough]];
-    case State::kStarting:
-    case State::kRunning:
+    case State::kStarting: case State::kRunning:
       out.push_back(Kill(spec_.stop_signal, true));
       stop_signalled_ = true;
       Arm(TimerPurpose::kStopTimeout, spec_.stop_timeout, now, out);
       if (SetReady(false)) out.push_back(StatusChanged());
       break;
-    case State::kStopped:
-    case State::kBackoff:
-    case State::kExited:
-    case State::kFatal:
+    case State::kStopped: case State::kBackoff:
+    case State::kExited: case State::kFatal:
       break;  // unreachable: pid != 0 only in STARTING, RUNNING and STOPPING
   }
   return out;
@@ -292,8 +277,7 @@ Effects InstanceFsm::OnTimer(TimePoint now) {
       break;
     case State::kStopped:
     case State::kStopping:  // only the stop timeout runs here, handled above
-    case State::kExited:
-    case State::kFatal:
+    case State::kExited: case State::kFatal:
       break;
   }
   return out;
@@ -316,10 +300,8 @@ Effects InstanceFsm::OnReady(TimePoint now) {
       if (becomes_ready && SetReady(true)) out.push_back(StatusChanged());
       break;
     }
-    case State::kStopped:
-    case State::kBackoff:
-    case State::kStopping:
-    case State::kExited:
+    case State::kStopped: case State::kBackoff:
+    case State::kStopping: case State::kExited:
     case State::kFatal:
       break;
   }
@@ -336,10 +318,8 @@ Effects InstanceFsm::OnReloading(TimePoint) {
       break;
     case State::kStopped:
     case State::kStarting:  // not ready yet anyway
-    case State::kBackoff:
-    case State::kStopping:
-    case State::kExited:
-    case State::kFatal:
+    case State::kBackoff: case State::kStopping:
+    case State::kExited: case State::kFatal:
       break;
   }
   return out;
@@ -353,10 +333,8 @@ Effects InstanceFsm::OnWatchdogPing(TimePoint now) {
       break;
     case State::kStopped:
     case State::kStarting:  // the watchdog clock starts at RUNNING
-    case State::kBackoff:
-    case State::kStopping:
-    case State::kExited:
-    case State::kFatal:
+    case State::kBackoff: case State::kStopping:
+    case State::kExited: case State::kFatal:
       break;
   }
   return out;
@@ -369,12 +347,9 @@ Effects InstanceFsm::OnWatchdogTrigger(TimePoint now) {
       if (status_.pid == 0 || shutting_down_) break;
       BeginStop(AfterStop::kRestartAsSignal, "watchdog triggered (WATCHDOG=trigger)", now, out);
       break;
-    case State::kStopped:
-    case State::kStarting:
-    case State::kBackoff:
-    case State::kStopping:
-    case State::kExited:
-    case State::kFatal:
+    case State::kStopped: case State::kStarting:
+    case State::kBackoff: case State::kStopping:
+    case State::kExited: case State::kFatal:
       break;
   }
   return out;
@@ -392,10 +367,8 @@ Effects InstanceFsm::OnExtendTimeout(std::uint64_t usec, TimePoint now) {
         Arm(timer_, extended - now, now, out);
       }
       break;
-    case State::kStopped:
-    case State::kRunning:
-    case State::kBackoff:
-    case State::kExited:
+    case State::kStopped: case State::kRunning:
+    case State::kBackoff: case State::kExited:
     case State::kFatal:
       break;
   }
@@ -423,10 +396,8 @@ Effects InstanceFsm::OnHealthy(TimePoint now) {
     case State::kStopping:
       if (SetHealth(Health::kHealthy)) out.push_back(StatusChanged());
       break;
-    case State::kStopped:
-    case State::kBackoff:
-    case State::kExited:
-    case State::kFatal:
+    case State::kStopped: case State::kBackoff:
+    case State::kExited: case State::kFatal:
       break;
   }
   return out;
@@ -449,10 +420,8 @@ Effects InstanceFsm::OnUnhealthy(TimePoint now) {
     case State::kStopping:
       if (changed) out.push_back(StatusChanged());
       break;
-    case State::kStopped:
-    case State::kBackoff:
-    case State::kExited:
-    case State::kFatal:
+    case State::kStopped: case State::kBackoff:
+    case State::kExited: case State::kFatal:
       break;
   }
   return out;
@@ -474,8 +443,7 @@ Effects InstanceFsm::OnShutdown(TimePoint) {
       break;
     case State::kStopped:
     case State::kRunning:  // the driver stops it when its wave comes (OnStop)
-    case State::kExited:
-    case State::kFatal:
+    case State::kExited: case State::kFatal:
       break;
   }
   return out;

@@ -50,11 +50,14 @@ class InstanceFsm {
   Effects OnStop(TimePoint now);
   Effects OnRestart(TimePoint now);
 
-  // Answers to kCheckDependencies. reason: "dependency migrate failed: exit 3".
+  // Answers to kCheckDependencies, at once (even from inside the Apply loop) or later when
+  // a dependency changes. Every spawn, backoff retries included, is preceded by a check.
+  // reason: "dependency migrate failed: exit 3" (ExitStatus::Brief() gives "exit 3").
   Effects OnDependenciesMet(TimePoint now);
   Effects OnDependencyFailed(const std::string& reason, TimePoint now);
 
-  // Answers to kSpawn. error_text is the OS error: "exec /usr/bin/nope: No such file ...".
+  // Answers to kSpawn; no other input is expected in between, but a stop is honoured.
+  // error_text is the OS error: "exec /usr/bin/nope: No such file ...".
   Effects OnSpawned(pid_t pid, TimePoint now);
   Effects OnSpawnFailed(const std::string& error_text, TimePoint now);
 
