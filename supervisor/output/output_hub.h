@@ -36,7 +36,7 @@ class OutputHub {
     int stderr_fd = 2;
     int file_threads = 2;
     std::size_t queue_bound = 1 << 20;  // per instance and sink: over it, block pauses / drop drops
-    FileOpener open_file;               // empty = RotatingFile::Open
+    FileOpener open_file = nullptr;     // empty = RotatingFile::Open
   };
 
   OutputHub(uv_loop_t& loop, Options options);

@@ -85,7 +85,7 @@ void RotatingFile::Write(std::string_view lines) {
       }
     }
     if (!WriteAll(lines.substr(0, take))) {
-      lost_lines_ += CountLines(lines.substr(take));
+      lost_lines_ += CountLines(lines);  // the failed chunk may be partly written: count it lost
       return;
     }
     lines.remove_prefix(take);

@@ -1,0 +1,314 @@
+// InstanceOutput on a real loop with real pipes: capture, drain-before-exit, formats, sharing.
+#include "output/instance_output.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "output_test_util.h"
+
+using namespace sup::daemon::output;
+using namespace sup::daemon::output::testing;
+
+namespace {
+
+InstanceOutputSpec Spec(const std::string& name, const std::string& stdout_file = "") {
+  InstanceOutputSpec s;
+  s.program = name.substr(0, name.find(':'));
+  s.name = name;
+  s.index = name.find(':') == std::string::npos ? 0 : std::stoi(name.substr(name.find(':') + 1));
+  s.stdout_file = stdout_file;
+  s.stdout_spec.forward = false;
+  s.stderr_spec.forward = false;
+  return s;
+}
+
+// Reads whatever the (non-blocking) pipe holds now.
+std::string Slurp(int fd) {
+  std::string out;
+  char buf[65536];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, n);
+  return out;
+}
+
+std::string Numbered(const char* prefix, int i) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%s%06d\n", prefix, i);
+  return buf;
+}
+
+}  // namespace
+
+TEST_CASE("InstanceOutput: 200 000 numbered lines through a real pipe -> all in the file, in order", "[output][loop]") {
+  TempDir dir;
+  uv_loop_t loop;
+  REQUIRE(uv_loop_init(&loop) == 0);
+  {
+    OutputHub hub(loop, {});
+    InstanceOutput out(hub, Spec("flood", dir / "flood.log"));
+    Pipe pipe;
+    REQUIRE(out.Attach(pipe.read, -1));
+    constexpr int kLines = 200'000;
+    std::thread writer([&] {
+      std::string chunk;
+      for (int i = 0; i < kLines; ++i) {
+        chunk += Numbered("n", i);
+        if (chunk.size() > 3000) {
+          WriteAll(pipe.write, chunk);
+          chunk.clear();
+        }
+      }
+      WriteAll(pipe.write, chunk);
+      pipe.CloseWrite();
+    });
+    REQUIRE(RunUntil(loop, [&] { return out.attached_pipes() == 0; }));
+    writer.join();
+    REQUIRE(hub.Shutdown());
+    const auto lines = Lines(ReadFile(dir / "flood.log"));
+    REQUIRE(lines.size() == kLines);
+    bool in_order = true;
+    for (int i = 0; i < kLines && in_order; ++i) in_order = lines[i] + "\n" == Numbered("n", i);
+    CHECK(in_order);
+    CHECK(out.captured_bytes() == static_cast<std::uint64_t>(kLines) * 8);
+    CHECK(out.dropped_lines() == 0);
+    CHECK(out.error().empty());
+  }
+  REQUIRE(CloseLoop(loop) == 0);
+}
+
+TEST_CASE("InstanceOutput: DrainNow after the exit -> bytes written before it captured, EOF not awaited", "[output][loop]") {
+  uv_loop_t loop;
+  REQUIRE(uv_loop_init(&loop) == 0);
+  {
+    OutputHub hub(loop, {});
+    InstanceOutput out(hub, Spec("job"));
+    Pipe pipe;
+    REQUIRE(out.Attach(pipe.read, -1));
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      std::string all;
+      for (int i = 0; i < 3000; ++i) all += Numbered("c", i);  // 24 000 bytes: fits the pipe
+      const char* p = all.data();
+      std::size_t left = all.size();
+      while (left > 0) {
+        const ssize_t n = ::write(pipe.write, p, left);
+        if (n <= 0) ::_exit(1);
+        p += n;
+        left -= static_cast<std::size_t>(n);
+      }
+      ::_exit(0);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0);
+    // The parent still holds the write end, as a descendant of the program could.
+    out.DrainNow();
+    auto tail = out.Tail(5000);
+    REQUIRE(tail.size() == 3000);
+    CHECK(tail.front().line == "c000000");
+    CHECK(tail.back().line == "c002999");
+    CHECK(out.attached_pipes() == 1);
+
+    WriteAll(pipe.write, "part");
+    out.DrainNow();
+    CHECK(out.Tail(5000).size() == 3000);  // a partial line waits for the rest
+    WriteAll(pipe.write, "ial\nend");
+    pipe.CloseWrite();
+    REQUIRE(RunUntil(loop, [&] { return out.attached_pipes() == 0; }));
+    tail = out.Tail(2);
+    REQUIRE(tail.size() == 2);
+    CHECK(tail[0].line == "partial");
+    CHECK(tail[1].line == "end");  // flushed at EOF
+  }
+  REQUIRE(CloseLoop(loop) == 0);
+}
+
+TEST_CASE("InstanceOutput: forwarding -> 'name | line' on supd's stdout, stderr lines on its stderr", "[output][loop]") {
+  uv_loop_t loop;
+  REQUIRE(uv_loop_init(&loop) == 0);
+  Pipe supd_out, supd_err;
+  {
+    OutputHub hub(loop, {.stdout_fd = supd_out.write, .stderr_fd = supd_err.write});
+    hub.SetPrefixWidth(7);
+    auto spec = Spec("web:1");
+    spec.stdout_spec.forward = spec.stderr_spec.forward = true;
+    InstanceOutput out(hub, spec);
+    Pipe p_out, p_err;
+    REQUIRE(out.Attach(p_out.read, p_err.read));
+    WriteAll(p_out.write, "hello\nworld\n");
+    WriteAll(p_err.write, "oops\n");
+    p_out.CloseWrite();
+    p_err.CloseWrite();
+    REQUIRE(RunUntil(loop, [&] { return out.attached_pipes() == 0; }));
+    REQUIRE(hub.Flush());
+    CHECK(Slurp(supd_out.read) == "web:1   | hello\nweb:1   | world\n");
+    CHECK(Slurp(supd_err.read) == "web:1   | oops\n");
+    const auto err = out.Tail(10, Stream::kStderr);
+    REQUIRE(err.size() == 1);
+    CHECK(err[0].line == "oops");
+  }
+  REQUIRE(CloseLoop(loop) == 0);
+}
+
+TEST_CASE("InstanceOutput: json forward_format and timestamps -> one object a line, RFC 3339 prefix in the file", "[output][loop]") {
+  TempDir dir;
+  uv_loop_t loop;
+  REQUIRE(uv_loop_init(&loop) == 0);
+  Pipe supd_out, supd_err;
+  {
+    OutputHub hub(loop, {.stdout_fd = supd_out.write, .stderr_fd = supd_err.write});
+    auto spec = Spec("api:2", dir / "api.log");
+    spec.stdout_spec.forward = true;
+    spec.stdout_spec.forward_format = sup::conf::ForwardFormat::kJson;
+    spec.stdout_spec.timestamps = true;
+    InstanceOutput out(hub, spec);
+    Pipe p;
+    REQUIRE(out.Attach(p.read, -1));
+    WriteAll(p.write, "ready to serve\n");
+    p.CloseWrite();
+    REQUIRE(RunUntil(loop, [&] { return out.attached_pipes() == 0; }));
+    REQUIRE(hub.Flush());
+    const auto j = nlohmann::json::parse(Slurp(supd_out.read));
+    CHECK(j["program"] == "api");
+    CHECK(j["instance"] == 2);
+    CHECK(j["stream"] == "stdout");
+    CHECK(j["line"] == "ready to serve");
+    const std::regex rfc3339(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");
+    CHECK(std::regex_match(j["time"].get<std::string>(), rfc3339));
+    const std::string file = ReadFile(dir / "api.log");
+    CHECK(std::regex_match(file, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ready to serve\n)")));
+    CHECK(out.Tail(1)[0].line == "ready to serve");  // the ring keeps the bare line
+  }
+  REQUIRE(CloseLoop(loop) == 0);
+}
+
+TEST_CASE("InstanceOutput: stderr.merge -> stderr lines go to stdout's file and supd's stdout", "[output][loop]") {
+  TempDir dir;
+  uv_loop_t loop;
+  REQUIRE(uv_loop_init(&loop) == 0);
+  Pipe supd_out, supd_err;
+  {
+    OutputHub hub(loop, {.stdout_fd = supd_out.write, .stderr_fd = supd_err.write});
+    auto spec = Spec("m", dir / "m.log");
+    spec.stdout_spec.forward = true;
+    spec.stderr_spec.forward = true;
+    spec.stderr_spec.merge = true;
+    spec.stderr_file = dir / "ignored.log";
+    InstanceOutput out(hub, spec);
+    Pipe p_out, p_err;
+    REQUIRE(out.Attach(p_out.read, p_err.read));
+    WriteAll(p_err.write, "to stderr\n");
+    p_err.CloseWrite();
+    REQUIRE(RunUntil(loop, [&] { return out.attached_pipes() == 1; }));
+    WriteAll(p_out.write, "to stdout\n");
+    p_out.CloseWrite();
+    REQUIRE(RunUntil(loop, [&] { return out.attached_pipes() == 0; }));
+    REQUIRE(hub.Flush());
+    CHECK(ReadFile(dir / "m.log") == "to stderr\nto stdout\n");
+    CHECK(Slurp(supd_out.read) == "m | to stderr\nm | to stdout\n");
+    CHECK(Slurp(supd_err.read).empty());
+    CHECK_FALSE(std::filesystem::exists(dir / "ignored.log"));
+    CHECK(out.Tail(10, Stream::kStderr).size() == 1);
+  }
+  REQUIRE(CloseLoop(loop) == 0);
+}
+
+TEST_CASE("InstanceOutput: instances sharing one file -> whole lines, never mixed", "[output][loop]") {
+  TempDir dir;
+  uv_loop_t loop;
+  REQUIRE(uv_loop_init(&loop) == 0);
+  {
+    OutputHub hub(loop, {});
+    InstanceOutput a(hub, Spec("w:0", dir / "w.log"));
+    InstanceOutput b(hub, Spec("w:1", dir / "w.log"));
+    Pipe pa, pb;
+    REQUIRE(a.Attach(pa.read, -1));
+    REQUIRE(b.Attach(pb.read, -1));
+    constexpr int kLines = 20'000;
+    auto writer = [](Pipe& p, const char* prefix, unsigned seed) {
+      std::string all;
+      for (int i = 0; i < kLines; ++i) all += Numbered(prefix, i);
+      std::size_t off = 0;
+      while (off < all.size()) {  // odd-sized writes: lines straddle reads
+        const std::size_t n = std::min<std::size_t>(all.size() - off, 1 + (seed = seed * 1103515245 + 12345) % 997);
+        WriteAll(p.write, all.substr(off, n));
+        off += n;
+      }
+      p.CloseWrite();
+    };
+    std::thread ta(writer, std::ref(pa), "A-", 1u), tb(writer, std::ref(pb), "B-", 2u);
+    REQUIRE(RunUntil(loop, [&] { return a.attached_pipes() == 0 && b.attached_pipes() == 0; }));
+    ta.join();
+    tb.join();
+    REQUIRE(hub.Flush());
+    int next_a = 0, next_b = 0;
+    bool whole = true;
+    for (const auto& line : Lines(ReadFile(dir / "w.log"))) {
+      if (line + "\n" == Numbered("A-", next_a)) ++next_a;
+      else if (line + "\n" == Numbered("B-", next_b)) ++next_b;
+      else whole = false;
+    }
+    CHECK(whole);
+    CHECK(next_a == kLines);
+    CHECK(next_b == kLines);
+  }
+  REQUIRE(CloseLoop(loop) == 0);
+}
+
+TEST_CASE("InstanceOutput: unopenable log file -> OpenFiles and Attach fail with the open error", "[output][loop]") {
+  TempDir dir;
+  { std::ofstream(dir / "plain") << "x"; }
+  uv_loop_t loop;
+  REQUIRE(uv_loop_init(&loop) == 0);
+  {
+    OutputHub hub(loop, {});
+    InstanceOutput out(hub, Spec("bad", dir / "plain/bad.log"));
+    auto r = out.OpenFiles();
+    REQUIRE_FALSE(r);
+    CHECK(r.error().Message() == "open " + (dir / "plain/bad.log") + ": Not a directory");
+    Pipe p;
+    REQUIRE_FALSE(out.Attach(p.read, -1));
+    CHECK(::fcntl(p.read, F_GETFD) == -1);  // the read end was closed, not leaked
+    CHECK(out.attached_pipes() == 0);
+  }
+  REQUIRE(CloseLoop(loop) == 0);
+}
+
+TEST_CASE("InstanceOutput: restart -> ring kept, the old pipe still read until its EOF", "[output][loop]") {
+  uv_loop_t loop;
+  REQUIRE(uv_loop_init(&loop) == 0);
+  {
+    OutputHub hub(loop, {});
+    InstanceOutput out(hub, Spec("svc"));
+    std::vector<std::string> seen;
+    out.SetObserver([&](const std::string& name, Stream, auto, std::string_view line) {
+      seen.push_back(name + ":" + std::string(line));
+    });
+    Pipe first;
+    REQUIRE(out.Attach(first.read, -1));
+    WriteAll(first.write, "run1\n");
+    REQUIRE(RunUntil(loop, [&] { return seen.size() == 1; }));
+    Pipe second;  // the restart; a descendant still holds the first pipe
+    REQUIRE(out.Attach(second.read, -1));
+    CHECK(out.attached_pipes() == 2);
+    WriteAll(first.write, "late\n");
+    REQUIRE(RunUntil(loop, [&] { return seen.size() == 2; }));
+    WriteAll(second.write, "run2\n");
+    first.CloseWrite();
+    REQUIRE(RunUntil(loop, [&] { return seen.size() == 3 && out.attached_pipes() == 1; }));
+    CHECK(seen == std::vector<std::string>{"svc:run1", "svc:late", "svc:run2"});
+    const auto tail = out.Tail(10);
+    REQUIRE(tail.size() == 3);
+    CHECK(tail[0].line == "run1");
+    second.CloseWrite();
+    REQUIRE(RunUntil(loop, [&] { return out.attached_pipes() == 0; }));
+  }
+  REQUIRE(CloseLoop(loop) == 0);
+}
