@@ -170,7 +170,7 @@ TEST_CASE("Init mode: without --group -> a forwarded signal reaches the child on
   CHECK(ProcState(sub) == '\0');
 }
 
-TEST_CASE("Init mode: TSTP sent to supd -> forwarded, supd stops; CONT -> both continue", "[init]") {
+TEST_CASE("Init mode: TSTP sent to supd -> forwarded and supd stops, then CONT -> both continue", "[init]") {
   TempDir dir;
   Subprocess supd(Driver({}, {"/bin/sh", "-c", kRecorder, "recorder", dir.path().string()}));
   REQUIRE(WaitUntil([&] { return FileHas(dir / "ready", "ready"); }));
@@ -347,7 +347,7 @@ TEST_CASE("Init mode: fd 0 is the controlling terminal -> the child's group is i
   CHECK(ids == pid + " " + pid + " " + pid + "\n");
 }
 
-TEST_CASE("Init mode: ^Z at the terminal -> child and supd stop; CONT to supd -> the group continues", "[init]") {
+TEST_CASE("Init mode: ^Z at the terminal -> child and supd stop, then CONT to supd -> the group continues", "[init]") {
   TempDir dir;
   TerminalDriver supd(Driver({}, {"/bin/sh", "-c", "echo $$ > \"$0/pid\"; exec sleep 600",
                                   dir.path().string()}));
