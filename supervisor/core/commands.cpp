@@ -1,0 +1,214 @@
+#include "core/commands.h"
+
+#include <unistd.h>
+
+#include <set>
+#include <stdexcept>
+
+#include "protocol/errors.h"
+#include "sup/conf/units.h"
+
+namespace sup::daemon {
+namespace {
+
+namespace code = protocol::code;
+
+// A request whose args do not have the documented shape; answered with bad_request.
+struct BadArgs : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::vector<std::string> Selectors(const nlohmann::json& args) {
+  std::vector<std::string> out;
+  if (!args.contains("select") || args["select"].is_null()) return out;
+  const auto& sel = args["select"];
+  if (sel.is_string()) return {sel.get<std::string>()};
+  if (!sel.is_array()) throw BadArgs("args.select must be an array of strings");
+  for (const auto& s : sel) {
+    if (!s.is_string()) throw BadArgs("args.select must be an array of strings");
+    out.push_back(s.get<std::string>());
+  }
+  return out;
+}
+
+bool Flag(const nlohmann::json& args, const char* key, bool fallback) {
+  if (!args.contains(key) || args[key].is_null()) return fallback;
+  if (!args[key].is_boolean()) throw BadArgs(std::string("args.") + key + " must be a boolean");
+  return args[key].get<bool>();
+}
+
+std::chrono::milliseconds TimeoutArg(const nlohmann::json& args) {
+  if (!args.contains("timeout_ms") || args["timeout_ms"].is_null())
+    return std::chrono::milliseconds(60'000);
+  const auto& t = args["timeout_ms"];
+  if (!t.is_number() || t.get<double>() < 0)
+    throw BadArgs("args.timeout_ms must be a non-negative number");
+  return std::chrono::milliseconds(static_cast<long long>(t.get<double>()));
+}
+
+std::string StringArg(const nlohmann::json& args, const char* key) {
+  if (!args.contains(key) || !args[key].is_string())
+    throw BadArgs(std::string("args.") + key + " must be a string");
+  return args[key].get<std::string>();
+}
+
+std::optional<WaitTarget> ParseWaitTarget(const std::string& s) {
+  if (s == "running") return WaitTarget::kRunning;
+  if (s == "ready") return WaitTarget::kReady;
+  if (s == "healthy") return WaitTarget::kHealthy;
+  if (s == "stopped") return WaitTarget::kStopped;
+  if (s == "completed") return WaitTarget::kCompleted;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Commands::Commands(Supervisor& supervisor, DaemonHooks hooks)
+    : supervisor_(supervisor), hooks_(std::move(hooks)) {}
+
+void Commands::Handle(const std::string& cmd, const nlohmann::json& args,
+                      std::shared_ptr<control::Call> call) {
+  try {
+    if (cmd == "status") return Status(args, *call);
+    if (cmd == "pid") return Pid(args, *call);
+    if (cmd == "start" || cmd == "stop" || cmd == "restart") return Lifecycle(cmd, args, call);
+    if (cmd == "signal") return Signal(args, *call);
+    if (cmd == "wait") return Wait(args, call);
+    if (cmd == "events") return Events(args, call);
+    if (cmd == "shm") return call->Succeed({{"name", hooks_.shm_name}});
+    if (cmd == "version")
+      return call->Succeed({{"version", SUP_VERSION}, {"protocol", protocol::kProtocolVersion}});
+    if (cmd == "shutdown") {
+      call->Succeed(nlohmann::json::object());
+      if (hooks_.shutdown) hooks_.shutdown();
+      return;
+    }
+    if (cmd == "reload" && hooks_.reload) return hooks_.reload(call, args);
+    if (cmd == "logs" && hooks_.logs) {
+      auto selected = supervisor_.Select(Selectors(args));
+      if (!selected) return call->Fail(code::kNotFound, selected.error().context);
+      return hooks_.logs(call, args, *selected);
+    }
+    call->Fail(code::kUnknownCommand, "unknown command '" + cmd + "'");
+  } catch (const BadArgs& e) {
+    call->Fail(code::kBadRequest, e.what());
+  } catch (const nlohmann::json::exception& e) {
+    call->Fail(code::kBadRequest, std::string("malformed args: ") + e.what());
+  }
+}
+
+void Commands::Status(const nlohmann::json& args, control::Call& call) {
+  auto selected = supervisor_.Select(Selectors(args));
+  if (!selected) return call.Fail(code::kNotFound, selected.error().context);
+  const TimePoint now = Clock::now();
+  nlohmann::json instances = nlohmann::json::array();
+  for (auto* i : *selected) instances.push_back(i->StatusJson(now));
+  call.Succeed({{"supd", hooks_.supd_status ? hooks_.supd_status() : nlohmann::json::object()},
+                {"instances", std::move(instances)}});
+}
+
+void Commands::Pid(const nlohmann::json& args, control::Call& call) {
+  auto selected = supervisor_.Select(Selectors(args));
+  if (!selected) return call.Fail(code::kNotFound, selected.error().context);
+  nlohmann::json instances = nlohmann::json::array();
+  for (auto* i : *selected)
+    instances.push_back({{"name", i->name()},
+                         {"pid", i->pid() > 0 ? nlohmann::json(i->pid()) : nlohmann::json(nullptr)}});
+  call.Succeed({{"pid", getpid()}, {"instances", std::move(instances)}});
+}
+
+void Commands::Lifecycle(const std::string& cmd, const nlohmann::json& args,
+                         std::shared_ptr<control::Call> call) {
+  const auto selectors = Selectors(args);
+  if (selectors.empty()) return call->Fail(code::kBadRequest, cmd + " needs a selector");
+  const bool wait = Flag(args, "wait", true);
+  const auto timeout = TimeoutArg(args);
+  const bool with_dependants = Flag(args, "with_dependants", false);
+  if (cmd != "stop" && supervisor_.shutting_down())
+    return call->Fail(code::kShuttingDown, "supd is shutting down");
+  auto selected = supervisor_.Select(selectors);
+  if (!selected) return call->Fail(code::kNotFound, selected.error().context);
+
+  std::vector<Waiter::Item> items;
+  for (auto* i : *selected) {
+    std::string note;
+    if (cmd == "start" && i->state() == State::kRunning) note = "already running";
+    if (cmd == "stop" && i->state() == State::kStopped) note = "already stopped";
+    items.push_back({i, i->name(), note});
+  }
+  std::string warning;
+  if (cmd == "stop") {
+    if (auto running = supervisor_.RunningDependants(*selected); !running.empty())
+      warning = "still running dependants: " + running;
+    supervisor_.Stop(*selected);
+  } else if (cmd == "start") {
+    supervisor_.Start(*selected);
+  } else {
+    supervisor_.Restart(*selected, with_dependants);
+  }
+  if (!wait) {
+    nlohmann::json instances = nlohmann::json::array();
+    for (auto* i : *selected)
+      instances.push_back({{"name", i->name()}, {"state", StateName(i->state())}});
+    nlohmann::json result = {{"instances", std::move(instances)}};
+    if (!warning.empty()) result["warning"] = warning;
+    return call->Succeed(std::move(result));
+  }
+  const WaitTarget target = cmd == "stop" ? WaitTarget::kStopOutcome : WaitTarget::kStartOutcome;
+  supervisor_.AddWaiter(std::make_unique<Waiter>(supervisor_.loop(), std::move(call), target,
+                                                 std::move(items), timeout, warning));
+}
+
+void Commands::Signal(const nlohmann::json& args, control::Call& call) {
+  const std::string name = StringArg(args, "signal");
+  const bool to_group = Flag(args, "group", false);
+  std::optional<int> signal;
+  if (name != "reload") {
+    signal = conf::ParseSignal(name);
+    if (!signal) return call.Fail(code::kBadRequest, "unknown signal '" + name + "'");
+  }
+  const auto selectors = Selectors(args);
+  if (selectors.empty()) return call.Fail(code::kBadRequest, "signal needs a selector");
+  auto selected = supervisor_.Select(selectors);
+  if (!selected) return call.Fail(code::kNotFound, selected.error().context);
+  nlohmann::json instances = nlohmann::json::array();
+  for (auto* i : *selected) {
+    const int sig = signal ? *signal : i->spec().reload_signal;
+    const pid_t pid = i->pid();
+    const bool sent = i->SendSignal(sig, to_group);
+    instances.push_back({{"name", i->name()},
+                         {"pid", pid > 0 ? nlohmann::json(pid) : nlohmann::json(nullptr)},
+                         {"sent", sent},
+                         {"message", sent ? "sent SIG" + conf::SignalName(sig)
+                                          : std::string("not running (") + StateName(i->state()) +
+                                                ")"}});
+  }
+  call.Succeed({{"instances", std::move(instances)}});
+}
+
+void Commands::Wait(const nlohmann::json& args, std::shared_ptr<control::Call> call) {
+  const std::string for_what = StringArg(args, "for");
+  auto target = ParseWaitTarget(for_what);
+  if (!target)
+    return call->Fail(code::kBadRequest, "args.for must be running, ready, healthy, stopped "
+                                         "or completed, not '" + for_what + "'");
+  auto selected = supervisor_.Select(Selectors(args));
+  if (!selected) return call->Fail(code::kNotFound, selected.error().context);
+  std::vector<Waiter::Item> items;
+  for (auto* i : *selected) items.push_back({i, i->name(), ""});
+  supervisor_.AddWaiter(std::make_unique<Waiter>(supervisor_.loop(), std::move(call), *target,
+                                                 std::move(items), TimeoutArg(args), ""));
+}
+
+void Commands::Events(const nlohmann::json& args, std::shared_ptr<control::Call> call) {
+  const auto selectors = Selectors(args);
+  std::set<std::string> names;
+  if (!selectors.empty()) {
+    auto selected = supervisor_.Select(selectors);
+    if (!selected) return call->Fail(code::kNotFound, selected.error().context);
+    for (auto* i : *selected) names.insert(i->name());
+  }
+  supervisor_.events().Subscribe(std::move(call), std::move(names));
+}
+
+}  // namespace sup::daemon

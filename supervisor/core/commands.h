@@ -1,0 +1,45 @@
+// Commands: the control protocol's verbs (docs/protocol.md) on top of the Supervisor's API.
+// Decodes and validates each request's args, calls the Supervisor, renders the reply.
+// Loop thread only. The server has already checked permissions and answered `version`.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "control/call.h"
+#include "core/supervisor.h"
+
+namespace sup::daemon {
+
+// What the daemon provides beyond the Supervisor: its own figures, reload and shutdown.
+struct DaemonHooks {
+  std::function<nlohmann::json()> supd_status;  // {"pid","version","uptime_s","rss_bytes","cpu_s"}
+  std::function<void(std::shared_ptr<control::Call>, const nlohmann::json& args)> reload;
+  std::function<void()> shutdown;
+  std::function<void(std::shared_ptr<control::Call>, const nlohmann::json& args,
+                     const std::vector<Instance*>&)> logs;
+  std::string shm_name;
+};
+
+class Commands final : public control::CommandHandler {
+ public:
+  Commands(Supervisor& supervisor, DaemonHooks hooks);
+
+  void Handle(const std::string& cmd, const nlohmann::json& args,
+              std::shared_ptr<control::Call> call) override;
+
+ private:
+  void Status(const nlohmann::json& args, control::Call& call);
+  void Pid(const nlohmann::json& args, control::Call& call);
+  void Lifecycle(const std::string& cmd, const nlohmann::json& args,
+                 std::shared_ptr<control::Call> call);
+  void Signal(const nlohmann::json& args, control::Call& call);
+  void Wait(const nlohmann::json& args, std::shared_ptr<control::Call> call);
+  void Events(const nlohmann::json& args, std::shared_ptr<control::Call> call);
+
+  Supervisor& supervisor_;
+  DaemonHooks hooks_;
+};
+
+}  // namespace sup::daemon

@@ -1,0 +1,207 @@
+#include "core/instance.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+
+#include "output/line_format.h"
+#include "process/environment.h"
+#include "process/reaper.h"
+#include "process/spawner.h"
+#include "sup/conf/units.h"
+
+namespace sup::daemon {
+namespace {
+
+std::chrono::milliseconds CeilMs(Clock::duration d) {
+  auto ms = std::chrono::ceil<std::chrono::milliseconds>(d);
+  return ms.count() < 0 ? std::chrono::milliseconds(0) : ms;
+}
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+nlohmann::json ExitJson(const ExitRecord& r) {
+  return {{"code", r.status.by_signal() ? nlohmann::json(nullptr) : nlohmann::json(r.status.code)},
+          {"signal", r.status.by_signal() ? nlohmann::json(conf::SignalName(r.status.signal))
+                                          : nlohmann::json(nullptr)},
+          {"core_dumped", r.status.core_dumped},
+          {"at", output::FormatRfc3339(Instance::WallTime(r.at))},
+          {"run_s", std::round(Seconds(r.run_length) * 1000) / 1000}};
+}
+
+}  // namespace
+
+Instance::Instance(InstanceHost& host, const conf::ProgramSpec& spec, int index,
+                   const conf::SupervisorSpec& supervisor)
+    : host_(host),
+      spec_(spec),
+      index_(index),
+      instance_spec_(conf::ForInstance(spec, index, supervisor)),
+      fsm_(spec, [&host] { return host.UnitRandom(); }),
+      timer_(host.loop()) {}
+
+Instance::~Instance() {
+  if (pgid_ > 0) host_.reaper().Unwatch(pgid_);
+}
+
+bool Instance::has_process() const {
+  return fsm_.status().pid > 0 || fsm_.status().group_draining;
+}
+
+void Instance::Start() { Apply(fsm_.OnStart(Now())); }
+void Instance::Stop() { Apply(fsm_.OnStop(Now())); }
+void Instance::Restart() { Apply(fsm_.OnRestart(Now())); }
+void Instance::DependenciesMet() { Apply(fsm_.OnDependenciesMet(Now())); }
+void Instance::DependencyFailed(const std::string& reason) {
+  Apply(fsm_.OnDependencyFailed(reason, Now()));
+}
+void Instance::Shutdown() { Apply(fsm_.OnShutdown(Now())); }
+void Instance::Ready() { Apply(fsm_.OnReady(Now())); }
+void Instance::Reloading() { Apply(fsm_.OnReloading(Now())); }
+void Instance::WatchdogPing() { Apply(fsm_.OnWatchdogPing(Now())); }
+
+bool Instance::SendSignal(int signal, bool to_group) {
+  const pid_t pid = fsm_.status().pid;
+  if (pid <= 0) return false;
+  return static_cast<bool>(Kill(pid, signal, to_group));
+}
+
+void Instance::ForceKill() {
+  const pid_t target = fsm_.status().pid > 0 ? fsm_.status().pid : pgid_;
+  if (target > 0 && has_process()) (void)Kill(target, SIGKILL, spec_.kill_group);
+}
+
+void Instance::UpdateSpec(const conf::ProgramSpec& spec, const conf::SupervisorSpec& supervisor) {
+  spec_ = spec;
+  instance_spec_ = conf::ForInstance(spec, index_, supervisor);
+  fsm_.UpdateSpec(spec);
+}
+
+void Instance::CheckGroupDrained() {
+  if (fsm_.status().group_draining && !GroupAlive(pgid_)) Apply(fsm_.OnGroupEmpty(Now()));
+}
+
+void Instance::Apply(const Effects& effects) {
+  for (const Effect& e : effects) {
+    switch (e.kind) {
+      case Effect::Kind::kCheckDependencies:
+        host_.CheckDependencies(*this);
+        break;
+      case Effect::Kind::kSpawn:
+        DoSpawn();
+        break;
+      case Effect::Kind::kKill: {
+        const pid_t target = fsm_.status().pid > 0 ? fsm_.status().pid : pgid_;
+        if (target <= 0) break;
+        if (auto r = Kill(target, e.signal, e.to_group); !r && r.error().sys != ESRCH)
+          spdlog::warn("{}: kill {} {}: {}", name(), conf::SignalName(e.signal), target,
+                       r.error().Message());
+        break;
+      }
+      case Effect::Kind::kArmTimer:
+        timer_.Start(CeilMs(e.delay), [this] { OnTimerFired(); });
+        break;
+      case Effect::Kind::kCancelTimer:
+        timer_.Stop();
+        break;
+      case Effect::Kind::kPublish:
+        host_.OnTransition(*this, e.from, e.to, e.reason);
+        break;
+      case Effect::Kind::kStatusChanged:
+        host_.OnStatusChanged(*this);
+        break;
+      case Effect::Kind::kFatalShutdown:
+        host_.OnFatalShutdown(*this, e.reason);
+        break;
+    }
+  }
+}
+
+void Instance::DoSpawn() {
+  SpawnRequest request;
+  request.argv = instance_spec_.argv;
+  request.directory = instance_spec_.directory;
+  request.env = host_.ChildEnvironment(*this);
+  request.umask = spec_.umask;
+  request.limits = spec_.limits;
+  request.capture_output = false;
+  request.watchdog_pid = spec_.watchdog.has_value();
+  if (!spec_.user.empty()) {
+    auto user = LookupUser(spec_.user);
+    if (!user) {
+      Apply(fsm_.OnSpawnFailed(user.error().Message(), Now()));
+      return;
+    }
+    request.uid = user->uid;
+    request.gid = user->gid;
+    request.user = user->name;
+  }
+  if (!spec_.group.empty()) {
+    auto gid = LookupGroup(spec_.group);
+    if (!gid) {
+      Apply(fsm_.OnSpawnFailed(gid.error().Message(), Now()));
+      return;
+    }
+    request.gid = *gid;
+  }
+  auto child = host_.spawner().Spawn(request);
+  if (!child) {
+    spdlog::warn("{}: {}", name(), child.error().Message());
+    Apply(fsm_.OnSpawnFailed(child.error().Message(), Now()));
+    return;
+  }
+  if (pgid_ > 0) host_.reaper().Unwatch(pgid_);
+  pgid_ = child->pid;
+  host_.reaper().Watch(child->pid, [this](ExitStatus status) { OnReaped(status); });
+  Apply(fsm_.OnSpawned(child->pid, Now()));
+}
+
+void Instance::OnReaped(ExitStatus status) {
+  const bool group_alive = spec_.kill_group && GroupAlive(pgid_);
+  if (!spec_.kill_group && GroupAlive(pgid_))
+    spdlog::info("{}: main process exited; its process group lives on (kill_group = false)",
+                 name());
+  Apply(fsm_.OnExited(status, Now(), group_alive));
+  host_.Settle();
+}
+
+void Instance::OnTimerFired() {
+  Apply(fsm_.OnTimer(Now()));
+  host_.Settle();
+}
+
+std::chrono::system_clock::time_point Instance::WallTime(TimePoint t) {
+  return std::chrono::system_clock::now() -
+         std::chrono::duration_cast<std::chrono::system_clock::duration>(Clock::now() - t);
+}
+
+nlohmann::json Instance::StatusJson(TimePoint now) const {
+  const InstanceStatus& s = fsm_.status();
+  nlohmann::json exits = nlohmann::json::array();
+  const auto& records = s.exits.records();
+  for (auto it = records.rbegin(); it != records.rend(); ++it) exits.push_back(ExitJson(*it));
+  const bool alive = s.pid > 0;
+  return {
+      {"name", name()},
+      {"program", program()},
+      {"instance", index_},
+      {"state", StateName(s.state)},
+      {"pid", alive ? nlohmann::json(s.pid) : nlohmann::json(nullptr)},
+      {"ready", s.ready},
+      {"health", HealthName(s.health)},
+      {"uptime_s", alive ? std::round(Seconds(now - s.start_time) * 10) / 10 : 0.0},
+      {"restarts", s.restarts},
+      {"last_exit", s.exits.empty() ? nlohmann::json(nullptr) : ExitJson(s.exits.last())},
+      {"exits", std::move(exits)},
+      {"status_text", status_text_},
+      {"waiting_for", s.waiting_for_dependencies ? waiting_for_ : std::string()},
+      {"error", s.error},
+      {"captured_bytes", 0},
+      {"dropped_lines", 0},
+      {"counters", nlohmann::json::object()},
+      {"wanted_up", s.wanted_up},
+      {"completed", fsm_.completed()},
+  };
+}
+
+}  // namespace sup::daemon

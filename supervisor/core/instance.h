@@ -1,0 +1,91 @@
+// Instance: drives one instance of a program. It performs the effects its InstanceFsm
+// decides (spawn, kill, timer, publish) and feeds the FSM what the OS reports (spawned,
+// reaped, timer fired). It decides nothing itself. Loop thread only; owned by the
+// Supervisor through a unique_ptr, so its address is stable for the callbacks it registers.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/instance_host.h"
+#include "lifecycle/instance_fsm.h"
+#include "loop/timer.h"
+#include "sup/conf/config.h"
+#include "sup/conf/expand.h"
+
+namespace sup::daemon {
+
+class Instance {
+ public:
+  Instance(InstanceHost& host, const conf::ProgramSpec& spec, int index,
+           const conf::SupervisorSpec& supervisor);
+  Instance(const Instance&) = delete;
+  Instance& operator=(const Instance&) = delete;
+  ~Instance();
+
+  const std::string& name() const { return instance_spec_.name; }
+  const std::string& program() const { return spec_.name; }
+  int index() const { return index_; }
+  const conf::ProgramSpec& spec() const { return spec_; }
+  const conf::InstanceSpec& instance_spec() const { return instance_spec_; }
+  const InstanceFsm& fsm() const { return fsm_; }
+  State state() const { return fsm_.state(); }
+  // A main process is alive, or its process group is still being drained.
+  bool has_process() const;
+  pid_t pid() const { return fsm_.status().pid; }
+
+  // Operator commands and the supervisor's own decisions.
+  void Start();
+  void Stop();
+  void Restart();
+  void DependenciesMet();
+  void DependencyFailed(const std::string& reason);
+  void Shutdown();
+  // Sends `signal` to the main process (or its group); false when nothing is running.
+  bool SendSignal(int signal, bool to_group);
+  // SIGKILL to the main process and, with kill_group, its group (shutdown's last resort).
+  void ForceKill();
+  // Reload: keys that apply in place; the running process keeps its pid.
+  void UpdateSpec(const conf::ProgramSpec& spec, const conf::SupervisorSpec& supervisor);
+  // The reaper reaped an orphan: if this instance is draining its group, see if it is empty.
+  void CheckGroupDrained();
+
+  // sd_notify / health inputs.
+  void Ready();
+  void Reloading();
+  void WatchdogPing();
+  void SetStatusText(std::string text) { status_text_ = std::move(text); }
+
+  void set_waiting_for(std::string text) { waiting_for_ = std::move(text); }
+  const std::string& waiting_for() const { return waiting_for_; }
+  const std::string& status_text() const { return status_text_; }
+
+  // One element of `status`'s "instances" array (SPEC §6).
+  nlohmann::json StatusJson(TimePoint now) const;
+  // The wall-clock time of a monotonic time point (exits are recorded monotonically).
+  static std::chrono::system_clock::time_point WallTime(TimePoint t);
+
+ private:
+  void Apply(const Effects& effects);
+  void DoSpawn();
+  void OnReaped(ExitStatus status);
+  void OnTimerFired();
+  static TimePoint Now() { return Clock::now(); }
+
+  InstanceHost& host_;
+  conf::ProgramSpec spec_;
+  int index_;
+  conf::InstanceSpec instance_spec_;
+  InstanceFsm fsm_;
+  Timer timer_;
+  pid_t pgid_ = 0;  // the last spawned process group: kept while the group drains
+  std::string waiting_for_;
+  std::string status_text_;
+};
+
+}  // namespace sup::daemon

@@ -1,0 +1,93 @@
+#include "core/selector.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace sup::daemon {
+namespace {
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+Error NotFound(const std::string& selector, const conf::Config& config) {
+  std::vector<std::string> names{"all"};
+  for (const auto& p : config.programs) names.push_back(p.name);
+  for (const auto& g : config.groups) names.push_back(g.name);
+  std::string message = "no program or group '" + selector + "'";
+  if (auto best = ClosestName(selector, names); !best.empty())
+    message += " (did you mean '" + best + "'?)";
+  return Error{ErrorCode::kNotFound, 0, message};
+}
+
+void AddProgram(const conf::ProgramSpec& p, std::vector<InstanceRef>& out) {
+  for (int i = 0; i < p.instances; ++i) out.push_back({p.name, i});
+}
+
+}  // namespace
+
+std::string ClosestName(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    size_t d = EditDistance(word, c);
+    if (d < best_distance) best = c, best_distance = d;
+  }
+  return best;
+}
+
+Result<std::vector<InstanceRef>> ResolveSelectors(const std::vector<std::string>& selectors,
+                                                  const conf::Config& config) {
+  std::vector<InstanceRef> picked;
+  if (selectors.empty()) {
+    for (const auto& p : config.programs) AddProgram(p, picked);
+    return picked;
+  }
+  for (const auto& sel : selectors) {
+    if (sel == "all") {
+      for (const auto& p : config.programs) AddProgram(p, picked);
+    } else if (const auto* p = config.FindProgram(sel)) {
+      AddProgram(*p, picked);
+    } else if (const auto* g = config.FindGroup(sel)) {
+      for (const auto& name : g->programs)
+        if (const auto* member = config.FindProgram(name)) AddProgram(*member, picked);
+    } else if (auto colon = sel.rfind(':'); colon != std::string::npos) {
+      const auto* prog = config.FindProgram(sel.substr(0, colon));
+      int index = -1;
+      const char* first = sel.data() + colon + 1;
+      const char* last = sel.data() + sel.size();
+      auto [end, ec] = std::from_chars(first, last, index);
+      if (!prog) return Fail(NotFound(sel, config));
+      if (ec != std::errc() || end != last || first == last || index < 0 ||
+          index >= prog->instances) {
+        return Fail(Error{ErrorCode::kNotFound, 0,
+                          "no instance '" + sel + "' (" + prog->name + " has " +
+                              std::to_string(prog->instances) + " instance" +
+                              (prog->instances == 1 ? "" : "s") + ")"});
+      }
+      picked.push_back({prog->name, index});
+    } else {
+      return Fail(NotFound(sel, config));
+    }
+  }
+  // Keep config order and drop duplicates ("web web:0" selects web:0 once).
+  std::vector<InstanceRef> ordered;
+  for (const auto& p : config.programs)
+    for (int i = 0; i < p.instances; ++i)
+      if (std::find(picked.begin(), picked.end(), InstanceRef{p.name, i}) != picked.end())
+        ordered.push_back({p.name, i});
+  return ordered;
+}
+
+}  // namespace sup::daemon

@@ -1,0 +1,371 @@
+#include "core/supervisor.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/selector.h"
+#include "output/line_format.h"
+#include "process/environment.h"
+#include "process/reaper.h"
+#include "process/spawner.h"
+
+namespace sup::daemon {
+namespace {
+
+bool Alive(const Instance* i) { return i->has_process(); }
+
+std::string ConditionName(conf::DependencyCondition c) {
+  switch (c) {
+    case conf::DependencyCondition::kStarted: return "started";
+    case conf::DependencyCondition::kReady: return "ready";
+    case conf::DependencyCondition::kCompleted: return "completed";
+  }
+  return "ready";
+}
+
+}  // namespace
+
+Supervisor::Supervisor(SupervisorServices services, conf::Config config)
+    : services_(std::move(services)),
+      config_(std::move(config)),
+      graph_(config_),
+      random_(std::random_device{}()) {
+  for (const auto& spec : config_.programs) {
+    ProgramEntry entry{spec, {}};
+    for (int i = 0; i < spec.instances; ++i)
+      entry.instances.push_back(std::make_unique<Instance>(*this, spec, i, config_.supervisor));
+    programs_.push_back(std::move(entry));
+  }
+}
+
+Supervisor::~Supervisor() = default;
+
+double Supervisor::UnitRandom() { return std::uniform_real_distribution<double>(0, 1)(random_); }
+
+Supervisor::ProgramEntry* Supervisor::FindProgram(const std::string& name) {
+  for (auto& p : programs_)
+    if (p.spec.name == name) return &p;
+  return nullptr;
+}
+
+std::vector<Instance*> Supervisor::AllInstances() {
+  std::vector<Instance*> out;
+  for (auto& p : programs_)
+    for (auto& i : p.instances) out.push_back(i.get());
+  return out;
+}
+
+Instance* Supervisor::FindByPid(pid_t pid) {
+  for (auto* i : AllInstances())
+    if (i->pid() == pid) return i;
+  return nullptr;
+}
+
+Result<std::vector<Instance*>> Supervisor::Select(const std::vector<std::string>& selectors) {
+  auto refs = ResolveSelectors(selectors, config_);
+  if (!refs) return Fail(refs.error());
+  std::vector<Instance*> out;
+  for (const auto& ref : *refs)
+    if (auto* p = FindProgram(ref.program); p && ref.index < static_cast<int>(p->instances.size()))
+      out.push_back(p->instances[ref.index].get());
+  return out;
+}
+
+void Supervisor::StartAutostart() {
+  std::vector<ProgramEntry*> order;
+  for (auto& p : programs_)
+    if (p.spec.autostart) order.push_back(&p);
+  std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
+    return a->spec.priority < b->spec.priority;
+  });
+  for (auto* p : order)
+    for (auto& i : p->instances) i->Start();
+  Settle();
+}
+
+void Supervisor::StartDependenciesOf(const std::string& program, std::set<std::string>& seen) {
+  auto* entry = FindProgram(program);
+  if (!entry) return;
+  for (const auto& dep : entry->spec.depends_on) {
+    if (!seen.insert(dep.program).second) continue;
+    StartDependenciesOf(dep.program, seen);
+    if (auto* d = FindProgram(dep.program))
+      for (auto& i : d->instances)
+        if (!i->fsm().status().wanted_up) i->Start();
+  }
+}
+
+void Supervisor::Start(const std::vector<Instance*>& instances) {
+  std::set<std::string> seen;
+  for (auto* i : instances) StartDependenciesOf(i->program(), seen);
+  for (auto* i : instances) i->Start();
+  Settle();
+}
+
+void Supervisor::Stop(const std::vector<Instance*>& instances) {
+  stop_batches_.push_back(StopBatch{instances, {}});
+  Settle();
+}
+
+void Supervisor::Restart(const std::vector<Instance*>& instances, bool with_dependants) {
+  std::vector<Instance*> all = instances;
+  if (with_dependants) {
+    for (auto* i : instances)
+      for (const auto& name : graph_.Dependants(i->program()))
+        if (auto* p = FindProgram(name))
+          for (auto& d : p->instances)
+            if (std::find(all.begin(), all.end(), d.get()) == all.end()) all.push_back(d.get());
+  }
+  for (auto* i : all) i->Restart();
+  Settle();
+}
+
+std::string Supervisor::RunningDependants(const std::vector<Instance*>& instances) {
+  std::set<std::string> selected_programs, names;
+  for (auto* i : instances) selected_programs.insert(i->program());
+  for (const auto& program : selected_programs)
+    for (const auto& dependant : graph_.Dependants(program)) {
+      if (selected_programs.count(dependant)) continue;
+      if (auto* p = FindProgram(dependant))
+        for (auto& d : p->instances)
+          if (Alive(d.get())) names.insert(d->name());
+    }
+  std::string text;
+  for (const auto& n : names) text += (text.empty() ? "" : ", ") + n;
+  return text;
+}
+
+void Supervisor::AddWaiter(std::unique_ptr<Waiter> waiter) {
+  waiters_.push_back(std::move(waiter));
+  Settle();
+}
+
+std::vector<std::string> Supervisor::ChildEnvironment(const Instance& instance) {
+  const auto& spec = instance.spec();
+  std::optional<UserEntry> user;
+  if (!spec.user.empty())
+    if (auto u = LookupUser(spec.user)) user = *u;
+  SupVariables sup;
+  sup.program = spec.name;
+  sup.instance = std::to_string(instance.index());
+  sup.socket = config_.supervisor.socket;
+  sup.notify_socket = services_.notify_socket;
+  if (spec.watchdog)
+    sup.watchdog = std::chrono::duration_cast<std::chrono::microseconds>(*spec.watchdog);
+  return BuildEnvironment(services_.startup_env, spec.clear_env, user ? &*user : nullptr,
+                          instance.instance_spec().environment, sup);
+}
+
+void Supervisor::CheckDependencies(Instance&) { settle_again_ = true; }
+
+bool Supervisor::DependencyHolds(const conf::Dependency& dep, std::string& failure) {
+  auto* entry = FindProgram(dep.program);
+  if (!entry) return true;  // the loader rejects unknown dependencies
+  bool holds = true;
+  for (auto& i : entry->instances) {
+    const InstanceFsm& f = i->fsm();
+    const State s = f.state();
+    if (s == State::kFatal) {
+      failure = "dependency " + dep.program + " failed: " + f.status().error;
+      return false;
+    }
+    if (s == State::kExited && f.failed() &&
+        (dep.condition != conf::DependencyCondition::kStarted)) {
+      failure = "dependency " + dep.program + " failed: " + f.status().exits.last().status.Brief();
+      return false;
+    }
+    switch (dep.condition) {
+      case conf::DependencyCondition::kStarted:
+        holds &= f.status().pid > 0 || s == State::kRunning || s == State::kExited;
+        break;
+      case conf::DependencyCondition::kReady:
+        holds &= f.status().ready && (s == State::kRunning || s == State::kExited);
+        break;
+      case conf::DependencyCondition::kCompleted:
+        holds &= f.completed();
+        break;
+    }
+  }
+  return holds;
+}
+
+void Supervisor::PumpDependencies() {
+  std::vector<Instance*> waiting;
+  for (auto* i : AllInstances())
+    if (i->fsm().status().waiting_for_dependencies) waiting.push_back(i);
+  std::stable_sort(waiting.begin(), waiting.end(), [](auto* a, auto* b) {
+    return a->spec().priority < b->spec().priority;
+  });
+  for (auto* i : waiting) {
+    if (!i->fsm().status().waiting_for_dependencies) continue;
+    std::string failure, waiting_for;
+    bool all = true;
+    for (const auto& dep : i->spec().depends_on) {
+      if (DependencyHolds(dep, failure)) continue;
+      if (!failure.empty()) break;
+      all = false;
+      waiting_for += (waiting_for.empty() ? "" : ", ") + dep.program + ": " +
+                     ConditionName(dep.condition);
+    }
+    if (!failure.empty()) {
+      i->DependencyFailed(failure);
+    } else if (all) {
+      i->set_waiting_for("");
+      i->DependenciesMet();
+    } else if (waiting_for != i->waiting_for()) {
+      i->set_waiting_for(waiting_for);
+    }
+  }
+}
+
+void Supervisor::PumpStops() {
+  for (auto& batch : stop_batches_) {
+    std::set<std::string> stopping, alive, fully_signalled;
+    for (auto* i : batch.instances) {
+      stopping.insert(i->program());
+      if (Alive(i)) alive.insert(i->program());
+    }
+    // What has no process needs no ordering: BACKOFF, waiting or STOPPED stop at once.
+    for (auto* i : batch.instances)
+      if (!Alive(i) && !batch.signalled.count(i)) {
+        batch.signalled.insert(i);
+        i->Stop();
+      }
+    for (const auto& program : stopping) {
+      bool all = true;
+      for (auto* i : batch.instances)
+        if (i->program() == program && !batch.signalled.count(i)) all = false;
+      if (all) fully_signalled.insert(program);
+    }
+    for (const auto& program : ReleasableForStop(graph_, config_, stopping, alive, fully_signalled))
+      for (auto* i : batch.instances)
+        if (i->program() == program && !batch.signalled.count(i)) {
+          batch.signalled.insert(i);
+          i->Stop();
+        }
+  }
+  std::erase_if(stop_batches_, [](const StopBatch& b) {
+    return std::all_of(b.instances.begin(), b.instances.end(), [&](Instance* i) {
+      return b.signalled.count(i) && !Alive(i);
+    });
+  });
+}
+
+void Supervisor::EvaluateWaiters() {
+  const TimePoint now = Clock::now();
+  for (auto& w : waiters_) w->Evaluate(now);
+  std::erase_if(waiters_, [](const auto& w) { return w->finished(); });
+}
+
+void Supervisor::Settle() {
+  if (settling_) {
+    settle_again_ = true;
+    return;
+  }
+  settling_ = true;
+  int rounds = 0;
+  do {
+    settle_again_ = false;
+    PumpDependencies();
+    PumpStops();
+  } while (settle_again_ && ++rounds < 1000);
+  EvaluateWaiters();
+  settling_ = false;
+  CheckShutdownDone();
+}
+
+void Supervisor::OnTransition(Instance& instance, State from, State to,
+                              const std::string& reason) {
+  const auto& s = instance.fsm().status();
+  if (to == State::kFatal || (to == State::kExited && instance.fsm().failed()))
+    spdlog::warn("{}: {} -> {}: {}", instance.name(), StateName(from), StateName(to), reason);
+  else
+    spdlog::info("{}: {} -> {}{}{}", instance.name(), StateName(from), StateName(to),
+                 reason.empty() ? "" : ": ", reason);
+  nlohmann::json event = {{"time", output::FormatRfc3339(std::chrono::system_clock::now())},
+                          {"name", instance.name()},
+                          {"program", instance.program()},
+                          {"instance", instance.index()},
+                          {"from", StateName(from)},
+                          {"to", StateName(to)},
+                          {"pid", s.pid > 0 ? nlohmann::json(s.pid) : nlohmann::json(nullptr)},
+                          {"reason", reason},
+                          {"exit", nullptr}};
+  if (!s.exits.empty() && (to == State::kExited || to == State::kBackoff ||
+                           to == State::kStopped || to == State::kFatal) &&
+      s.exits.last().at >= s.start_time) {
+    event["exit"] = instance.StatusJson(Clock::now())["last_exit"];
+  }
+  events_.PublishInstance(event);
+  if (main_program_ && instance.program() == "main" && to == State::kExited && !shutting_down_) {
+    const ExitStatus& e = s.exits.last().status;
+    main_exit_code_ = e.by_signal() ? 128 + e.signal : e.code;
+    BeginShutdown("main exited");
+  }
+  settle_again_ = true;
+}
+
+void Supervisor::OnStatusChanged(Instance&) { settle_again_ = true; }
+
+void Supervisor::OnFatalShutdown(Instance& instance, const std::string& reason) {
+  if (shutting_down_) return;
+  spdlog::error("{}: on_fatal = \"shutdown\": {}", instance.name(), reason);
+  fatal_shutdown_ = true;
+  BeginShutdown(instance.name() + " failed");
+}
+
+void Supervisor::BeginShutdown(const std::string& why) {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  shutdown_began_ = Clock::now();
+  spdlog::info("shutting down ({})", why);
+  events_.PublishGlobal({{"event", "shutdown"}, {"reason", why}});
+  std::vector<Instance*> all = AllInstances();
+  for (auto* i : all) {
+    if (Alive(i)) alive_at_shutdown_.insert(i);
+    i->Shutdown();
+  }
+  stop_batches_.clear();
+  stop_batches_.push_back(StopBatch{all, {}});
+  shutdown_timer_ = std::make_unique<Timer>(loop());
+  shutdown_timer_->Start(config_.supervisor.shutdown_timeout, [this] {
+    spdlog::warn("shutdown_timeout ({}) expired: SIGKILL to everything left",
+                 FormatDuration(config_.supervisor.shutdown_timeout));
+    KillEverything();
+  });
+  Settle();
+}
+
+void Supervisor::KillEverything() {
+  for (auto* i : AllInstances()) {
+    if (!Alive(i)) continue;
+    killed_at_timeout_ = true;
+    i->ForceKill();
+  }
+}
+
+void Supervisor::OnOrphanReaped() {
+  for (auto* i : AllInstances()) i->CheckGroupDrained();
+  Settle();
+}
+
+void Supervisor::CheckShutdownDone() {
+  if (!shutting_down_ || shutdown_done_) return;
+  for (auto* i : AllInstances())
+    if (Alive(i)) return;
+  shutdown_done_ = true;
+  if (shutdown_timer_) shutdown_timer_->Stop();
+  spdlog::info("every program has stopped");
+  if (on_shutdown_done_) on_shutdown_done_();
+}
+
+int Supervisor::ShutdownExitCode() const {
+  if (fatal_shutdown_) return 3;
+  if (killed_at_timeout_) return 1;
+  for (auto* i : alive_at_shutdown_)
+    if (i->fsm().status().sigkill_needed) return 1;
+  return 0;
+}
+
+}  // namespace sup::daemon

@@ -1,0 +1,130 @@
+// Supervisor: owns every Instance and the dependency graph, and applies the rules that span
+// instances: dependency conditions before a start, stop waves (dependants first), waiting
+// requests, on_fatal, the graceful shutdown. Loop thread only. Commands reach it through
+// Commands (commands.h); it never touches the wire format beyond status documents.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/event_bus.h"
+#include "core/instance.h"
+#include "core/instance_host.h"
+#include "core/stop_plan.h"
+#include "core/waiter.h"
+#include "sup/base/result.h"
+#include "sup/conf/config.h"
+
+namespace sup::daemon {
+
+class Reaper;
+class Spawner;
+
+struct SupervisorServices {
+  uv_loop_t* loop = nullptr;
+  const Spawner* spawner = nullptr;
+  Reaper* reaper = nullptr;
+  conf::Environment startup_env;  // supd's environment at start-up
+  std::string notify_socket;      // NOTIFY_SOCKET for children ("" = none)
+};
+
+class Supervisor final : public InstanceHost {
+ public:
+  Supervisor(SupervisorServices services, conf::Config config);
+  ~Supervisor() override;
+
+  const conf::Config& config() const { return config_; }
+  EventBus& events() { return events_; }
+
+  // Starts every autostart instance, lowest priority first.
+  void StartAutostart();
+
+  Result<std::vector<Instance*>> Select(const std::vector<std::string>& selectors);
+  Instance* FindByPid(pid_t pid);
+  std::vector<Instance*> AllInstances();
+
+  // Operator commands (SPEC §4 "Commands by state"). Start also starts the dependencies
+  // that are not wanted up; a stop of several programs goes in waves, dependants first.
+  void Start(const std::vector<Instance*>& instances);
+  void Stop(const std::vector<Instance*>& instances);
+  void Restart(const std::vector<Instance*>& instances, bool with_dependants);
+  // Running dependants of `instances` that are not themselves selected ("a, b").
+  std::string RunningDependants(const std::vector<Instance*>& instances);
+  void AddWaiter(std::unique_ptr<Waiter> waiter);
+
+  // Graceful shutdown (SPEC §4 "Stopping", §7). `on_done` runs once when nothing is left.
+  void BeginShutdown(const std::string& why);
+  // A second TERM/INT: SIGKILL everything left now.
+  void KillEverything();
+  bool shutting_down() const { return shutting_down_; }
+  TimePoint shutdown_began() const { return shutdown_began_; }
+  // Exit code of a finished shutdown per SPEC §7: 3 on_fatal, 1 something SIGKILLed, else 0.
+  int ShutdownExitCode() const;
+  void set_on_shutdown_done(std::function<void()> fn) { on_shutdown_done_ = std::move(fn); }
+  // `-- CMD`: the exit of the program named "main" ends supd with its status.
+  void set_main_program(bool on) { main_program_ = on; }
+  std::optional<int> main_exit_code() const { return main_exit_code_; }
+
+  // The reaper reaped a process nobody watched (an orphan, or a drained group member).
+  void OnOrphanReaped();
+
+  // InstanceHost
+  uv_loop_t& loop() override { return *services_.loop; }
+  const Spawner& spawner() override { return *services_.spawner; }
+  Reaper& reaper() override { return *services_.reaper; }
+  double UnitRandom() override;
+  std::vector<std::string> ChildEnvironment(const Instance& instance) override;
+  void CheckDependencies(Instance& instance) override;
+  void OnTransition(Instance& instance, State from, State to, const std::string& reason) override;
+  void OnStatusChanged(Instance& instance) override;
+  void OnFatalShutdown(Instance& instance, const std::string& reason) override;
+  void Settle() override;
+
+ private:
+  struct ProgramEntry {
+    conf::ProgramSpec spec;
+    std::vector<std::unique_ptr<Instance>> instances;
+  };
+  // A stop of several instances, released in waves (SPEC §4 "Stopping").
+  struct StopBatch {
+    std::vector<Instance*> instances;
+    std::set<Instance*> signalled;
+  };
+
+  ProgramEntry* FindProgram(const std::string& name);
+  void PumpDependencies();
+  void PumpStops();
+  void EvaluateWaiters();
+  void CheckShutdownDone();
+  // Whether `dep` holds for every instance of its program; sets `failure` when it never will.
+  bool DependencyHolds(const conf::Dependency& dep, std::string& failure);
+  void StartDependenciesOf(const std::string& program, std::set<std::string>& seen);
+
+  SupervisorServices services_;
+  conf::Config config_;
+  DependencyGraph graph_;
+  std::vector<ProgramEntry> programs_;
+  EventBus events_;
+  std::vector<std::unique_ptr<Waiter>> waiters_;
+  std::vector<StopBatch> stop_batches_;
+  std::mt19937_64 random_;
+  bool settling_ = false;
+  bool settle_again_ = false;
+  bool shutting_down_ = false;
+  bool shutdown_done_ = false;
+  TimePoint shutdown_began_{};
+  bool fatal_shutdown_ = false;
+  bool killed_at_timeout_ = false;
+  std::set<Instance*> alive_at_shutdown_;
+  std::unique_ptr<Timer> shutdown_timer_;
+  std::function<void()> on_shutdown_done_;
+  bool main_program_ = false;
+  std::optional<int> main_exit_code_;
+};
+
+}  // namespace sup::daemon

@@ -1,0 +1,243 @@
+#include "daemon.h"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <memory>
+
+#include "control/control_server.h"
+#include "core/commands.h"
+#include "core/supervisor.h"
+#include "daemon_signals.h"
+#include "init/leftovers.h"
+#include "loop/signal_watcher.h"
+#include "loop/timer.h"
+#include "process/reaper.h"
+#include "process/spawner.h"
+
+namespace sup::daemon {
+namespace {
+
+constexpr int kExitStartupFailure = 2;
+
+// Signals that supd handles itself; every other catchable one in this list is forwarded
+// to programs with forward_signals = true.
+constexpr int kForwardable[] = {SIGQUIT, SIGUSR2, SIGWINCH, SIGALRM, SIGPWR, SIGURG, SIGCONT};
+
+nlohmann::json SupdFigures(std::chrono::steady_clock::time_point started) {
+  long pages = 0, resident = 0;
+  std::ifstream statm("/proc/self/statm");
+  statm >> pages >> resident;
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const double cpu = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+                     (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  const double uptime =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return {{"pid", getpid()},
+          {"version", SUP_VERSION},
+          {"uptime_s", std::round(uptime * 10) / 10},
+          {"rss_bytes", resident * sysconf(_SC_PAGESIZE)},
+          {"cpu_s", std::round(cpu * 1000) / 1000}};
+}
+
+// supd may need many fds (pipes of thousands of programs): raise its own soft limit to the
+// hard one. Children get the original back (Spawner's OriginalLimits).
+void RaiseOwnFdLimit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+conf::ProgramSpec MainProgram(const std::vector<std::string>& command) {
+  conf::ProgramSpec main;
+  main.name = "main";
+  main.command = command;
+  main.restart = conf::RestartPolicy::kNever;
+  main.start_seconds = conf::Duration(0);
+  main.priority = 1000;  // after the config's programs have been spawned
+  return main;
+}
+
+class Daemon {
+ public:
+  Daemon(conf::Config config, DaemonOptions options)
+      : options_(std::move(options)),
+        started_(std::chrono::steady_clock::now()),
+        spawner_(OriginalLimits::Capture()) {
+    uv_loop_init(&loop_);
+    if (options_.main_command) config.programs.push_back(MainProgram(*options_.main_command));
+    config_ = std::move(config);
+  }
+
+  int Run() {
+    RaiseOwnFdLimit();
+    if (!SetUp()) {
+      TearDown();
+      return kExitStartupFailure;
+    }
+    UnblockSignals();
+    spdlog::info("supd {} (pid {}) serving {} with {} programs", SUP_VERSION, getpid(),
+                 config_.supervisor.socket, config_.programs.size());
+    supervisor_->StartAutostart();
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    const int code = ExitCode();
+    TearDown();
+    spdlog::info("supd exits with code {}", code);
+    return code;
+  }
+
+ private:
+  bool SetUp() {
+    reaper_ = std::make_unique<Reaper>(loop_);
+    if (auto r = reaper_->Start(); !r) {
+      spdlog::error("reaper: {}", r.error().Message());
+      return false;
+    }
+    if (!IsPid1())
+      if (auto r = BecomeSubreaper(); !r) spdlog::warn("{}", r.error().Message());
+
+    SupervisorServices services;
+    services.loop = &loop_;
+    services.spawner = &spawner_;
+    services.reaper = reaper_.get();
+    services.startup_env = options_.env;
+    supervisor_ = std::make_unique<Supervisor>(std::move(services), config_);
+    supervisor_->set_main_program(options_.main_command.has_value());
+    supervisor_->set_on_shutdown_done([this] { OnProgramsStopped(); });
+    reaper_->SetOrphanHandler([this](pid_t, ExitStatus) { OnOrphan(); });
+
+    DaemonHooks hooks;
+    hooks.supd_status = [this] { return SupdFigures(started_); };
+    hooks.shutdown = [this] { supervisor_->BeginShutdown("supctl shutdown"); };
+    hooks.shm_name = config_.supervisor.status_shm;
+    commands_ = std::make_unique<Commands>(*supervisor_, std::move(hooks));
+
+    control::ServerOptions server;
+    server.path = config_.supervisor.socket;
+    server.mode = config_.supervisor.socket_mode;
+    server.group = config_.supervisor.socket_group;
+    server.allow_users = config_.supervisor.allow_users;
+    server.allow_groups = config_.supervisor.allow_groups;
+    server_ = std::make_unique<control::ControlServer>(loop_, server, *commands_);
+    if (auto r = server_->Start(); !r) {
+      spdlog::error("control socket: {}", r.error().Message());
+      std::fprintf(stderr, "supd: %s\n", r.error().Message().c_str());
+      return false;
+    }
+    return WatchSignals();
+  }
+
+  bool WatchSignals() {
+    auto watch = [this](int signum, std::function<void(int)> fn) {
+      auto w = std::make_unique<SignalWatcher>(loop_);
+      if (auto r = w->Start(signum, std::move(fn)); !r) {
+        spdlog::error("watch signal {}: {}", signum, r.error().Message());
+        return false;
+      }
+      w->Unref();
+      signals_.push_back(std::move(w));
+      return true;
+    };
+    bool ok = watch(SIGTERM, [this](int) { OnStopSignal("SIGTERM"); }) &&
+              watch(SIGINT, [this](int) { OnStopSignal("SIGINT"); }) &&
+              watch(SIGHUP, [](int) { spdlog::warn("SIGHUP: reload is not available yet"); }) &&
+              watch(SIGUSR1, [](int) { spdlog::info("SIGUSR1: no log files to reopen"); });
+    for (int sig : kForwardable) ok = ok && watch(sig, [this](int s) { Forward(s); });
+    signal(SIGPIPE, SIG_IGN);  // a vanished client must be an EPIPE, never a death
+    return ok;
+  }
+
+  void OnStopSignal(const char* name) {
+    if (supervisor_->shutting_down()) {
+      spdlog::warn("{} during shutdown: SIGKILL to everything left", name);
+      second_signal_ = true;
+      supervisor_->KillEverything();
+      if (leftover_timer_) FinishLeftovers(true);
+      return;
+    }
+    supervisor_->BeginShutdown(name);
+  }
+
+  void Forward(int signum) {
+    for (auto* i : supervisor_->AllInstances())
+      if (i->spec().forward_signals) i->SendSignal(signum, i->spec().kill_group);
+  }
+
+  void OnOrphan() {
+    supervisor_->OnOrphanReaped();
+    if (leftover_timer_ && !AnyLeftovers(SweepScope::kNamespace)) FinishLeftovers(false);
+  }
+
+  // Every program is gone. As PID 1, end what is left in the namespace (SPEC §7) within
+  // what remains of shutdown_timeout, then stop the loop.
+  void OnProgramsStopped() {
+    if (IsPid1() && SignalLeftovers(SweepScope::kNamespace, SIGTERM)) {
+      auto elapsed = std::chrono::steady_clock::now() - supervisor_->shutdown_began();
+      auto left = config_.supervisor.shutdown_timeout -
+                  std::chrono::duration_cast<std::chrono::milliseconds>(elapsed);
+      if (left.count() < 0 || second_signal_) left = std::chrono::milliseconds(0);
+      leftover_timer_ = std::make_unique<Timer>(loop_);
+      leftover_timer_->Start(left, [this] { FinishLeftovers(true); });
+      return;
+    }
+    uv_stop(&loop_);
+  }
+
+  void FinishLeftovers(bool kill) {
+    if (kill && SignalLeftovers(SweepScope::kNamespace, SIGKILL)) leftovers_killed_ = true;
+    if (kill) reaper_->ReapNow();
+    leftover_timer_->Stop();
+    uv_stop(&loop_);
+  }
+
+  int ExitCode() const {
+    if (supervisor_->main_exit_code()) return *supervisor_->main_exit_code();
+    const int code = supervisor_->ShutdownExitCode();
+    return code == 0 && (leftovers_killed_ || second_signal_) ? 1 : code;
+  }
+
+  void TearDown() {
+    if (server_) server_->Close();
+    if (supervisor_) supervisor_->events().EndAll();
+    leftover_timer_.reset();
+    signals_.clear();
+    server_.reset();
+    commands_.reset();
+    supervisor_.reset();
+    if (reaper_) reaper_->Stop();
+    reaper_.reset();
+    uv_run(&loop_, UV_RUN_NOWAIT);  // let libuv run the close callbacks
+    if (uv_loop_close(&loop_) != 0) spdlog::debug("loop closed with handles left");
+  }
+
+  DaemonOptions options_;
+  conf::Config config_;
+  std::chrono::steady_clock::time_point started_;
+  uv_loop_t loop_{};
+  Spawner spawner_;
+  std::unique_ptr<Reaper> reaper_;
+  std::unique_ptr<Supervisor> supervisor_;
+  std::unique_ptr<Commands> commands_;
+  std::unique_ptr<control::ControlServer> server_;
+  std::vector<std::unique_ptr<SignalWatcher>> signals_;
+  std::unique_ptr<Timer> leftover_timer_;
+  bool second_signal_ = false;
+  bool leftovers_killed_ = false;
+};
+
+}  // namespace
+
+int RunDaemon(conf::Config config, DaemonOptions options) {
+  Daemon daemon(std::move(config), std::move(options));
+  return daemon.Run();
+}
+
+}  // namespace sup::daemon

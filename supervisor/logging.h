@@ -1,0 +1,17 @@
+// supd's own log: spdlog to stderr, text or JSON lines. Asynchronous, with overrun_oldest,
+// so that a blocked stderr can never stall the event loop (STYLE §5).
+#pragma once
+
+#include <string>
+
+namespace sup::daemon {
+
+enum class LogFormat { kText, kJson };
+
+// Installs the default logger. `level` is an spdlog level name ("info", "debug", …);
+// returns false for an unknown level.
+bool SetUpLogging(const std::string& level, LogFormat format);
+// Flushes and stops the async logger (before exit).
+void ShutDownLogging();
+
+}  // namespace sup::daemon

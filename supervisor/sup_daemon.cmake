@@ -1,0 +1,16 @@
+# sup_daemon: the Supervisor and the Daemon that wires every room together; supd: main.cpp.
+file(GLOB _core CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/core/*.cpp)
+add_library(sup_daemon STATIC ${_core} daemon.cpp daemon_signals.cpp logging.cpp)
+target_include_directories(sup_daemon PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(sup_daemon PUBLIC
+  sup_conf sup_protocol sup_control sup_loop sup_process sup_lifecycle sup_output sup_init
+  PkgConfig::LIBUV spdlog::spdlog nlohmann_json::nlohmann_json Threads::Threads)
+foreach(optional sup_status sup_notify)
+  if(TARGET ${optional})
+    target_link_libraries(sup_daemon PUBLIC ${optional})
+  endif()
+endforeach()
+
+add_executable(supd main.cpp)
+target_link_libraries(supd PRIVATE sup_daemon CLI11::CLI11)
+install(TARGETS supd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
