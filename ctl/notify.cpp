@@ -1,0 +1,103 @@
+#include "ctl/notify.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+
+namespace sup::ctl {
+namespace {
+
+// Closes an fd when it goes out of scope.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { Reset(); }
+  int get() const { return fd_; }
+  void Reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
+};
+
+Result<void> SendTo(int fd, const sockaddr_un& addr, socklen_t addr_len, const std::string& text,
+                    int pass_fd) {
+  iovec iov{const_cast<char*>(text.data()), text.size()};
+  msghdr msg{};
+  msg.msg_name = const_cast<sockaddr_un*>(&addr);
+  msg.msg_namelen = addr_len;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  if (pass_fd >= 0) {
+    std::memset(control, 0, sizeof(control));
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(cmsg), &pass_fd, sizeof(int));
+  }
+  ssize_t n;
+  do {
+    n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return Fail(SystemError("send to NOTIFY_SOCKET", errno));
+  return {};
+}
+
+}  // namespace
+
+Result<void> SendNotify(const std::string& socket, const std::vector<std::string>& assignments,
+                        bool barrier, std::chrono::milliseconds timeout) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (socket.size() < 2 || socket.size() >= sizeof(addr.sun_path) ||
+      (socket[0] != '/' && socket[0] != '@')) {
+    return Fail(Error{ErrorCode::kInvalidConfig, 0, "NOTIFY_SOCKET '" + socket + "' is not a socket address"});
+  }
+  std::memcpy(addr.sun_path, socket.data(), socket.size());
+  if (socket[0] == '@') addr.sun_path[0] = '\0';  // abstract: no trailing NUL in the length
+  const socklen_t addr_len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + socket.size() +
+                                                    (socket[0] == '@' ? 0 : 1));
+
+  Fd sock(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (sock.get() < 0) return Fail(SystemError("socket", errno));
+  std::string text;
+  for (const auto& a : assignments) text += a + "\n";
+  if (auto sent = SendTo(sock.get(), addr, addr_len, text, -1); !sent) return sent;
+  if (!barrier) return {};
+
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return Fail(SystemError("pipe", errno));
+  Fd read_end(fds[0]);
+  Fd write_end(fds[1]);
+  if (auto sent = SendTo(sock.get(), addr, addr_len, "BARRIER=1\n", write_end.get()); !sent) return sent;
+  write_end.Reset();  // now only supd holds it: EOF on read_end once supd closed it
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd pfd{read_end.get(), POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, left.count() > 0 ? static_cast<int>(left.count()) : 0);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) return Fail(SystemError("poll", errno));
+    if (ready == 0) {
+      return Fail(Error{ErrorCode::kBusy, 0, "supd did not confirm the message (BARRIER=1) in time"});
+    }
+    return {};  // POLLHUP: every write end is closed
+  }
+}
+
+}  // namespace sup::ctl
