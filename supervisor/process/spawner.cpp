@@ -91,6 +91,109 @@ void WaitForFailedChild(pid_t pid) {
   }
 }
 
+// argv, envp and the execve candidates as the child will use them. The pointers refer to the
+// request's strings and to this struct's own members: neither may move until the child execs.
+struct ExecArrays {
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+  std::string watchdog_pid_entry;  // "WATCHDOG_PID=" + room for the digits the child writes
+  std::vector<std::string> candidates;
+  std::vector<const char*> exec_paths;
+};
+
+void PrepareExec(const SpawnRequest& request, ExecArrays& out) {
+  for (const auto& arg : request.argv) out.argv.push_back(const_cast<char*>(arg.c_str()));
+  out.argv.push_back(nullptr);
+  for (const auto& entry : request.env) {
+    if (request.watchdog_pid && entry.rfind("WATCHDOG_PID=", 0) == 0) continue;
+    out.envp.push_back(const_cast<char*>(entry.c_str()));
+  }
+  if (request.watchdog_pid) {
+    out.watchdog_pid_entry = "WATCHDOG_PID=" + std::string(24, '\0');
+    out.envp.push_back(out.watchdog_pid_entry.data());
+  }
+  out.envp.push_back(nullptr);
+  out.candidates = ExecCandidates(request.argv[0], request.env);
+  for (const auto& c : out.candidates) out.exec_paths.push_back(c.c_str());
+}
+
+// initgroups' list, read here because NSS is not async-signal-safe: the user's groups plus
+// the primary gid, or just the gid without a user name. Only root may set groups at all.
+std::vector<gid_t> SupplementaryGroups(const SpawnRequest& request) {
+  std::vector<gid_t> groups;
+  if (request.gid) groups.push_back(*request.gid);
+  if (!request.uid || request.user.empty()) return groups;
+  const gid_t base = request.gid.value_or(getegid());
+  int count = 32;
+  for (;;) {
+    groups.assign(static_cast<std::size_t>(count), 0);
+    if (getgrouplist(request.user.c_str(), base, groups.data(), &count) >= 0) break;
+    if (count <= static_cast<int>(groups.size())) count = static_cast<int>(groups.size()) * 2;
+  }
+  groups.resize(static_cast<std::size_t>(count));
+  return groups;
+}
+
+// The child's descriptors: its ends of the output pipes and where every source goes.
+struct ChildFds {
+  UniqueFd stdout_read, stdout_write, stderr_read, stderr_write;
+  UniqueFd dev_null;  // only when Spawner's own could not be opened
+  std::vector<FdMove> moves;
+  int highest_target = 2;
+};
+
+Result<void> PrepareFds(const SpawnRequest& request, int dev_null, ChildFds& out) {
+  if (request.capture_output) {
+    int stdin_source = request.stdin_fd;
+    if (stdin_source < 0 && dev_null >= 0) stdin_source = dev_null;
+    if (stdin_source < 0) {
+      out.dev_null.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
+      if (!out.dev_null) return Fail(SystemError("open /dev/null", errno));
+      stdin_source = out.dev_null.get();
+    }
+    auto stdout_pipe = MakePipe("stdout");
+    if (!stdout_pipe) return Fail(stdout_pipe.error());
+    std::tie(out.stdout_read, out.stdout_write) = std::move(*stdout_pipe);
+    if (!request.merge_stderr) {
+      auto stderr_pipe = MakePipe("stderr");
+      if (!stderr_pipe) return Fail(stderr_pipe.error());
+      std::tie(out.stderr_read, out.stderr_write) = std::move(*stderr_pipe);
+    }
+    out.moves.push_back({stdin_source, 0});
+    out.moves.push_back({out.stdout_write.get(), 1});
+    out.moves.push_back({request.merge_stderr ? out.stdout_write.get() : out.stderr_write.get(), 2});
+  } else if (request.stdin_fd >= 0) {
+    out.moves.push_back({request.stdin_fd, 0});
+  }
+  std::set<int> targets{0, 1, 2};
+  for (const auto& [from, to] : request.pass_fds) {
+    if (from < 0 || to < 0 || !targets.insert(to).second) {
+      return Fail(Error{ErrorCode::kInvalidConfig, 0,
+                        "pass_fds: bad or duplicate target fd " + std::to_string(to)});
+    }
+    out.moves.push_back({from, to});
+    out.highest_target = std::max(out.highest_target, to);
+  }
+  return {};
+}
+
+// Reads the exec-status pipe to EOF. EOF at once: exec succeeded (the pipe is O_CLOEXEC).
+// A ChildFailure: it did not, and the child is exiting with 127; it is reaped here.
+Result<void> AwaitExec(int status_read, pid_t pid, const SpawnRequest& request) {
+  ChildFailure failure{};
+  std::size_t got = 0;
+  while (got < sizeof failure) {
+    const ssize_t n = read(status_read, reinterpret_cast<char*>(&failure) + got, sizeof failure - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  if (got == 0) return {};
+  WaitForFailedChild(pid);
+  if (got != sizeof failure) return Fail(SystemError("exec " + request.argv[0] + " (status pipe)", EIO));
+  return Fail(DescribeFailure(failure, request));
+}
+
 }  // namespace
 
 OriginalLimits OriginalLimits::Capture() {
@@ -113,28 +216,9 @@ Result<SpawnedChild> Spawner::Spawn(const SpawnRequest& request) const {
   if (request.argv.empty() || request.argv[0].empty()) {
     return Fail(Error{ErrorCode::kInvalidConfig, 0, "exec: empty command"});
   }
-
-  // --- Everything the child reads, prepared here: it may not allocate after fork. ---
-  std::vector<char*> argv;
-  for (const auto& arg : request.argv) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-
-  std::string watchdog_pid_entry;
-  std::vector<char*> envp;
-  for (const auto& entry : request.env) {
-    if (request.watchdog_pid && entry.rfind("WATCHDOG_PID=", 0) == 0) continue;
-    envp.push_back(const_cast<char*>(entry.c_str()));
-  }
-  if (request.watchdog_pid) {
-    watchdog_pid_entry = "WATCHDOG_PID=" + std::string(24, '\0');
-    envp.push_back(watchdog_pid_entry.data());
-  }
-  envp.push_back(nullptr);
-
-  const std::vector<std::string> candidates = ExecCandidates(request.argv[0], request.env);
-  std::vector<const char*> exec_paths;
-  for (const auto& c : candidates) exec_paths.push_back(c.c_str());
-
+  // Everything the child reads is prepared here: it may not allocate after fork.
+  ExecArrays exec;
+  PrepareExec(request, exec);
   std::vector<LimitSetting> original_limits;
   if (original_.have_rlimits) {
     for (int r = 0; r < RLIM_NLIMITS; ++r) original_limits.push_back({r, original_.rlimits[r]});
@@ -143,76 +227,24 @@ Result<SpawnedChild> Spawner::Spawn(const SpawnRequest& request) const {
   AddProgramLimit(program_limits, original_, RLIMIT_NOFILE, request.limits.nofile);
   AddProgramLimit(program_limits, original_, RLIMIT_NPROC, request.limits.nproc);
   AddProgramLimit(program_limits, original_, RLIMIT_CORE, request.limits.core);
-
-  std::vector<gid_t> groups;
-  const bool privileged = geteuid() == 0;
-  if (privileged && (request.uid || request.gid)) {
-    if (request.gid) groups.push_back(*request.gid);
-    if (request.uid && !request.user.empty()) {
-      int count = 32;
-      for (;;) {  // initgroups' list, read here: NSS is not async-signal-safe
-        groups.assign(static_cast<std::size_t>(count), 0);
-        const gid_t base = request.gid.value_or(getegid());
-        if (getgrouplist(request.user.c_str(), base, groups.data(), &count) >= 0) break;
-        if (count <= static_cast<int>(groups.size())) count = static_cast<int>(groups.size()) * 2;
-      }
-      groups.resize(static_cast<std::size_t>(count));
-    }
-  }
-
-  // --- Descriptors. ---
-  std::vector<FdMove> moves;
-  UniqueFd stdout_read, stdout_write, stderr_read, stderr_write;
-  UniqueFd dev_null_fallback;
-  if (request.capture_output) {
-    int stdin_source = request.stdin_fd;
-    if (stdin_source < 0) {
-      stdin_source = dev_null_.get();
-      if (stdin_source < 0) {
-        dev_null_fallback.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
-        if (!dev_null_fallback) return Fail(SystemError("open /dev/null", errno));
-        stdin_source = dev_null_fallback.get();
-      }
-    }
-    auto out = MakePipe("stdout");
-    if (!out) return Fail(out.error());
-    std::tie(stdout_read, stdout_write) = std::move(*out);
-    if (!request.merge_stderr) {
-      auto err = MakePipe("stderr");
-      if (!err) return Fail(err.error());
-      std::tie(stderr_read, stderr_write) = std::move(*err);
-    }
-    moves.push_back({stdin_source, 0});
-    moves.push_back({stdout_write.get(), 1});
-    moves.push_back({request.merge_stderr ? stdout_write.get() : stderr_write.get(), 2});
-  } else if (request.stdin_fd >= 0) {
-    moves.push_back({request.stdin_fd, 0});
-  }
-  std::set<int> targets{0, 1, 2};
-  int highest_target = 2;
-  for (const auto& [from, to] : request.pass_fds) {
-    if (from < 0 || to < 0 || !targets.insert(to).second) {
-      return Fail(Error{ErrorCode::kInvalidConfig, 0,
-                        "pass_fds: bad or duplicate target fd " + std::to_string(to)});
-    }
-    moves.push_back({from, to});
-    highest_target = std::max(highest_target, to);
-  }
-
+  const bool set_groups = geteuid() == 0 && (request.uid || request.gid);
+  const std::vector<gid_t> groups = set_groups ? SupplementaryGroups(request) : std::vector<gid_t>{};
+  ChildFds fds;
+  if (auto prepared = PrepareFds(request, dev_null_.get(), fds); !prepared) return Fail(prepared.error());
   auto status_pipe = MakePipe("exec status");
   if (!status_pipe) return Fail(status_pipe.error());
   auto& [status_read, status_write] = *status_pipe;
 
   ChildPlan plan;
-  plan.argv = argv.data();
-  plan.envp = envp.data();
-  plan.exec_paths = exec_paths.data();
-  plan.exec_path_count = exec_paths.size();
-  plan.watchdog_pid_digits = request.watchdog_pid ? watchdog_pid_entry.data() + 13 : nullptr;
+  plan.argv = exec.argv.data();
+  plan.envp = exec.envp.data();
+  plan.exec_paths = exec.exec_paths.data();
+  plan.exec_path_count = exec.exec_paths.size();
+  plan.watchdog_pid_digits = request.watchdog_pid ? exec.watchdog_pid_entry.data() + 13 : nullptr;
   plan.new_session = request.new_session;
-  plan.fd_moves = moves.data();
-  plan.fd_move_count = moves.size();
-  plan.highest_target = highest_target;
+  plan.fd_moves = fds.moves.data();
+  plan.fd_move_count = fds.moves.size();
+  plan.highest_target = fds.highest_target;
   plan.original_limits = original_limits.data();
   plan.original_limit_count = original_limits.size();
   plan.program_limits = program_limits.data();
@@ -223,7 +255,7 @@ Result<SpawnedChild> Spawner::Spawn(const SpawnRequest& request) const {
   }
   plan.set_umask = request.umask.has_value();
   plan.umask = request.umask.value_or(022);
-  plan.set_groups = privileged && (request.uid || request.gid);
+  plan.set_groups = set_groups;
   plan.groups = groups.data();
   plan.group_count = groups.size();
   plan.set_gid = request.gid.has_value();
@@ -244,35 +276,21 @@ Result<SpawnedChild> Spawner::Spawn(const SpawnRequest& request) const {
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   if (pid < 0) return Fail(SystemError("fork", fork_error));
 
-  // Our copies of the child's ends must go, or EOF would never come.
-  stdout_write.reset();
-  stderr_write.reset();
+  // Our copies of the child's ends must go, or EOF would never come. libuv's race note
+  // applies to the status pipe: a child forked by another thread between our pipe2 and this
+  // close would hold its write end and stall AwaitExec; supd forks from the loop thread only.
+  fds.stdout_write.reset();
+  fds.stderr_write.reset();
   status_write.reset();
+  if (auto execed = AwaitExec(status_read.get(), pid, request); !execed) return Fail(execed.error());
 
-  // EOF: exec succeeded (the pipe was O_CLOEXEC). A ChildFailure: it did not, and the child
-  // is exiting with 127. libuv's race note applies: a child forked by another thread between
-  // our pipe2 and our close would hold the write end; supd forks from the loop thread only.
-  ChildFailure failure{};
-  std::size_t got = 0;
-  while (got < sizeof failure) {
-    const ssize_t n = read(status_read.get(), reinterpret_cast<char*>(&failure) + got, sizeof failure - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    got += static_cast<std::size_t>(n);
-  }
-  if (got != 0) {
-    WaitForFailedChild(pid);
-    if (got != sizeof failure) return Fail(SystemError("exec " + request.argv[0] + " (status pipe)", EIO));
-    return Fail(DescribeFailure(failure, request));
-  }
-
-  for (UniqueFd* fd : {&stdout_read, &stderr_read}) {
+  for (UniqueFd* fd : {&fds.stdout_read, &fds.stderr_read}) {
     if (fd->valid()) fcntl(fd->get(), F_SETFL, fcntl(fd->get(), F_GETFL) | O_NONBLOCK);
   }
   SpawnedChild child;
   child.pid = pid;
-  child.stdout_read = std::move(stdout_read);
-  child.stderr_read = std::move(stderr_read);
+  child.stdout_read = std::move(fds.stdout_read);
+  child.stderr_read = std::move(fds.stderr_read);
   return child;
 }
 

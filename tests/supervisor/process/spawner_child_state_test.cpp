@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
 
 #include "process/environment.h"
 #include "process_test_support.h"
@@ -159,14 +160,39 @@ TEST_CASE("Spawner: the child gets supd's original limits and not ones supd chan
   REQUIRE(fx.Close());
 }
 
-TEST_CASE("Spawner: the program's limits are applied on top", "[process][child]") {
+TEST_CASE("Spawner: as root the child gets supd's original oom_score_adj back", "[process][child]") {
+  if (geteuid() != 0) {
+    WARN("not root: lowering oom_score_adj back needs CAP_SYS_RESOURCE");
+    return;
+  }
+  const auto original = OriginalLimits::Capture();
+  REQUIRE_FALSE(original.oom_score_adj.empty());
   ProcessFixture fx;
-  auto request = WorkerRequest({"rlimit:nofile", "rlimit:core"});
+  const int changed = std::stoi(original.oom_score_adj) < 900 ? std::stoi(original.oom_score_adj) + 100 : 0;
+  auto write_own = [](const std::string& value) {
+    std::ofstream("/proc/self/oom_score_adj") << value << std::endl;
+  };
+  write_own(std::to_string(changed));
+  SpawnRequest request;
+  request.argv = {"/bin/cat", "/proc/self/oom_score_adj"};
+  const std::string out = Output(fx, request);
+  write_own(original.oom_score_adj);
+  CHECK(out == original.oom_score_adj + "\n");
+  REQUIRE(fx.Close());
+}
+
+TEST_CASE("Spawner: the program's limits are applied on top", "[process][child]") {
+  rlimit nproc{};
+  REQUIRE(getrlimit(RLIMIT_NPROC, &nproc) == 0);
+  const rlim_t wanted = nproc.rlim_max == RLIM_INFINITY || nproc.rlim_max > 4096 ? 4096 : nproc.rlim_max;
+  ProcessFixture fx;
+  // (core is not shown here: a sanitizer-built fake_worker resets its own core limit.)
+  auto request = WorkerRequest({"rlimit:nofile", "rlimit:nproc"});
   request.limits.nofile = 100;
-  request.limits.core = 4096;
+  request.limits.nproc = wanted;
   const std::string out = Output(fx, request);
   CHECK(out.find("rlimit nofile=100:") != std::string::npos);
-  CHECK(out.find("rlimit core=4096:") != std::string::npos);
+  CHECK(out.find("rlimit nproc=" + std::to_string(wanted) + ":") != std::string::npos);
   REQUIRE(fx.Close());
 }
 
