@@ -321,13 +321,16 @@ void Supervisor::BeginShutdown(const std::string& why) {
   shutdown_began_ = Clock::now();
   spdlog::info("shutting down ({})", why);
   events_.PublishGlobal({{"event", "shutdown"}, {"reason", why}});
-  std::vector<Instance*> all = AllInstances();
-  for (auto* i : all) {
-    if (Alive(i)) alive_at_shutdown_.insert(i);
+  // Only what has a process is stopped (in waves); EXITED and FATAL keep their state, and
+  // BACKOFF or waiting instances go STOPPED through OnShutdown.
+  std::vector<Instance*> alive;
+  for (auto* i : AllInstances()) {
+    if (Alive(i)) alive.push_back(i);
     i->Shutdown();
   }
+  alive_at_shutdown_.insert(alive.begin(), alive.end());
   stop_batches_.clear();
-  stop_batches_.push_back(StopBatch{all, {}});
+  stop_batches_.push_back(StopBatch{alive, {}});
   shutdown_timer_ = std::make_unique<Timer>(loop());
   shutdown_timer_->Start(config_.supervisor.shutdown_timeout, [this] {
     spdlog::warn("shutdown_timeout ({}) expired: SIGKILL to everything left",

@@ -1,0 +1,173 @@
+"""supd + supctl end to end: lifecycle, restarts, stops, selectors, exit codes (SPEC §4, §5)."""
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+from conftest import SUPCTL, SUPD, wait_until
+
+
+def prog(name, actions, extra=""):
+    args = ", ".join(f'"{a}"' for a in actions)
+    return f'[program.{name}]\ncommand = ["${{WORKER}}", {args}]\n{extra}\n'
+
+
+def test_autostart_starts_wanted_programs_and_leaves_the_others_stopped(supd):
+    supd.start(prog("a", ["forever"], 'start_seconds = "100ms"') +
+               prog("b", ["forever"], "autostart = false"))
+    supd.wait_state("a", "RUNNING")
+    assert supd.instance("b")["state"] == "STOPPED"
+    r = supd.ctl("--json", "status")
+    doc = json.loads(r.stdout)
+    assert doc["supd"]["pid"] == supd.proc.pid
+    assert {i["name"] for i in doc["instances"]} == {"a", "b"}
+    assert r.returncode == 0  # wanted-down instances do not count for a bare status
+
+
+def test_a_failing_program_is_restarted_and_a_successful_one_is_not(supd):
+    supd.start(prog("bad", ["sleep:300", "exit:1"], 'start_seconds = "100ms"\nbackoff = { initial = "50ms" }') +
+               prog("good", ["sleep:300", "exit:0"], 'start_seconds = "100ms"'))
+    wait_until(lambda: supd.instance("bad")["restarts"] >= 2, 15, what="bad restarted twice")
+    supd.wait_state("good", "EXITED")
+    good = supd.instance("good")
+    assert good["completed"] and good["restarts"] == 0
+    assert good["last_exit"]["code"] == 0
+
+
+def test_restart_always_restarts_after_a_clean_exit(supd):
+    supd.start(prog("loop", ["sleep:200", "exit:0"],
+                    'restart = "always"\nstart_seconds = "100ms"\nbackoff = { initial = "50ms" }'))
+    wait_until(lambda: supd.instance("loop")["restarts"] >= 2, 15, what="loop restarted")
+
+
+def test_a_program_that_keeps_failing_to_start_goes_fatal_with_the_reason(supd):
+    supd.start(prog("crash", ["exit:3"], 'start_retries = 2\nbackoff = { initial = "50ms" }'))
+    inst = supd.wait_state("crash", "FATAL")
+    assert inst["error"] == "failed to start 3 times: exited with code 3"
+    r = supd.ctl("status", "crash")
+    assert r.returncode == 3
+
+
+def test_a_missing_executable_is_reported_with_the_os_error_never_as_exit_127(supd):
+    supd.start('[program.nope]\ncommand = ["/nonexistent/prog"]\nstart_retries = 0\n')
+    inst = supd.wait_state("nope", "FATAL")
+    assert "exec /nonexistent/prog: No such file or directory" in inst["error"]
+    assert "127" not in inst["error"]
+    r = supd.ctl("start", "nope")
+    assert r.returncode == 1
+    assert "No such file or directory" in r.stdout + r.stderr
+
+
+def test_stop_escalates_to_sigkill_for_a_child_that_ignores_sigterm(supd):
+    supd.start(prog("stubborn", ["ignore:TERM", "forever"],
+                    'start_seconds = "0s"\nstop_timeout = "500ms"'))
+    pid = supd.wait_state("stubborn", "RUNNING")["pid"]
+    r = supd.ctl("stop", "stubborn")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "SIGKILL" in r.stdout
+    assert supd.instance("stubborn")["state"] == "STOPPED"
+    assert not os.path.exists(f"/proc/{pid}") or "Z" in open(f"/proc/{pid}/stat").read().split()[2]
+
+
+def test_kill_group_reaches_grandchildren(supd):
+    supd.start(prog("family", ["grandchild", "forever"], 'start_seconds = "0s"'))
+    supd.wait_state("family", "RUNNING")
+    m = wait_until(lambda: re.search(r"grandchild=(\d+)", supd.stdout_text()), 10, what="grandchild pid")
+    grandchild = int(m.group(1))
+    supd.seen_pids.add(grandchild)
+    assert os.path.exists(f"/proc/{grandchild}")
+    assert supd.ctl("stop", "family").returncode == 0
+    wait_until(lambda: not os.path.exists(f"/proc/{grandchild}"), 10, what="grandchild gone")
+
+
+def test_a_child_sees_only_fds_0_to_2(supd):
+    supd.start(prog("fds", ["fds", "forever"], 'start_seconds = "0s"'))
+    m = wait_until(lambda: re.search(r"fds: ([0-9 ]+)", supd.stdout_text()), 10, what="fds line")
+    assert m.group(1).split() == ["0", "1", "2"]
+
+
+def test_selectors_pick_instances_programs_and_groups(supd):
+    supd.start(prog("web", ["forever"], 'instances = 3\nstart_seconds = "0s"') +
+               prog("db", ["forever"], 'start_seconds = "0s"') +
+               '[group.backend]\nprograms = ["db"]\n')
+    wait_until(lambda: all(i["state"] == "RUNNING" for i in supd.status().values()), 10)
+    names = lambda *sel: [i["name"] for i in json.loads(supd.ctl("--json", "status", *sel).stdout)["instances"]]
+    assert names("web:1") == ["web:1"]
+    assert names("backend") == ["db"]
+    assert names("web") == ["web:0", "web:1", "web:2"]
+    assert names("all") == ["web:0", "web:1", "web:2", "db"]
+    r = supd.ctl("status", "wbe")
+    assert r.returncode == 1
+    assert "did you mean 'web'" in r.stdout + r.stderr
+    assert supd.ctl("stop", "web:2").returncode == 0
+    assert supd.instance("web:2")["state"] == "STOPPED"
+    assert supd.instance("web:1")["state"] == "RUNNING"
+
+
+def test_supctl_exit_codes(supd):
+    supd.start(prog("up", ["forever"], 'start_seconds = "0s"') +
+               prog("down", ["forever"], "autostart = false"))
+    supd.wait_state("up", "RUNNING")
+    assert supd.ctl("status", "up").returncode == 0
+    assert supd.ctl("status", "down").returncode == 3
+    assert supd.ctl("frobnicate").returncode == 2
+    missing = subprocess.run([SUPCTL, "-s", supd.dir + "/absent.sock", "status"],
+                             capture_output=True, text=True)
+    assert missing.returncode == 4
+    assert "absent.sock" in missing.stdout + missing.stderr
+    # An unprivileged peer that cannot even reach the socket: EACCES on connect.
+    denied = subprocess.run(["setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups",
+                             SUPCTL, "-s", supd.sock, "status"], capture_output=True, text=True)
+    assert denied.returncode == 5, denied.stdout + denied.stderr
+
+
+def test_an_unprivileged_peer_may_read_but_not_control(supd):
+    supd.start(prog("up", ["forever"], 'start_seconds = "0s"'), supervisor_extra='socket_mode = "0666"')
+    os.chmod(supd.dir, 0o711)
+    supd.wait_state("up", "RUNNING")
+    as_nobody = ["setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups", SUPCTL, "-s", supd.sock]
+    assert subprocess.run(as_nobody + ["status"], capture_output=True).returncode == 0
+    r = subprocess.run(as_nobody + ["stop", "up"], capture_output=True, text=True)
+    assert r.returncode == 5, r.stdout + r.stderr
+    assert supd.instance("up")["state"] == "RUNNING"
+
+
+def test_sigterm_shuts_down_gracefully_with_exit_code_0(supd):
+    supd.start(prog("a", ["forever"], 'start_seconds = "0s"') + prog("b", ["forever"], 'start_seconds = "0s"'))
+    supd.wait_state("b", "RUNNING")
+    pids = [i["pid"] for i in supd.status().values()]
+    supd.proc.send_signal(signal.SIGTERM)
+    assert supd.proc.wait(20) == 0
+    for pid in pids:
+        assert not os.path.exists(f"/proc/{pid}")
+
+
+def test_a_shutdown_that_needed_sigkill_exits_1(supd):
+    supd.start(prog("stubborn", ["ignore:TERM", "forever"], 'start_seconds = "0s"\nstop_timeout = "300ms"'))
+    supd.wait_state("stubborn", "RUNNING")
+    supd.proc.send_signal(signal.SIGTERM)
+    assert supd.proc.wait(20) == 1
+
+
+def test_supctl_shutdown_stops_everything(supd):
+    supd.start(prog("a", ["forever"], 'start_seconds = "0s"'))
+    supd.wait_state("a", "RUNNING")
+    assert supd.ctl("shutdown").returncode == 0
+    assert supd.proc.wait(20) == 0
+
+
+def test_check_reports_every_error_and_exits_2(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[program.web]\ncommand = ["/bin/true"]\nrestat = "always"\n'
+                   '[program.db]\ncommand = ["/bin/true"]\nstop_timeout = "ten seconds"\n')
+    r = subprocess.run([SUPD, "--check", "-c", str(bad)], capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "bad.toml:3:" in r.stderr and "did you mean" in r.stderr
+    assert "bad.toml:6:" in r.stderr
+    r2 = subprocess.run([SUPCTL, "check", str(bad)], capture_output=True, text=True)
+    assert r2.returncode == 2 and r2.stderr == r.stderr
+    good = tmp_path / "good.toml"
+    good.write_text('[program.web]\ncommand = ["/bin/true"]\n')
+    assert subprocess.run([SUPD, "--check", "-c", str(good)], capture_output=True).returncode == 0
