@@ -13,11 +13,13 @@
 #include "control/control_server.h"
 #include "core/commands.h"
 #include "core/supervisor.h"
+#include "sup/conf/expand.h"
 #include "daemon_signals.h"
 #include "init/leftovers.h"
 #include "loop/signal_watcher.h"
 #include "loop/timer.h"
 #include "process/reaper.h"
+#include "output/output_hub.h"
 #include "process/spawner.h"
 
 namespace sup::daemon {
@@ -104,7 +106,15 @@ class Daemon {
     if (!IsPid1())
       if (auto r = BecomeSubreaper(); !r) spdlog::warn("{}", r.error().Message());
 
+    hub_ = std::make_unique<output::OutputHub>(loop_, output::OutputHub::Options{});
+    std::size_t width = 0;
+    for (const auto& p : config_.programs)
+      for (int i = 0; i < p.instances; ++i)
+        width = std::max(width, conf::InstanceName(p, i).size());
+    hub_->SetPrefixWidth(width);
+
     SupervisorServices services;
+    services.output_hub = hub_.get();
     services.loop = &loop_;
     services.spawner = &spawner_;
     services.reaper = reaper_.get();
@@ -149,7 +159,10 @@ class Daemon {
     bool ok = watch(SIGTERM, [this](int) { OnStopSignal("SIGTERM"); }) &&
               watch(SIGINT, [this](int) { OnStopSignal("SIGINT"); }) &&
               watch(SIGHUP, [](int) { spdlog::warn("SIGHUP: reload is not available yet"); }) &&
-              watch(SIGUSR1, [](int) { spdlog::info("SIGUSR1: no log files to reopen"); });
+              watch(SIGUSR1, [this](int) {
+                spdlog::info("SIGUSR1: reopening log files");
+                hub_->ReopenFiles();
+              });
     for (int sig : kForwardable) ok = ok && watch(sig, [this](int s) { Forward(s); });
     signal(SIGPIPE, SIG_IGN);  // a vanished client must be an EPIPE, never a death
     return ok;
@@ -212,6 +225,8 @@ class Daemon {
     server_.reset();
     commands_.reset();
     supervisor_.reset();
+    if (hub_ && !hub_->Shutdown()) spdlog::warn("output: not everything could be written");
+    hub_.reset();
     if (reaper_) reaper_->Stop();
     reaper_.reset();
     uv_run(&loop_, UV_RUN_NOWAIT);  // let libuv run the close callbacks
@@ -224,6 +239,7 @@ class Daemon {
   uv_loop_t loop_{};
   Spawner spawner_;
   std::unique_ptr<Reaper> reaper_;
+  std::unique_ptr<output::OutputHub> hub_;  // outlives the Supervisor's instances
   std::unique_ptr<Supervisor> supervisor_;
   std::unique_ptr<Commands> commands_;
   std::unique_ptr<control::ControlServer> server_;

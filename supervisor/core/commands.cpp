@@ -84,12 +84,14 @@ void Commands::Handle(const std::string& cmd, const nlohmann::json& args,
       return;
     }
     if (cmd == "reload" && hooks_.reload) return hooks_.reload(call, args);
-    if (cmd == "logs" && hooks_.logs) {
+    if (cmd == "logs") {
       auto selected = supervisor_.Select(Selectors(args));
       if (!selected) return call->Fail(code::kNotFound, selected.error().context);
-      return hooks_.logs(call, args, *selected);
+      return supervisor_.logs().Serve(call, args, *selected);
     }
     call->Fail(code::kUnknownCommand, "unknown command '" + cmd + "'");
+  } catch (const std::invalid_argument& e) {
+    call->Fail(code::kBadRequest, e.what());
   } catch (const BadArgs& e) {
     call->Fail(code::kBadRequest, e.what());
   } catch (const nlohmann::json::exception& e) {

@@ -17,8 +17,6 @@ struct DaemonHooks {
   std::function<nlohmann::json()> supd_status;  // {"pid","version","uptime_s","rss_bytes","cpu_s"}
   std::function<void(std::shared_ptr<control::Call>, const nlohmann::json& args)> reload;
   std::function<void()> shutdown;
-  std::function<void(std::shared_ptr<control::Call>, const nlohmann::json& args,
-                     const std::vector<Instance*>&)> logs;
   std::string shm_name;
 };
 

@@ -38,7 +38,14 @@ Instance::Instance(InstanceHost& host, const conf::ProgramSpec& spec, int index,
       index_(index),
       instance_spec_(conf::ForInstance(spec, index, supervisor)),
       fsm_(spec, [&host] { return host.UnitRandom(); }),
-      timer_(host.loop()) {}
+      timer_(host.loop()),
+      output_(std::make_unique<output::InstanceOutput>(host.output_hub(), OutputSpec())) {}
+
+output::InstanceOutputSpec Instance::OutputSpec() const {
+  return {spec_.name,      instance_spec_.name,        index_,
+          spec_.stdout_log, spec_.stderr_log,           instance_spec_.stdout_file,
+          instance_spec_.stderr_file};
+}
 
 Instance::~Instance() {
   if (pgid_ > 0) host_.reaper().Unwatch(pgid_);
@@ -75,6 +82,8 @@ void Instance::UpdateSpec(const conf::ProgramSpec& spec, const conf::SupervisorS
   spec_ = spec;
   instance_spec_ = conf::ForInstance(spec, index_, supervisor);
   fsm_.UpdateSpec(spec);
+  if (auto r = output_->Reconfigure(OutputSpec()); !r)
+    spdlog::warn("{}: output: {}", name(), r.error().Message());
 }
 
 void Instance::CheckGroupDrained() {
@@ -124,7 +133,12 @@ void Instance::DoSpawn() {
   request.env = host_.ChildEnvironment(*this);
   request.umask = spec_.umask;
   request.limits = spec_.limits;
-  request.capture_output = false;
+  request.capture_output = true;
+  request.merge_stderr = spec_.stderr_log.merge;
+  if (auto opened = output_->OpenFiles(); !opened) {
+    Apply(fsm_.OnSpawnFailed(opened.error().Message(), Now()));
+    return;
+  }
   request.watchdog_pid = spec_.watchdog.has_value();
   if (!spec_.user.empty()) {
     auto user = LookupUser(spec_.user);
@@ -152,11 +166,16 @@ void Instance::DoSpawn() {
   }
   if (pgid_ > 0) host_.reaper().Unwatch(pgid_);
   pgid_ = child->pid;
+  const int out = child->stdout_read ? child->stdout_read.release() : -1;
+  const int err = child->stderr_read ? child->stderr_read.release() : -1;
+  if (auto attached = output_->Attach(out, err); !attached)
+    spdlog::error("{}: capture output: {}", name(), attached.error().Message());
   host_.reaper().Watch(child->pid, [this](ExitStatus status) { OnReaped(status); });
   Apply(fsm_.OnSpawned(child->pid, Now()));
 }
 
 void Instance::OnReaped(ExitStatus status) {
+  output_->DrainNow();  // every byte written before the exit is captured first
   const bool group_alive = spec_.kill_group && GroupAlive(pgid_);
   if (!spec_.kill_group && GroupAlive(pgid_))
     spdlog::info("{}: main process exited; its process group lives on (kill_group = false)",
@@ -196,8 +215,9 @@ nlohmann::json Instance::StatusJson(TimePoint now) const {
       {"status_text", status_text_},
       {"waiting_for", s.waiting_for_dependencies ? waiting_for_ : std::string()},
       {"error", s.error},
-      {"captured_bytes", 0},
-      {"dropped_lines", 0},
+      {"captured_bytes", output_->captured_bytes()},
+      {"dropped_lines", output_->dropped_lines()},
+      {"output_error", output_->error()},
       {"counters", nlohmann::json::object()},
       {"wanted_up", s.wanted_up},
       {"completed", fsm_.completed()},

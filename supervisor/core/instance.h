@@ -15,6 +15,7 @@
 #include "core/instance_host.h"
 #include "lifecycle/instance_fsm.h"
 #include "loop/timer.h"
+#include "output/instance_output.h"
 #include "sup/conf/config.h"
 #include "sup/conf/expand.h"
 
@@ -61,6 +62,9 @@ class Instance {
   void WatchdogPing();
   void SetStatusText(std::string text) { status_text_ = std::move(text); }
 
+  output::InstanceOutput& output() { return *output_; }
+  const output::InstanceOutput& output() const { return *output_; }
+
   void set_waiting_for(std::string text) { waiting_for_ = std::move(text); }
   const std::string& waiting_for() const { return waiting_for_; }
   const std::string& status_text() const { return status_text_; }
@@ -71,6 +75,7 @@ class Instance {
   static std::chrono::system_clock::time_point WallTime(TimePoint t);
 
  private:
+  output::InstanceOutputSpec OutputSpec() const;
   void Apply(const Effects& effects);
   void DoSpawn();
   void OnReaped(ExitStatus status);
@@ -83,6 +88,7 @@ class Instance {
   conf::InstanceSpec instance_spec_;
   InstanceFsm fsm_;
   Timer timer_;
+  std::unique_ptr<output::InstanceOutput> output_;  // ring and files persist across restarts
   pid_t pgid_ = 0;  // the last spawned process group: kept while the group drains
   std::string waiting_for_;
   std::string status_text_;

@@ -15,6 +15,9 @@ namespace sup::daemon {
 class Instance;
 class Reaper;
 class Spawner;
+namespace output {
+class OutputHub;
+}
 
 class InstanceHost {
  public:
@@ -23,6 +26,7 @@ class InstanceHost {
   virtual uv_loop_t& loop() = 0;
   virtual const Spawner& spawner() = 0;
   virtual Reaper& reaper() = 0;
+  virtual output::OutputHub& output_hub() = 0;
   // Uniform in [0, 1): the backoff jitter (one generator for the whole daemon).
   virtual double UnitRandom() = 0;
 

@@ -33,8 +33,13 @@ Supervisor::Supervisor(SupervisorServices services, conf::Config config)
       random_(std::random_device{}()) {
   for (const auto& spec : config_.programs) {
     ProgramEntry entry{spec, {}};
-    for (int i = 0; i < spec.instances; ++i)
+    for (int i = 0; i < spec.instances; ++i) {
       entry.instances.push_back(std::make_unique<Instance>(*this, spec, i, config_.supervisor));
+      entry.instances.back()->output().SetObserver(
+          [this](const std::string& name, output::Stream stream,
+                 std::chrono::system_clock::time_point time,
+                 std::string_view line) { logs_.OnLine(name, stream, time, line); });
+    }
     programs_.push_back(std::move(entry));
   }
 }

@@ -15,6 +15,7 @@
 #include "core/event_bus.h"
 #include "core/instance.h"
 #include "core/instance_host.h"
+#include "core/log_stream.h"
 #include "core/stop_plan.h"
 #include "core/waiter.h"
 #include "sup/base/result.h"
@@ -29,6 +30,7 @@ struct SupervisorServices {
   uv_loop_t* loop = nullptr;
   const Spawner* spawner = nullptr;
   Reaper* reaper = nullptr;
+  output::OutputHub* output_hub = nullptr;
   conf::Environment startup_env;  // supd's environment at start-up
   std::string notify_socket;      // NOTIFY_SOCKET for children ("" = none)
 };
@@ -40,6 +42,7 @@ class Supervisor final : public InstanceHost {
 
   const conf::Config& config() const { return config_; }
   EventBus& events() { return events_; }
+  LogStreams& logs() { return logs_; }
 
   // Starts every autostart instance, lowest priority first.
   void StartAutostart();
@@ -77,6 +80,7 @@ class Supervisor final : public InstanceHost {
   uv_loop_t& loop() override { return *services_.loop; }
   const Spawner& spawner() override { return *services_.spawner; }
   Reaper& reaper() override { return *services_.reaper; }
+  output::OutputHub& output_hub() override { return *services_.output_hub; }
   double UnitRandom() override;
   std::vector<std::string> ChildEnvironment(const Instance& instance) override;
   void CheckDependencies(Instance& instance) override;
@@ -110,6 +114,7 @@ class Supervisor final : public InstanceHost {
   DependencyGraph graph_;
   std::vector<ProgramEntry> programs_;
   EventBus events_;
+  LogStreams logs_;
   std::vector<std::unique_ptr<Waiter>> waiters_;
   std::vector<StopBatch> stop_batches_;
   std::mt19937_64 random_;

@@ -1,0 +1,41 @@
+// `supctl logs`: the last N lines of the selected instances' rings (both streams merged in
+// time order), and with `follow` every new line as it is captured, until the client cancels.
+// Followers are fed by the instances' line observers; sending never blocks the loop.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "control/call.h"
+#include "output/log_sink.h"
+
+namespace sup::daemon {
+
+class Instance;
+
+class LogStreams {
+ public:
+  // args: {"lines":50,"follow":false,"stream":"both"|"stdout"|"stderr"}. Throws
+  // std::invalid_argument with a message for bad args (answered as bad_request).
+  void Serve(std::shared_ptr<control::Call> call, const nlohmann::json& args,
+             const std::vector<Instance*>& instances);
+
+  // An instance captured a line (from its InstanceOutput observer).
+  void OnLine(const std::string& instance, output::Stream stream,
+              std::chrono::system_clock::time_point time, std::string_view line);
+
+ private:
+  struct Follower {
+    std::shared_ptr<control::Call> call;
+    std::set<std::string> names;
+    std::optional<output::Stream> only;
+  };
+  std::vector<Follower> followers_;
+};
+
+}  // namespace sup::daemon
