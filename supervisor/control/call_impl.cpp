@@ -16,18 +16,15 @@ CallImpl::~CallImpl() {
   // it waiting forever.
   if (connection_ != nullptr) {
     Connection* connection = std::exchange(connection_, nullptr);
-    connection->Forget(key_);
-    connection->Write(protocol::EncodeError(id_, protocol::code::kFailed,
-                                            "supd dropped the request without an answer"));
+    connection->Finish(key_, protocol::EncodeError(id_, protocol::code::kFailed,
+                                                   "supd dropped the request without an answer"));
   }
 }
 
 void CallImpl::Finish(std::string line) {
   if (connection_ == nullptr) return;
-  // Forget first: a Write that drops a slow client must not count this call as cancelled.
   Connection* connection = std::exchange(connection_, nullptr);
-  connection->Forget(key_);
-  connection->Write(std::move(line));
+  connection->Finish(key_, std::move(line));
 }
 
 void CallImpl::Succeed(nlohmann::json result) { Finish(protocol::EncodeResult(id_, result)); }

@@ -1,5 +1,7 @@
 #include "control/connection.h"
 
+#include <poll.h>
+
 #include <spdlog/spdlog.h>
 
 #include <exception>
@@ -77,9 +79,20 @@ void Connection::DetachCalls() {
   for (auto& call : calls) call->RunCancelHook();
 }
 
-void Connection::Forget(const std::string& key) {
+void Connection::Finish(const std::string& key, std::string last_line) {
+  // Forgotten first: a Write that drops a slow client must not count this call as cancelled.
   calls_.erase(key);
-  UpdateIdleTimer();
+  Write(std::move(last_line));
+  AfterCallEnded();
+}
+
+void Connection::AfterCallEnded() {
+  if (closed_ || draining_) return;
+  if (half_closed_ && calls_.empty()) {
+    CloseAfterFlush();
+  } else {
+    UpdateIdleTimer();
+  }
 }
 
 void Connection::RefreshPrivilege() {
@@ -118,8 +131,12 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
   auto* self = static_cast<Connection*>(stream->data);
   if (self == nullptr) return;
   self->server_.Sweep();
+  if (nread == UV_EOF) {
+    self->PeerEof();
+    return;
+  }
   if (nread < 0) {
-    if (nread != UV_EOF) spdlog::debug("control: read from pid {}: {}", self->peer_.pid, uv_strerror(static_cast<int>(nread)));
+    spdlog::debug("control: read from pid {}: {}", self->peer_.pid, uv_strerror(static_cast<int>(nread)));
     self->Close();
     return;
   }
@@ -130,6 +147,21 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
     spdlog::error("control: client pid {}: {}", self->peer_.pid, e.what());
     self->Close();
   }
+}
+
+void Connection::PeerEof() {
+  // A full close (POLLHUP: both directions are shut) ends every call at once; a half-close
+  // only ends the requests.
+  uv_os_fd_t fd = -1;
+  uv_fileno(reinterpret_cast<uv_handle_t*>(pipe_.get()), &fd);
+  pollfd pfd{fd, 0, 0};
+  const bool hung_up = ::poll(&pfd, 1, 0) < 0 || (pfd.revents & (POLLHUP | POLLERR)) != 0;
+  if (hung_up || calls_.empty()) {
+    Close();
+    return;
+  }
+  half_closed_ = true;
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(pipe_.get()));
 }
 
 void Connection::Received(std::string_view bytes) {
@@ -217,8 +249,8 @@ void Connection::Cancel(const protocol::Request& request) {
       call->RunCancelHook();
     }
   }
-  if (!closed_) Write(protocol::EncodeResult(request.id, json::object()));
-  UpdateIdleTimer();
+  Write(protocol::EncodeResult(request.id, json::object()));
+  AfterCallEnded();
 }
 
 void Connection::Write(std::string line) {

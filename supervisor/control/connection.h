@@ -42,8 +42,9 @@ class Connection {
   // Queues one reply line. Drops the client (Close) when its unread backlog is over the bound.
   void Write(std::string line);
 
-  // A call ended (Succeed/Fail/End or destroyed): forget it and maybe arm the idle timer.
-  void Forget(const std::string& key);
+  // A call ended (Succeed/Fail/End, or destroyed unanswered): forget it, write its last
+  // line, then arm the idle timer or, after a half-close, close once nothing is in flight.
+  void Finish(const std::string& key, std::string last_line);
 
   void RefreshPrivilege();
   const Peer& peer() const { return peer_; }
@@ -57,6 +58,8 @@ class Connection {
   static void OnIdle(uv_timer_t* timer) noexcept;
 
   void Received(std::string_view bytes);
+  void PeerEof();
+  void AfterCallEnded();
   void HandleLine(const std::string& line);
   void Dispatch(protocol::Request request);
   void Cancel(const protocol::Request& request);
@@ -76,6 +79,10 @@ class Connection {
   std::map<std::string, std::weak_ptr<CallImpl>> calls_;
   bool closed_ = false;
   bool draining_ = false;  // an error line is being flushed before the close
+  // The client shut down its writing side only (`socat` after its stdin ends): no more
+  // requests, but the answers to those in flight are still wanted. A full close that follows
+  // is noticed at the next write (EPIPE), since nothing is read any more.
+  bool half_closed_ = false;
 };
 
 }  // namespace sup::daemon::control

@@ -72,7 +72,7 @@ class ScriptedSupd {
         last_request = json::parse(buffer.substr(0, nl));
         buffer.erase(0, nl + 1);
         const std::string reply = respond_(last_request);
-        if (::write(fd, reply.data(), reply.size()) < 0) break;
+        if (::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL) < 0) break;
       }
     }
     ::close(fd);

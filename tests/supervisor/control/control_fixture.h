@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -116,6 +117,7 @@ class RawClient {
   RawClient& operator=(const RawClient&) = delete;
 
   bool connected() const { return connected_; }
+  void ShutdownWrite() { ::shutdown(fd_, SHUT_WR); }
   void CloseFd() {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
@@ -171,6 +173,7 @@ struct Harness {
   std::unique_ptr<ControlServer> server;
 
   explicit Harness(const std::function<void(ServerOptions&)>& tweak = {}) {
+    ::signal(SIGPIPE, SIG_IGN);  // as supd does: a vanished client is an EPIPE, not a death
     ServerOptions options;
     options.path = path;
     if (tweak) tweak(options);

@@ -209,3 +209,25 @@ TEST_CASE("ControlServer: Close with a stream open -> hook runs, socket unlinked
   CHECK(h.loop.RunUntil([&] { return client.eof(); }));
   REQUIRE(h.Finish() == 0);
 }
+
+TEST_CASE("ControlServer: client half-closes with a stream open -> replies still come, then close",
+          "[control]") {
+  Harness h;
+  RawClient client(h.path);
+  client.Send(Request(1, "start", {{"select", {"web"}}}));
+  client.ShutdownWrite();  // what `echo … | socat - UNIX-CONNECT:…` does
+  REQUIRE(h.loop.RunUntil([&] { return h.handler.held.size() == 1; }));
+  h.loop.RunUntil([] { return false; }, std::chrono::milliseconds(100));  // EOF is processed
+  CHECK(h.handler.cancelled == 0);
+  REQUIRE(h.handler.held[0]->open());
+  h.handler.held[0]->Emit(json{{"name", "web"}, {"outcome", "ok"}});
+  h.handler.held[0]->End();
+  auto item = client.Next(h.loop);
+  auto end = client.Next(h.loop);
+  REQUIRE(item);
+  REQUIRE(end);
+  CHECK((*end)["end"] == true);
+  CHECK(h.loop.RunUntil([&] { return client.eof(); }));
+  CHECK(h.loop.RunUntil([&] { return h.server->clients() == 0; }));
+  REQUIRE(h.Finish() == 0);
+}
