@@ -32,25 +32,34 @@ std::optional<unsigned> ParseId(const std::string& s) {
   return value;
 }
 
+// The *_r lookups: reload runs the config loader (which calls getpwnam) on a worker thread
+// while the loop thread may be here.
 std::optional<uid_t> LookupUser(const std::string& name) {
   if (auto id = ParseId(name)) return static_cast<uid_t>(*id);
-  if (const passwd* pw = ::getpwnam(name.c_str())) return pw->pw_uid;
-  return std::nullopt;
-}
-
-// The group's gid and the uids of its listed members.
-std::optional<std::pair<gid_t, std::vector<uid_t>>> LookupGroup(const std::string& name) {
-  const group* gr = ParseId(name) ? ::getgrgid(static_cast<gid_t>(*ParseId(name)))
-                                  : ::getgrnam(name.c_str());
-  if (gr == nullptr) {
-    if (auto id = ParseId(name)) return std::make_pair(static_cast<gid_t>(*id), std::vector<uid_t>{});
+  passwd pw{};
+  passwd* found = nullptr;
+  std::vector<char> buf(16384);
+  if (::getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found) != 0 || found == nullptr) {
     return std::nullopt;
   }
-  std::pair<gid_t, std::vector<uid_t>> out{gr->gr_gid, {}};
-  std::vector<std::string> members;
-  for (char** m = gr->gr_mem; m != nullptr && *m != nullptr; ++m) members.emplace_back(*m);
-  for (const auto& member : members) {  // getpwnam may reuse getgrnam's static buffer
-    if (const passwd* pw = ::getpwnam(member.c_str())) out.second.push_back(pw->pw_uid);
+  return pw.pw_uid;
+}
+
+// The group's gid and the uids of its listed members (gr_mem).
+std::optional<std::pair<gid_t, std::vector<uid_t>>> LookupGroup(const std::string& name) {
+  group gr{};
+  group* found = nullptr;
+  std::vector<char> buf(65536);
+  const auto id = ParseId(name);
+  const int rc = id ? ::getgrgid_r(static_cast<gid_t>(*id), &gr, buf.data(), buf.size(), &found)
+                    : ::getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &found);
+  if (rc != 0 || found == nullptr) {
+    if (id) return std::make_pair(static_cast<gid_t>(*id), std::vector<uid_t>{});
+    return std::nullopt;
+  }
+  std::pair<gid_t, std::vector<uid_t>> out{gr.gr_gid, {}};
+  for (char** member = gr.gr_mem; member != nullptr && *member != nullptr; ++member) {
+    if (auto uid = LookupUser(*member)) out.second.push_back(*uid);
   }
   return out;
 }
