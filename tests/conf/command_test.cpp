@@ -28,7 +28,7 @@ TEST_CASE("Command string: single quotes keep everything literal", "[conf][comma
   CHECK(CommandOf(R"("echo 'a\\b' ''")") == Argv{"echo", "a\\b", ""});  // TOML's "\\" is one backslash
 }
 
-TEST_CASE("Command string: double quotes join words and honour backslash before \" and \\",
+TEST_CASE("Command string: double quotes join words and honour backslash escapes -> one word",
           "[conf][command]") {
   CHECK(CommandOf(R"('echo "hello world" "say \"hi\"" "a\b" "c\\d"')") ==
         Argv{"echo", "hello world", "say \"hi\"", "a\\b", "c\\d"});

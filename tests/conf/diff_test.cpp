@@ -88,7 +88,7 @@ TEST_CASE("Diff: an expanded ${VAR} that resolves the same -> untouched", "[conf
   CHECK(plan.untouched == Names{"a"});
 }
 
-TEST_CASE("Diff: supervisor socket, shm and http changes -> not_applied; the rest applies",
+TEST_CASE("Diff: supervisor socket, shm and http changes -> not_applied, the rest applies",
           "[conf][diff]") {
   const ReloadPlan plan = Diff(LoadOk("[supervisor]\nsocket = \"/a.sock\"\n"), LoadOk(R"(
 [supervisor]

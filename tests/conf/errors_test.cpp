@@ -245,7 +245,7 @@ TEST_CASE("Loader: environment naming a variable supd sets -> error", "[conf][er
   }
 }
 
-TEST_CASE("Loader: two programs naming one log file -> error; instances of one program may share",
+TEST_CASE("Loader: two programs naming one log file -> error, while instances of one program may share",
           "[conf][errors]") {
   const ConfigError e = OnlyError(R"(
 [program.a]

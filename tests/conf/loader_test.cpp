@@ -270,7 +270,7 @@ TEST_CASE("LoadString: relative logs_dir -> absolute, in the config file's direc
   CHECK(c.supervisor.logs_dir == "/etc/sup/logs");
 }
 
-TEST_CASE("LoadString: durations as integers and floats -> seconds; sizes as integers -> bytes",
+TEST_CASE("LoadString: integer and float durations -> seconds, integer sizes -> bytes",
           "[conf][loader]") {
   const Config c = LoadOk(R"(
 [program.a]
@@ -331,7 +331,7 @@ TEST_CASE("LoadFile: a missing file -> one error naming the file and the OS erro
   CHECK(r.errors[0].ToString() == "/nonexistent/sup.toml: cannot read config file: No such file or directory");
 }
 
-TEST_CASE("RunCheck: valid file -> 0 and an ok line; invalid -> 2 and every error", "[conf][loader]") {
+TEST_CASE("RunCheck: valid file -> 0 and an ok line, invalid file -> 2 and every error", "[conf][loader]") {
   TempDir dir;
   const std::string good = dir.Write("good.toml", "[program.a]\ncommand = \"/bin/a\"\n[group.g]\nprograms = [\"a\"]\n");
   const std::string bad = dir.Write("bad.toml", "[program.a]\nrestat = 1\n[program.b]\ninstances = 0\n");
@@ -358,7 +358,7 @@ TEST_CASE("RunCheck: conf/examples/full.toml and demo.toml -> valid", "[conf][lo
   }
 }
 
-TEST_CASE("LoadString: TOML octal integers for modes and \"unlimited\" limits -> accepted", "[conf][loader]") {
+TEST_CASE("LoadString: TOML octal integers for modes and unlimited limits -> accepted", "[conf][loader]") {
   const Config c = LoadOk(R"(
 [supervisor]
 shm_mode = 0o600

@@ -24,7 +24,7 @@ TEST_CASE("ParseDuration: each unit and fractions -> milliseconds", "[conf][unit
   CHECK(ParseDuration(" 2s ") == Duration{2'000});
 }
 
-TEST_CASE("ParseDuration: a bare number -> seconds, \"0\" -> zero", "[conf][units]") {
+TEST_CASE("ParseDuration: a bare number -> seconds, 0 -> zero", "[conf][units]") {
   CHECK(ParseDuration("0") == Duration{0});
   CHECK(ParseDuration("3") == Duration{3'000});
   CHECK(ParseDuration("0s") == Duration{0});
