@@ -12,6 +12,7 @@
 
 #include "control/control_server.h"
 #include "core/commands.h"
+#include "core/reloader.h"
 #include "core/supervisor.h"
 #include "sup/conf/expand.h"
 #include "daemon_signals.h"
@@ -124,7 +125,23 @@ class Daemon {
     supervisor_->set_on_shutdown_done([this] { OnProgramsStopped(); });
     reaper_->SetOrphanHandler([this](pid_t, ExitStatus) { OnOrphan(); });
 
+    Reloader::Options reload;
+    reload.path = config_.path;
+    reload.env = options_.env;
+    reload.main_command = options_.main_command;
+    reload.apply_access = [this](const conf::SupervisorSpec& s) {
+      if (!server_) return std::string();
+      auto r = server_->SetAccess(s.allow_users, s.allow_groups);
+      return r ? std::string() : r.error().Message();
+    };
+    reloader_ = std::make_unique<Reloader>(loop_, *supervisor_, std::move(reload));
+
     DaemonHooks hooks;
+    hooks.reload = [this](std::shared_ptr<control::Call> call, const nlohmann::json& args) {
+      if (supervisor_->shutting_down())
+        return call->Fail("shutting_down", "supd is shutting down");
+      reloader_->Request(std::move(call), args.value("dry_run", false));
+    };
     hooks.supd_status = [this] { return SupdFigures(started_); };
     hooks.shutdown = [this] { supervisor_->BeginShutdown("supctl shutdown"); };
     hooks.shm_name = config_.supervisor.status_shm;
@@ -158,7 +175,11 @@ class Daemon {
     };
     bool ok = watch(SIGTERM, [this](int) { OnStopSignal("SIGTERM"); }) &&
               watch(SIGINT, [this](int) { OnStopSignal("SIGINT"); }) &&
-              watch(SIGHUP, [](int) { spdlog::warn("SIGHUP: reload is not available yet"); }) &&
+              watch(SIGHUP, [this](int) {
+                if (supervisor_->shutting_down()) return;
+                spdlog::info("SIGHUP: reloading {}", config_.path);
+                reloader_->Request(nullptr, false);
+              }) &&
               watch(SIGUSR1, [this](int) {
                 spdlog::info("SIGUSR1: reopening log files");
                 hub_->ReopenFiles();
@@ -224,6 +245,7 @@ class Daemon {
     signals_.clear();
     server_.reset();
     commands_.reset();
+    reloader_.reset();
     supervisor_.reset();
     if (hub_ && !hub_->Shutdown()) spdlog::warn("output: not everything could be written");
     hub_.reset();
@@ -241,6 +263,7 @@ class Daemon {
   std::unique_ptr<Reaper> reaper_;
   std::unique_ptr<output::OutputHub> hub_;  // outlives the Supervisor's instances
   std::unique_ptr<Supervisor> supervisor_;
+  std::unique_ptr<Reloader> reloader_;
   std::unique_ptr<Commands> commands_;
   std::unique_ptr<control::ControlServer> server_;
   std::vector<std::unique_ptr<SignalWatcher>> signals_;

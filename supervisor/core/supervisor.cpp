@@ -33,18 +33,22 @@ Supervisor::Supervisor(SupervisorServices services, conf::Config config)
       random_(std::random_device{}()) {
   for (const auto& spec : config_.programs) {
     ProgramEntry entry{spec, {}};
-    for (int i = 0; i < spec.instances; ++i) {
-      entry.instances.push_back(std::make_unique<Instance>(*this, spec, i, config_.supervisor));
-      entry.instances.back()->output().SetObserver(
-          [this](const std::string& name, output::Stream stream,
-                 std::chrono::system_clock::time_point time,
-                 std::string_view line) { logs_.OnLine(name, stream, time, line); });
-    }
+    for (int i = 0; i < spec.instances; ++i) entry.instances.push_back(MakeInstance(spec, i));
     programs_.push_back(std::move(entry));
   }
 }
 
 Supervisor::~Supervisor() = default;
+
+std::unique_ptr<Instance> Supervisor::MakeInstance(const conf::ProgramSpec& spec, int index) {
+  auto instance = std::make_unique<Instance>(*this, spec, index, config_.supervisor);
+  instance->output().SetObserver([this](const std::string& name, output::Stream stream,
+                                        std::chrono::system_clock::time_point time,
+                                        std::string_view line) {
+    logs_.OnLine(name, stream, time, line);
+  });
+  return instance;
+}
 
 double Supervisor::UnitRandom() { return std::uniform_real_distribution<double>(0, 1)(random_); }
 
@@ -276,6 +280,8 @@ void Supervisor::Settle() {
     PumpStops();
   } while (settle_again_ && ++rounds < 1000);
   EvaluateWaiters();
+  if (std::any_of(retiring_.begin(), retiring_.end(), [](auto& i) { return !Alive(i.get()); }))
+    sweep_timer_->Start(std::chrono::milliseconds(0), [this] { Sweep(); });
   settling_ = false;
   CheckShutdownDone();
 }
@@ -346,7 +352,9 @@ void Supervisor::BeginShutdown(const std::string& why) {
 }
 
 void Supervisor::KillEverything() {
-  for (auto* i : AllInstances()) {
+  std::vector<Instance*> all = AllInstances();
+  for (auto& i : retiring_) all.push_back(i.get());
+  for (auto* i : all) {
     if (!Alive(i)) continue;
     killed_at_timeout_ = true;
     i->ForceKill();
@@ -355,6 +363,7 @@ void Supervisor::KillEverything() {
 
 void Supervisor::OnOrphanReaped() {
   for (auto* i : AllInstances()) i->CheckGroupDrained();
+  for (auto& i : retiring_) i->CheckGroupDrained();
   Settle();
 }
 
@@ -362,6 +371,8 @@ void Supervisor::CheckShutdownDone() {
   if (!shutting_down_ || shutdown_done_) return;
   for (auto* i : AllInstances())
     if (Alive(i)) return;
+  for (auto& i : retiring_)
+    if (Alive(i.get())) return;
   shutdown_done_ = true;
   if (shutdown_timer_) shutdown_timer_->Stop();
   spdlog::info("every program has stopped");

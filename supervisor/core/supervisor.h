@@ -20,6 +20,7 @@
 #include "core/waiter.h"
 #include "sup/base/result.h"
 #include "sup/conf/config.h"
+#include "sup/conf/diff.h"
 
 namespace sup::daemon {
 
@@ -73,6 +74,10 @@ class Supervisor final : public InstanceHost {
   void set_main_program(bool on) { main_program_ = on; }
   std::optional<int> main_exit_code() const { return main_exit_code_; }
 
+  // Reload (SPEC §6): executes `plan` (conf::Diff of the current and the new config, which
+  // was validated as a whole). Removed instances are stopped and dropped once gone.
+  void ApplyReload(conf::Config new_config, const conf::ReloadPlan& plan);
+
   // The reaper reaped a process nobody watched (an orphan, or a drained group member).
   void OnOrphanReaped();
 
@@ -101,6 +106,12 @@ class Supervisor final : public InstanceHost {
   };
 
   ProgramEntry* FindProgram(const std::string& name);
+  std::unique_ptr<Instance> MakeInstance(const conf::ProgramSpec& spec, int index);
+  // Stops an instance that reload removed; Sweep() destroys it once it has no process,
+  // outside any of its own callbacks.
+  void Retire(std::unique_ptr<Instance> instance);
+  void Sweep();
+  void ResizeProgram(ProgramEntry& entry, const conf::ProgramSpec& spec);
   void PumpDependencies();
   void PumpStops();
   void EvaluateWaiters();
@@ -117,6 +128,8 @@ class Supervisor final : public InstanceHost {
   LogStreams logs_;
   std::vector<std::unique_ptr<Waiter>> waiters_;
   std::vector<StopBatch> stop_batches_;
+  std::vector<std::unique_ptr<Instance>> retiring_;
+  std::unique_ptr<Timer> sweep_timer_;
   std::mt19937_64 random_;
   bool settling_ = false;
   bool settle_again_ = false;

@@ -1,0 +1,111 @@
+// Supervisor::ApplyReload and the retirement of instances that a reload removed.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/supervisor.h"
+
+namespace sup::daemon {
+
+void Supervisor::ApplyReload(conf::Config new_config, const conf::ReloadPlan& plan) {
+  config_ = std::move(new_config);
+  graph_ = DependencyGraph(config_);
+
+  for (const auto& name : plan.removed) {
+    auto it = std::find_if(programs_.begin(), programs_.end(),
+                           [&](const ProgramEntry& p) { return p.spec.name == name; });
+    if (it == programs_.end()) continue;
+    for (auto& i : it->instances) Retire(std::move(i));
+    programs_.erase(it);
+  }
+
+  auto changed = [](const std::vector<conf::ProgramChange>& list, const std::string& name) {
+    return std::any_of(list.begin(), list.end(),
+                       [&](const conf::ProgramChange& c) { return c.name == name; });
+  };
+  std::vector<ProgramEntry> reordered;
+  std::vector<Instance*> to_start;
+  for (const auto& spec : config_.programs) {
+    ProgramEntry* existing = FindProgram(spec.name);
+    if (!existing) {  // added
+      ProgramEntry entry{spec, {}};
+      for (int i = 0; i < spec.instances; ++i) entry.instances.push_back(MakeInstance(spec, i));
+      if (spec.autostart)
+        for (auto& i : entry.instances) to_start.push_back(i.get());
+      reordered.push_back(std::move(entry));
+      continue;
+    }
+    ProgramEntry entry = std::move(*existing);
+    const bool restart = changed(plan.restarted, spec.name);
+    const bool update = restart || changed(plan.updated, spec.name);
+    if (update) {
+      const int old_count = static_cast<int>(entry.instances.size());
+      ResizeProgram(entry, spec);
+      for (int i = 0; i < static_cast<int>(entry.instances.size()); ++i) {
+        Instance& instance = *entry.instances[i];
+        if (i >= old_count) {
+          if (spec.autostart) to_start.push_back(&instance);
+          continue;
+        }
+        instance.UpdateSpec(spec, config_.supervisor);
+        const State s = instance.state();
+        const bool wanted = instance.fsm().status().wanted_up;
+        // A changed program that is wanted up and FATAL, BACKOFF or STARTING starts afresh;
+        // what the process *is* changed: a running one restarts.
+        if (wanted && (s == State::kFatal || s == State::kBackoff || s == State::kStarting))
+          instance.Restart();
+        else if (restart && wanted && (s == State::kRunning))
+          instance.Restart();
+      }
+    }
+    entry.spec = spec;
+    reordered.push_back(std::move(entry));
+  }
+  programs_ = std::move(reordered);
+  for (auto* i : to_start) i->Start();
+  events_.PublishGlobal({{"event", "reload"},
+                         {"added", plan.added},
+                         {"removed", plan.removed},
+                         {"untouched", plan.untouched}});
+  Settle();
+}
+
+void Supervisor::ResizeProgram(ProgramEntry& entry, const conf::ProgramSpec& spec) {
+  // Highest indices first (SPEC §6): web:3 goes before web:2.
+  while (static_cast<int>(entry.instances.size()) > spec.instances) {
+    Retire(std::move(entry.instances.back()));
+    entry.instances.pop_back();
+  }
+  for (int i = static_cast<int>(entry.instances.size()); i < spec.instances; ++i)
+    entry.instances.push_back(MakeInstance(spec, i));
+}
+
+void Supervisor::Retire(std::unique_ptr<Instance> instance) {
+  Instance* raw = instance.get();
+  retiring_.push_back(std::move(instance));
+  for (auto& batch : stop_batches_)
+    std::erase(batch.instances, raw);
+  raw->Stop();
+  stop_batches_.push_back(StopBatch{{raw}, {raw}});
+  if (!sweep_timer_) sweep_timer_ = std::make_unique<Timer>(loop());
+  sweep_timer_->Start(std::chrono::milliseconds(0), [this] { Sweep(); });
+}
+
+void Supervisor::Sweep() {
+  std::vector<std::unique_ptr<Instance>> keep;
+  for (auto& instance : retiring_) {
+    if (instance->has_process()) {
+      keep.push_back(std::move(instance));
+      continue;
+    }
+    for (auto& w : waiters_) w->Forget(instance.get());
+    for (auto& batch : stop_batches_) {
+      std::erase(batch.instances, instance.get());
+      batch.signalled.erase(instance.get());
+    }
+    spdlog::info("{}: removed", instance->name());
+  }
+  retiring_ = std::move(keep);
+}
+
+}  // namespace sup::daemon
