@@ -68,12 +68,13 @@ int RunSignal(Context& ctx) {
       const bool sent = inst.value("sent", false);
       if (!sent) worst = kExitFailed;
       if (ctx.inv.json) continue;
-      const std::string message = inst.value("message", "");
+      // supd's message is the whole story ("sent SIGHUP", "not running (STOPPED)").
+      std::string message = inst.value("message", "");
+      if (sent && message.empty()) message = "sent " + ctx.inv.signal;
       ctx.out << inst.value("name", "") << ": "
-              << (sent ? Paint("sent " + ctx.inv.signal, "32", ctx.style)
-                       : Paint("not sent", "31", ctx.style));
-      if (sent && inst.contains("pid") && inst["pid"].is_number()) ctx.out << " to pid " << inst["pid"].dump();
-      if (!message.empty()) ctx.out << (sent ? " (" + message + ")" : ": " + message);
+              << (sent ? Paint(message, "32", ctx.style)
+                       : Paint("not sent", "31", ctx.style) + (message.empty() ? "" : ": " + message));
+      if (sent && inst.contains("pid") && inst["pid"].is_number()) ctx.out << " (pid " << inst["pid"].dump() << ")";
       ctx.out << "\n";
     }
     if (ctx.inv.json) ctx.out << doc.dump(2) << "\n";

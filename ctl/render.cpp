@@ -68,11 +68,16 @@ std::string RenderOutcome(std::string_view verb, std::string_view wanted, const 
   std::string line = name + ": ";
   if (outcome == "ok") {
     exit_code = 0;
-    line += Paint(verb == "wait" ? std::string(wanted) : PastTense(verb), "32", style);
-    if (!message.empty()) {
-      line += " (" + message + ")";
-    } else if (item.value("killed", false)) {
-      line += " (SIGKILL)";
+    const std::string done = verb == "wait" ? std::string(wanted) : PastTense(verb);
+    if (!message.empty() && message.rfind(done, 0) == 0) {
+      line += Paint(done, "32", style) + message.substr(done.size());  // "stopped (SIGKILL after 10s)"
+    } else {
+      line += Paint(done, "32", style);
+      if (!message.empty()) {
+        line += " (" + message + ")";
+      } else if (item.value("killed", false) && (verb == "stop" || verb == "restart")) {
+        line += " (SIGKILL)";
+      }
     }
   } else if (outcome == "timeout") {
     exit_code = verb == "wait" ? 3 : 1;

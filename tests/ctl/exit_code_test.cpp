@@ -262,12 +262,12 @@ TEST_CASE("supctl: signal to an instance that is not running -> exit 1", "[ctl][
   const std::string path = dir.path + "/sup.sock";
   ScriptedSupd supd(path, [](const json& req) {
     return Line({{"id", req["id"]}, {"ok", true},
-                 {"result", {{"instances", {{{"name", "web:0"}, {"pid", 12}, {"sent", true}, {"message", ""}},
-                                            {{"name", "web:1"}, {"pid", nullptr}, {"sent", false}, {"message", "not running"}}}}}}});
+                 {"result", {{"instances", {{{"name", "web:0"}, {"pid", 12}, {"sent", true}, {"message", "sent SIGHUP"}},
+                                            {{"name", "web:1"}, {"pid", nullptr}, {"sent", false}, {"message", "not running (STOPPED)"}}}}}}});
   });
   auto r = Supctl({"-s", path, "signal", "HUP", "web"});
   CHECK(r.code == 1);
-  CHECK(r.out == "web:0: sent HUP to pid 12\nweb:1: not sent: not running\n");
+  CHECK(r.out == "web:0: sent SIGHUP (pid 12)\nweb:1: not sent: not running (STOPPED)\n");
 }
 
 TEST_CASE("supctl: check of a missing file -> the loader's error, non-zero", "[ctl][exit]") {
@@ -275,4 +275,35 @@ TEST_CASE("supctl: check of a missing file -> the loader's error, non-zero", "[c
   auto r = Supctl({"check", dir.path + "/missing.toml"});
   CHECK(r.code == 2);
   CHECK_FALSE(r.err.empty());
+}
+
+TEST_CASE("supctl: status --json -> supd's document unchanged", "[ctl][exit]") {
+  TempDir dir;
+  const std::string path = dir.path + "/sup.sock";
+  const json doc{{"supd", {{"pid", 1}, {"version", "0.1.0"}}}, {"instances", json::array()}};
+  ScriptedSupd supd(path, [&](const json& req) { return Line({{"id", req["id"]}, {"ok", true}, {"result", doc}}); });
+  auto r = Supctl({"--json", "-s", path});
+  CHECK(r.code == 0);
+  CHECK(json::parse(r.out) == doc);
+}
+
+TEST_CASE("supctl: notify without NOTIFY_SOCKET -> exit 1; a word without '=' -> exit 2", "[ctl][exit]") {
+  auto r = Supctl({"notify", "READY=1"});
+  CHECK(r.code == 1);
+  CHECK(r.err.find("NOTIFY_SOCKET is not set") != std::string::npos);
+  r = Supctl({"notify", "READY"}, {{"NOTIFY_SOCKET", "@x"}});
+  CHECK(r.code == 2);
+  CHECK(r.err == "supctl: 'READY' is not KEY=VALUE\n");
+}
+
+TEST_CASE("supctl: supd closes the connection before replying -> exit 4", "[ctl][exit]") {
+  TempDir dir;
+  const std::string path = dir.path + "/sup.sock";
+  const int listener = Listen(path);
+  std::thread closer([&] { ::close(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC)); });
+  auto r = Supctl({"-s", path, "status"});
+  closer.join();
+  ::close(listener);
+  CHECK(r.code == 4);
+  CHECK(r.err.find("supctl: lost supd at " + path + ": ") == 0);  // closed, EPIPE or ECONNRESET: a race
 }

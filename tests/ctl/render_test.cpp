@@ -86,8 +86,12 @@ TEST_CASE("RenderOutcome: ok, killed, failed and timeout -> one line and its exi
   CHECK(RenderOutcome("start", "", json{{"name", "web:0"}, {"outcome", "ok"}, {"message", ""}}, kPlain, code) ==
         "web:0: started");
   CHECK(code == 0);
+  CHECK(RenderOutcome("stop", "", json{{"name", "worker"}, {"outcome", "ok"}, {"message", "stopped (SIGKILL after 10s)"}, {"killed", true}},
+                      kPlain, code) == "worker: stopped (SIGKILL after 10s)");
   CHECK(RenderOutcome("stop", "", json{{"name", "worker"}, {"outcome", "ok"}, {"message", "SIGKILL after 10s"}, {"killed", true}},
                       kPlain, code) == "worker: stopped (SIGKILL after 10s)");
+  CHECK(RenderOutcome("start", "", json{{"name", "w"}, {"outcome", "ok"}, {"message", ""}, {"killed", true}}, kPlain, code) ==
+        "w: started");
   CHECK(RenderOutcome("stop", "", json{{"name", "w"}, {"outcome", "ok"}, {"killed", true}}, kPlain, code) ==
         "w: stopped (SIGKILL)");
   CHECK(RenderOutcome("start", "", json{{"name", "web"}, {"outcome", "ok"}, {"message", "already running"}}, kPlain, code) ==
