@@ -61,10 +61,10 @@ bool Connection::Begin() {
 void Connection::Close() {
   if (closed_) return;
   closed_ = true;
+  server_.Retire(this);  // first: a cancel hook may call ControlServer::Close()
   DetachCalls();
   idle_.reset();
   pipe_.reset();  // pending writes complete with UV_ECANCELED; OnWritten frees them
-  server_.Retire(this);
 }
 
 void Connection::DetachCalls() {
@@ -286,6 +286,7 @@ void Connection::OnWritten(uv_write_t* req, int status) noexcept {
 void Connection::CloseAfterFlush() {
   draining_ = true;
   DetachCalls();
+  if (closed_) return;  // a cancel hook closed the server, and this connection with it
   auto* stream = reinterpret_cast<uv_stream_t*>(pipe_.get());
   uv_read_stop(stream);
   UpdateIdleTimer();  // bounds the flush if the client never reads

@@ -231,3 +231,23 @@ TEST_CASE("ControlServer: client half-closes with a stream open -> replies still
   CHECK(h.loop.RunUntil([&] { return h.server->clients() == 0; }));
   REQUIRE(h.Finish() == 0);
 }
+
+TEST_CASE("ControlServer: a cancel hook that closes the whole server -> both close cleanly",
+          "[control]") {
+  Harness h;
+  RawClient first(h.path);
+  RawClient second(h.path);
+  first.Send(Request(1, "events"));
+  REQUIRE(h.loop.RunUntil([&] { return h.handler.held.size() == 1 && h.server->clients() == 2; }));
+  bool closed_server = false;
+  h.handler.held[0]->OnCancel([&] {
+    h.server->Close();  // as supd may when a shutdown completes
+    closed_server = true;
+  });
+  first.CloseFd();
+  REQUIRE(h.loop.RunUntil([&] { return closed_server; }));
+  CHECK(h.server->clients() == 0);
+  CHECK_FALSE(std::filesystem::exists(h.path));
+  CHECK(h.loop.RunUntil([&] { return second.eof(); }));
+  REQUIRE(h.Finish() == 0);
+}
