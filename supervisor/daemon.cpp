@@ -19,6 +19,7 @@
 #include "init/leftovers.h"
 #include "loop/signal_watcher.h"
 #include "loop/timer.h"
+#include "notify/notify_listener.h"
 #include "process/reaper.h"
 #include "output/output_hub.h"
 #include "process/spawner.h"
@@ -114,8 +115,13 @@ class Daemon {
         width = std::max(width, conf::InstanceName(p, i).size());
     hub_->SetPrefixWidth(width);
 
+    // The notify socket sits beside the control socket, whose directory the server checks.
+    const std::string socket = config_.supervisor.socket;
+    const std::string notify_path = socket.substr(0, socket.rfind('/') + 1) + "notify";
+
     SupervisorServices services;
     services.output_hub = hub_.get();
+    services.notify_socket = notify_path;
     services.loop = &loop_;
     services.spawner = &spawner_;
     services.reaper = reaper_.get();
@@ -142,7 +148,12 @@ class Daemon {
         return call->Fail("shutting_down", "supd is shutting down");
       reloader_->Request(std::move(call), args.value("dry_run", false));
     };
-    hooks.supd_status = [this] { return SupdFigures(started_); };
+    hooks.supd_status = [this] {
+      nlohmann::json figures = SupdFigures(started_);
+      figures["notify_rejected"] = notify_ ? notify_->stats().rejected : 0;
+      figures["forward_errors"] = hub_->forward_errors();
+      return figures;
+    };
     hooks.shutdown = [this] { supervisor_->BeginShutdown("supctl shutdown"); };
     hooks.shm_name = config_.supervisor.status_shm;
     commands_ = std::make_unique<Commands>(*supervisor_, std::move(hooks));
@@ -159,6 +170,17 @@ class Daemon {
       std::fprintf(stderr, "supd: %s\n", r.error().Message().c_str());
       return false;
     }
+    auto listener = NotifyListener::Create(&loop_, notify_path, [this](const NotifyMessage& m) {
+      const bool accepted = supervisor_->OnNotify(m);
+      if (!accepted) spdlog::debug("notify: rejected a message from pid {}", m.pid);
+      return accepted;
+    });
+    if (!listener) {
+      spdlog::error("notify socket: {}", listener.error().Message());
+      std::fprintf(stderr, "supd: %s\n", listener.error().Message().c_str());
+      return false;
+    }
+    notify_ = std::move(*listener);
     return WatchSignals();
   }
 
@@ -240,6 +262,7 @@ class Daemon {
 
   void TearDown() {
     if (server_) server_->Close();
+    notify_.reset();
     if (supervisor_) supervisor_->events().EndAll();
     leftover_timer_.reset();
     signals_.clear();
@@ -266,6 +289,7 @@ class Daemon {
   std::unique_ptr<Reloader> reloader_;
   std::unique_ptr<Commands> commands_;
   std::unique_ptr<control::ControlServer> server_;
+  std::unique_ptr<NotifyListener> notify_;
   std::vector<std::unique_ptr<SignalWatcher>> signals_;
   std::unique_ptr<Timer> leftover_timer_;
   bool second_signal_ = false;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "notify/notify_listener.h"
 #include "output/line_format.h"
 #include "process/environment.h"
 #include "process/reaper.h"
@@ -63,9 +64,27 @@ void Instance::DependencyFailed(const std::string& reason) {
   Apply(fsm_.OnDependencyFailed(reason, Now()));
 }
 void Instance::Shutdown() { Apply(fsm_.OnShutdown(Now())); }
-void Instance::Ready() { Apply(fsm_.OnReady(Now())); }
-void Instance::Reloading() { Apply(fsm_.OnReloading(Now())); }
-void Instance::WatchdogPing() { Apply(fsm_.OnWatchdogPing(Now())); }
+bool Instance::Owns(pid_t sender) const {
+  return has_process() && SenderBelongs(sender, fsm_.status().pid, pgid_);
+}
+
+void Instance::ApplyNotify(const NotifyMessage& m) {
+  const TimePoint now = Now();
+  if (m.status) status_text_ = *m.status;
+  if (m.error) notify_errno_ = *m.error;
+  if (m.stopping) notify_state_ = "stopping";
+  if (m.reloading) {
+    notify_state_ = "reloading";
+    Apply(fsm_.OnReloading(now));
+  }
+  if (m.ready) {
+    if (notify_state_ == "reloading") notify_state_.clear();
+    Apply(fsm_.OnReady(now));
+  }
+  if (m.extend_timeout_usec) Apply(fsm_.OnExtendTimeout(*m.extend_timeout_usec, now));
+  if (m.watchdog_ping) Apply(fsm_.OnWatchdogPing(now));
+  if (m.watchdog_trigger) Apply(fsm_.OnWatchdogTrigger(now));
+}
 
 bool Instance::SendSignal(int signal, bool to_group) {
   const pid_t pid = fsm_.status().pid;
@@ -166,6 +185,8 @@ void Instance::DoSpawn() {
   }
   if (pgid_ > 0) host_.reaper().Unwatch(pgid_);
   pgid_ = child->pid;
+  notify_state_.clear();
+  notify_errno_.reset();
   const int out = child->stdout_read ? child->stdout_read.release() : -1;
   const int err = child->stderr_read ? child->stderr_read.release() : -1;
   if (auto attached = output_->Attach(out, err); !attached)
@@ -213,6 +234,8 @@ nlohmann::json Instance::StatusJson(TimePoint now) const {
       {"last_exit", s.exits.empty() ? nlohmann::json(nullptr) : ExitJson(s.exits.last())},
       {"exits", std::move(exits)},
       {"status_text", status_text_},
+      {"notify_state", notify_state_},
+      {"errno", notify_errno_ ? nlohmann::json(*notify_errno_) : nlohmann::json(nullptr)},
       {"waiting_for", s.waiting_for_dependencies ? waiting_for_ : std::string()},
       {"error", s.error},
       {"captured_bytes", output_->captured_bytes()},

@@ -14,6 +14,7 @@
 
 #include "core/instance_host.h"
 #include "lifecycle/instance_fsm.h"
+#include "notify/notify_message.h"
 #include "loop/timer.h"
 #include "output/instance_output.h"
 #include "sup/conf/config.h"
@@ -56,10 +57,10 @@ class Instance {
   // The reaper reaped an orphan: if this instance is draining its group, see if it is empty.
   void CheckGroupDrained();
 
-  // sd_notify / health inputs.
-  void Ready();
-  void Reloading();
-  void WatchdogPing();
+  // sd_notify inputs (SPEC §6 "sd_notify"); the sender was already checked to belong here.
+  void ApplyNotify(const NotifyMessage& message);
+  // Whether `sender` may speak for this instance: its main pid or a member of its group.
+  bool Owns(pid_t sender) const;
   void SetStatusText(std::string text) { status_text_ = std::move(text); }
 
   output::InstanceOutput& output() { return *output_; }
@@ -92,6 +93,8 @@ class Instance {
   pid_t pgid_ = 0;  // the last spawned process group: kept while the group drains
   std::string waiting_for_;
   std::string status_text_;
+  std::string notify_state_;  // "stopping" / "reloading" as the program announced it
+  std::optional<int> notify_errno_;
 };
 
 }  // namespace sup::daemon

@@ -361,6 +361,19 @@ void Supervisor::KillEverything() {
   }
 }
 
+bool Supervisor::OnNotify(const NotifyMessage& message) {
+  Instance* owner = nullptr;
+  for (auto* i : AllInstances())  // O(instances): datagrams are rare next to everything else
+    if (i->pid() == message.pid) owner = i;
+  if (!owner)
+    for (auto* i : AllInstances())
+      if (i->Owns(message.pid)) owner = i;
+  if (!owner) return false;
+  owner->ApplyNotify(message);
+  Settle();
+  return true;
+}
+
 void Supervisor::OnOrphanReaped() {
   for (auto* i : AllInstances()) i->CheckGroupDrained();
   for (auto& i : retiring_) i->CheckGroupDrained();

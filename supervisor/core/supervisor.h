@@ -78,6 +78,9 @@ class Supervisor final : public InstanceHost {
   // was validated as a whole). Removed instances are stopped and dropped once gone.
   void ApplyReload(conf::Config new_config, const conf::ReloadPlan& plan);
 
+  // An sd_notify datagram arrived: false when its sender belongs to no instance (rejected).
+  bool OnNotify(const NotifyMessage& message);
+
   // The reaper reaped a process nobody watched (an orphan, or a drained group member).
   void OnOrphanReaped();
 
