@@ -4,6 +4,7 @@
 
 #include "health/net_probe.h"
 #include "health_test_support.h"
+#include "net_test_peers.h"
 
 namespace sup::daemon {
 namespace {
