@@ -33,7 +33,7 @@ void Pause() {
 
 }  // namespace
 
-std::optional<Snapshot> ReadSegment(const void* base, std::size_t size) {
+std::optional<Snapshot> ReadSegment(const void* base, std::size_t size, int patience_ms) {
   if (base == nullptr || size < sizeof(sup_status_header)) return std::nullopt;
   const auto* h = static_cast<const sup_status_header*>(base);
   if (LoadAcquire(h->magic) != SUP_STATUS_MAGIC || h->version != SUP_STATUS_VERSION) {
@@ -58,7 +58,7 @@ std::optional<Snapshot> ReadSegment(const void* base, std::size_t size) {
   const auto* bytes = static_cast<const unsigned char*>(base);
   for (std::uint32_t i = 0; i < scan; ++i) {
     const auto* slot = reinterpret_cast<const sup_status_slot*>(bytes + header_size + i * slot_size);
-    const auto raw = SeqlockRead(slot);
+    const auto raw = SeqlockRead(slot, patience_ms);
     if (!raw) {
       ++snap.unreadable_slots;
       continue;

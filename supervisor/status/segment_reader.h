@@ -13,8 +13,9 @@
 namespace sup::daemon {
 
 // Decodes a whole segment mapped at `base` (`size` bytes). nullopt when it is not a status
-// segment of a version this build reads (bad magic, version, sizes beyond `size`).
-std::optional<Snapshot> ReadSegment(const void* base, std::size_t size);
+// segment of a version this build reads (bad magic, version, sizes beyond `size`). A slot whose
+// writer stays mid-write for `patience_ms` (it died) is skipped and counted as unreadable.
+std::optional<Snapshot> ReadSegment(const void* base, std::size_t size, int patience_ms = 1000);
 
 // A read-only mapping of the segment currently named `name`. Move-only; unmaps on destruction.
 class MappedSegment {

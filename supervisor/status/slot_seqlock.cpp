@@ -1,6 +1,7 @@
 #include "status/slot_seqlock.h"
 
 #include <sched.h>
+#include <time.h>
 
 #include <algorithm>
 #include <atomic>
@@ -106,12 +107,18 @@ void SeqlockWrite(sup_status_slot* slot, const sup_status_slot_data& data) {
   seq.store((s | 1) + 1, std::memory_order_release);
 }
 
-std::optional<sup_status_slot_data> SeqlockRead(const sup_status_slot* slot, int max_tries) {
+std::optional<sup_status_slot_data> SeqlockRead(const sup_status_slot* slot, int patience_ms) {
   auto seq = Seq(slot);
   std::uint64_t* words = Words(const_cast<sup_status_slot*>(slot));
   std::uint64_t copy[kWords];
-  for (int attempt = 0; attempt < max_tries; ++attempt) {
-    if ((attempt & 255) == 255) sched_yield();
+  constexpr int kSpins = 1024;
+  for (int attempt = 0; attempt < kSpins + patience_ms; ++attempt) {
+    if (attempt >= kSpins) {
+      timespec ms{0, 1'000'000};
+      nanosleep(&ms, nullptr);
+    } else if ((attempt & 63) == 63) {
+      sched_yield();
+    }
     const std::uint64_t before = seq.load(std::memory_order_acquire);
     if (before & 1) continue;
     for (std::size_t i = 0; i < kWords; ++i) {

@@ -17,8 +17,9 @@ std::optional<SlotData> DecodeSlot(const sup_status_slot_data& raw);
 // Writer side: seq odd, release fence, relaxed word stores, seq even (release).
 void SeqlockWrite(sup_status_slot* slot, const sup_status_slot_data& data);
 
-// Reader side: a consistent copy, or nullopt when the slot stayed odd/changing for `max_tries`
-// attempts (a writer that died mid-write, or one hammering the slot); yields now and then.
-std::optional<sup_status_slot_data> SeqlockRead(const sup_status_slot* slot, int max_tries = 1 << 20);
+// Reader side: a consistent copy, or nullopt when the slot stayed odd or changing for about
+// `patience_ms` (a writer that died mid-write). Spins briefly, then sleeps 1 ms between tries:
+// a writer preempted mid-write on a busy machine must not make a reader give up.
+std::optional<sup_status_slot_data> SeqlockRead(const sup_status_slot* slot, int patience_ms = 1000);
 
 }  // namespace sup::daemon
