@@ -1,0 +1,255 @@
+"""SPEC §8 rows on processes: restart latency, spawning 200 and 1000 programs, stopping 100,
+a full shutdown with 200, and SIGTERM → exit as PID 1. Times come from CLOCK_MONOTONIC stamps
+that the probe writes at its first instruction, or from this driver's own monotonic clock."""
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+
+from .figures import figure, line, ratio_of, scaled
+from .harness import (BenchError, Supd, alive, children_of, count_lines, kill_and_reap,
+                      read_stamps, wait_until)
+from .programs import program, stamp_programs
+
+
+# ---- restart latency ------------------------------------------------------------------------
+
+def restart_gaps(stamps, skip):
+    """Program died (END of run i) -> next run's first instruction (START of run i+1), in ms."""
+    runs = sorted(stamps, key=lambda s: s[1])[skip:]
+    return [(b[1] - a[2]) / 1e6 for a, b in zip(runs, runs[1:])]
+
+
+def restart_shell(ctx, workdir, count):
+    t = ctx.tools
+    path = os.path.join(workdir, "shell.stamps")
+    shell = subprocess.Popen([t.sh, "-c", f'while :; do "{t.stamp}" "{path}" exit 1; done'])
+    try:
+        wait_until(lambda: count_lines(path) >= count, 120, what="shell restart loop")
+    finally:
+        shell.kill()
+        shell.wait()
+        kill_and_reap([s[0] for s in read_stamps(path)])
+    return read_stamps(path)
+
+
+def restart_supd(ctx, count):
+    t = ctx.tools
+    supd = Supd(t, tag="restart")
+    try:
+        path = supd.path("stamps")
+        supd.write_config(program("crash", [t.stamp, path, "exit", "1"], restart='"always"',
+                                  start_seconds='"0s"',
+                                  backoff='{ initial = "0s", max = "0s", factor = 1.0, jitter = 0.0 }',
+                                  start_limit="{ burst = 0 }"))
+        supd.start()
+        wait_until(lambda: count_lines(path) >= count, 120, what="supd restarts")
+        stamps = read_stamps(path)
+        supd.known_pids.update(s[0] for s in stamps)
+        return stamps
+    finally:
+        supd.close()
+
+
+def restart(ctx):
+    rounds, count = ctx.reps(2, 1), ctx.reps(160, 80)
+    skip = 10
+    ctx.log(f"restart latency: {rounds} round(s) × {count} restarts, shell loop and supd")
+    shell, sup = [], []
+    with tempfile.TemporaryDirectory(prefix="sup-bench-restart-") as workdir:
+        for _ in range(rounds):
+            shell += restart_gaps(restart_shell(ctx, workdir, count), skip)
+            os.unlink(os.path.join(workdir, "shell.stamps"))
+            sup += restart_gaps(restart_supd(ctx, count), skip)
+    base, value = figure(shell), figure(sup)
+    ratio = ratio_of(value, base)
+    return [line("restart", "restart latency: program dies → next run's first instruction",
+                 "≤ 1.5×", "ms", value, ratio <= 1.5, base, "`while :; do prog; done` (sh)", ratio,
+                 note=f"{len(sup)} restarts (supd), {len(shell)} (shell); backoff 0, start_limit "
+                      f"off, start_seconds 0; probe exits 1 at once")]
+
+
+# ---- spawning N programs, and the full shutdown that follows --------------------------------
+
+def spawn_shell(ctx, workdir, count):
+    t = ctx.tools
+    path = os.path.join(workdir, f"shell{count}.stamps")
+    script = (f'i=0; while [ $i -lt {count} ]; do "{t.stamp}" "{path}" pause & '
+              f'i=$((i+1)); done')
+    started = time.monotonic()
+    shell = subprocess.Popen([t.sh, "-c", script])
+    try:
+        wait_until(lambda: count_lines(path) >= count, 120, what=f"shell spawning {count}")
+        stamps = read_stamps(path)
+        return (max(s[1] for s in stamps) / 1e9 - started) * 1e3
+    finally:
+        shell.wait()
+        kill_and_reap([s[0] for s in read_stamps(path)])
+        os.unlink(path)
+
+
+def spawn_supd(ctx, count, measure_shutdown):
+    """Returns (spawn ms, shutdown ms or None)."""
+    t = ctx.tools
+    supd = Supd(t, tag=f"spawn{count}")
+    try:
+        path = supd.path("stamps")
+        supd.write_config(stamp_programs(t, count, path))
+        started = supd.start(wait_socket=False)
+        wait_until(lambda: count_lines(path) >= count, 180, what=f"supd spawning {count}")
+        stamps = read_stamps(path)
+        pids = [s[0] for s in stamps]
+        supd.known_pids.update(pids)
+        spawn_ms = (max(s[1] for s in stamps) / 1e9 - started) * 1e3
+        if not measure_shutdown:
+            return spawn_ms, None
+        supd.wait_all("RUNNING", count, timeout=60)
+        time.sleep(0.5)
+        signalled = time.monotonic()
+        exited = supd.terminate(timeout=60)
+        left = [p for p in pids if alive(p)]
+        if left:
+            wait_until(lambda: not any(alive(p) for p in left), 30,
+                       what=f"{len(left)} programs left after supd exited")
+            exited = time.monotonic()
+        if supd.proc.returncode != 0:
+            raise BenchError(f"supd exited {supd.proc.returncode} on SIGTERM: {supd.log_tail(500)}")
+        return spawn_ms, (exited - signalled) * 1e3
+    finally:
+        supd.close()
+
+
+def spawn_and_shutdown(ctx):
+    lines = []
+    with tempfile.TemporaryDirectory(prefix="sup-bench-spawn-") as workdir:
+        for count, reps in ((200, ctx.reps(5, 3)), (1000, ctx.reps(3, 1))):
+            ctx.log(f"spawn {count}: {reps} run(s) each of a shell loop and supd")
+            shell, sup, shutdown = [], [], []
+            for _ in range(reps):
+                shell.append(spawn_shell(ctx, workdir, count))
+                spawn_ms, shutdown_ms = spawn_supd(ctx, count, measure_shutdown=count == 200)
+                sup.append(spawn_ms)
+                if shutdown_ms is not None:
+                    shutdown.append(shutdown_ms)
+            base, value = figure(shell), figure(sup)
+            ratio = ratio_of(value, base)
+            lines.append(line(f"spawn{count}", f"spawn {count} programs until each ran its first "
+                              "instruction (`start_seconds = 0`)", "≤ 1.2×", "ms", value,
+                              ratio <= 1.2, base, "sh loop, `prog &` ×" + str(count), ratio,
+                              note=f"{reps} run(s) each; supd's figure includes its own exec and "
+                                   "config load (from `supd` spawn to the last probe's stamp)"))
+            if shutdown:
+                fig = figure(shutdown)
+                lines.append(line("shutdown200", "full shutdown of supd with 200 programs → all "
+                                  "gone (SIGTERM → supd exited)", "≤ 500 ms", "ms", fig,
+                                  fig["median"] <= 500,
+                                  note=f"{len(shutdown)} runs; probes exit on SIGTERM"))
+    return lines
+
+
+# ---- stopping 100 programs ------------------------------------------------------------------
+
+def stop100(ctx):
+    t = ctx.tools
+    reps = ctx.reps(7, 3)
+    ctx.log(f"stop 100 programs: {reps} runs")
+    supd = Supd(t, tag="stop")
+    samples = []
+    try:
+        supd.write_config(stamp_programs(t, 100, supd.path("stamps")))
+        supd.start()
+        for _ in range(reps):
+            items = supd.wait_all("RUNNING", 100, timeout=60)
+            pids = [i["pid"] for i in items]
+            time.sleep(0.3)
+            began = time.monotonic()
+            replies = supd.request("stop", {"select": ["all"], "wait": True})
+            done = time.monotonic()
+            failed = [r for r in replies if not r.get("ok") or
+                      r.get("result", {}).get("outcome", "ok") != "ok"]
+            if failed or not replies[-1].get("end"):
+                raise BenchError(f"stop all failed: {failed[:3] or replies[-1:]}")
+            if any(alive(p) for p in pids):
+                wait_until(lambda: not any(alive(p) for p in pids), 30, interval=0.001,
+                           what="stopped programs to be gone")
+                done = time.monotonic()
+            samples.append((done - began) * 1e3)
+            supd.request("start", {"select": ["all"], "wait": True})
+    finally:
+        supd.close()
+    fig = figure(samples)
+    return [line("stop100", "stop 100 programs that exit on SIGTERM → all gone", "≤ 100 ms", "ms",
+                 fig, fig["median"] <= 100,
+                 note=f"{reps} runs of `stop all` with `wait` over the raw socket, until its end "
+                      "line and every pid gone")]
+
+
+# ---- SIGTERM -> exit as PID 1 ---------------------------------------------------------------
+
+def pid1_once(ctx, kind, workdir):
+    """One PID-1 run under unshare; returns ms from SIGTERM to the namespace's init exiting."""
+    t = ctx.tools
+    ns = [t.unshare, "--pid", "--fork", "--mount-proc"]
+    supd = None
+    path = os.path.join(workdir, f"{kind}.stamps")
+    try:
+        if kind == "tini":
+            proc = subprocess.Popen([*ns, t.tini, "--", t.stamp, path, "pause"],
+                                    stdin=subprocess.DEVNULL)
+        elif kind == "supd-init":
+            proc = subprocess.Popen([*ns, t.supd, "--", t.stamp, path, "pause"],
+                                    stdin=subprocess.DEVNULL)
+        else:
+            supd = Supd(t, tag="pid1")
+            supd.write_config(program("main", [t.stamp, path, "pause"], start_seconds='"0s"'))
+            supd.start(argv_prefix=ns)
+            proc = supd.proc
+        wait_until(lambda: count_lines(path) >= 1 or proc.poll() is not None, 30,
+                   what=f"{kind} to start its program")
+        if proc.poll() is not None:
+            raise BenchError(f"{kind} under unshare exited early with {proc.returncode}")
+        time.sleep(0.2)
+        init = children_of(proc.pid)
+        if len(init) != 1:
+            raise BenchError(f"unshare has {len(init)} children, expected 1")
+        watchdog = threading.Timer(60, proc.kill)
+        watchdog.start()
+        began = time.monotonic()
+        os.kill(init[0], signal.SIGTERM)
+        proc.wait()
+        done = time.monotonic()
+        watchdog.cancel()
+        return (done - began) * 1e3
+    finally:
+        program_pids = [s[0] for s in read_stamps(path)]
+        if supd is not None:
+            supd.close(program_pids)
+        else:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            kill_and_reap(program_pids)
+        if os.path.exists(path):
+            os.unlink(path)
+
+
+def pid1(ctx):
+    reps = ctx.reps(7, 3)
+    ctx.log(f"PID 1 SIGTERM → exit: {reps} runs each of tini, supd -c, supd --")
+    kinds = ["tini", "supd", "supd-init"]
+    samples = {k: [] for k in kinds}
+    with tempfile.TemporaryDirectory(prefix="sup-bench-pid1-") as workdir:
+        for rep in range(reps):
+            for kind in (kinds if rep % 2 == 0 else kinds[::-1]):
+                samples[kind].append(pid1_once(ctx, kind, workdir))
+    base = figure(samples["tini"])
+    value, init = figure(samples["supd"]), figure(samples["supd-init"])
+    ratio, init_ratio = ratio_of(value, base), ratio_of(init, base)
+    note = (f"{reps} runs each, interleaved, under `unshare --pid --fork --mount-proc`; time from "
+            "kill(SIGTERM) to unshare reaping the namespace's init")
+    return [line("pid1", "as PID 1: SIGTERM → supd exited (`supd -c`, one program exiting on TERM)",
+                 "≤ 1.2×", "ms", value, ratio <= 1.2, base, "tini", ratio, note=note),
+            line("pid1", "as PID 1, init mode (`supd -- prog`), for reference", "(≤ 1.2×)", "ms",
+                 init, init_ratio <= 1.2, base, "tini", init_ratio, note=note)]
