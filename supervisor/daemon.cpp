@@ -23,6 +23,7 @@
 #include "process/reaper.h"
 #include "output/output_hub.h"
 #include "process/spawner.h"
+#include "status/status_segment.h"
 
 namespace sup::daemon {
 namespace {
@@ -119,8 +120,22 @@ class Daemon {
     const std::string socket = config_.supervisor.socket;
     const std::string notify_path = socket.substr(0, socket.rfind('/') + 1) + "notify";
 
+    if (!config_.supervisor.status_shm.empty()) {
+      std::uint32_t count = 0;
+      for (const auto& p : config_.programs) count += p.instances;
+      auto segment = StatusSegment::Create(config_.supervisor.status_shm,
+                                           config_.supervisor.shm_mode, std::max(count, 1u));
+      if (!segment) {
+        spdlog::error("{}", segment.error().Message());
+        std::fprintf(stderr, "supd: %s\n", segment.error().Message().c_str());
+        return false;
+      }
+      status_ = std::move(*segment);
+    }
+
     SupervisorServices services;
     services.output_hub = hub_.get();
+    services.status = status_.get();
     services.notify_socket = notify_path;
     services.loop = &loop_;
     services.spawner = &spawner_;
@@ -270,6 +285,7 @@ class Daemon {
     commands_.reset();
     reloader_.reset();
     supervisor_.reset();
+    status_.reset();
     if (hub_ && !hub_->Shutdown()) spdlog::warn("output: not everything could be written");
     hub_.reset();
     if (reaper_) reaper_->Stop();
@@ -285,6 +301,7 @@ class Daemon {
   Spawner spawner_;
   std::unique_ptr<Reaper> reaper_;
   std::unique_ptr<output::OutputHub> hub_;  // outlives the Supervisor's instances
+  std::unique_ptr<StatusSegment> status_;  // unlinked when supd exits
   std::unique_ptr<Supervisor> supervisor_;
   std::unique_ptr<Reloader> reloader_;
   std::unique_ptr<Commands> commands_;

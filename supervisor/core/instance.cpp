@@ -146,6 +146,7 @@ void Instance::Apply(const Effects& effects) {
 }
 
 void Instance::DoSpawn() {
+  if (!counters_) counters_ = host_.NewCounterPage();  // before the environment names it
   SpawnRequest request;
   request.argv = instance_spec_.argv;
   request.directory = instance_spec_.directory;
@@ -177,6 +178,7 @@ void Instance::DoSpawn() {
     }
     request.gid = *gid;
   }
+  if (counters_) request.pass_fds.push_back({counters_->fd(), kCountersFd});
   auto child = host_.spawner().Spawn(request);
   if (!child) {
     spdlog::warn("{}: {}", name(), child.error().Message());
@@ -206,6 +208,16 @@ void Instance::OnReaped(ExitStatus status) {
 }
 
 void Instance::OnTimerFired() {
+  // An agent heartbeat counts as a WATCHDOG=1 ping (SPEC §6 "Counters"). The page is read
+  // only now, when the timer is due: supd never polls it. CLOCK_MONOTONIC is steady_clock.
+  if (counters_ && spec_.watchdog && fsm_.status().pid > 0) {
+    const std::uint64_t beat = counters_->HeartbeatNs();
+    const TimePoint at{std::chrono::nanoseconds(beat)};
+    if (beat > heartbeat_seen_ns_ && at >= fsm_.status().start_time && at <= Now()) {
+      heartbeat_seen_ns_ = beat;
+      Apply(fsm_.OnWatchdogPing(at));
+    }
+  }
   Apply(fsm_.OnTimer(Now()));
   host_.Settle();
 }
@@ -214,6 +226,47 @@ std::chrono::system_clock::time_point Instance::WallTime(TimePoint t) {
   return std::chrono::system_clock::now() -
          std::chrono::duration_cast<std::chrono::system_clock::duration>(Clock::now() - t);
 }
+
+nlohmann::json Instance::CountersJson() const {
+  nlohmann::json out = nlohmann::json::object();
+  if (!counters_) return out;
+  for (const auto& c : counters_->Read())
+    out[c.name] = c.kind == SUP_COUNTER_KIND_GAUGE ? nlohmann::json(c.gauge()) : nlohmann::json(c.value);
+  return out;
+}
+
+SlotData Instance::Slot() const {
+  using std::chrono::duration_cast;
+  using std::chrono::nanoseconds;
+  const InstanceStatus& s = fsm_.status();
+  SlotData d;
+  d.name = name();
+  d.pid = s.pid;
+  d.state = static_cast<sup_state>(s.state);  // both follow SPEC §4's order (static_assert below)
+  d.ready = s.ready;
+  d.health = static_cast<sup_health>(s.health);
+  if (s.start_time != TimePoint{}) {
+    d.start_mono_ns = duration_cast<nanoseconds>(s.start_time.time_since_epoch()).count();
+    d.start_time_ns = duration_cast<nanoseconds>(WallTime(s.start_time).time_since_epoch()).count();
+  }
+  d.restarts = s.restarts;
+  if (!s.exits.empty()) {
+    const ExitRecord& e = s.exits.last();
+    d.last_exit = SlotExit{e.status.by_signal() ? -1 : e.status.code, e.status.signal,
+                           e.status.core_dumped,
+                           static_cast<std::uint64_t>(
+                               duration_cast<nanoseconds>(WallTime(e.at).time_since_epoch()).count()),
+                           static_cast<std::uint64_t>(duration_cast<nanoseconds>(e.run_length).count())};
+  }
+  d.captured_bytes = output_->captured_bytes();
+  d.dropped_lines = output_->dropped_lines();
+  if (counters_) d.counter_page = counters_->name();
+  return d;
+}
+
+static_assert(static_cast<int>(State::kFatal) == SUP_STATE_FATAL &&
+              static_cast<int>(State::kRunning) == SUP_STATE_RUNNING &&
+              static_cast<int>(Health::kUnhealthy) == SUP_HEALTH_UNHEALTHY);
 
 nlohmann::json Instance::StatusJson(TimePoint now) const {
   const InstanceStatus& s = fsm_.status();
@@ -241,7 +294,7 @@ nlohmann::json Instance::StatusJson(TimePoint now) const {
       {"captured_bytes", output_->captured_bytes()},
       {"dropped_lines", output_->dropped_lines()},
       {"output_error", output_->error()},
-      {"counters", nlohmann::json::object()},
+      {"counters", CountersJson()},
       {"wanted_up", s.wanted_up},
       {"completed", fsm_.completed()},
   };

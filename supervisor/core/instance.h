@@ -17,6 +17,8 @@
 #include "notify/notify_message.h"
 #include "loop/timer.h"
 #include "output/instance_output.h"
+#include "status/counter_page.h"
+#include "status/status_types.h"
 #include "sup/conf/config.h"
 #include "sup/conf/expand.h"
 
@@ -24,6 +26,9 @@ namespace sup::daemon {
 
 class Instance {
  public:
+  // The fd number of the counter page in every child ($SUP_COUNTERS_FD).
+  static constexpr int kCountersFd = 3;
+
   Instance(InstanceHost& host, const conf::ProgramSpec& spec, int index,
            const conf::SupervisorSpec& supervisor);
   Instance(const Instance&) = delete;
@@ -70,6 +75,12 @@ class Instance {
   const std::string& waiting_for() const { return waiting_for_; }
   const std::string& status_text() const { return status_text_; }
 
+  // This instance as the status segment shows it.
+  SlotData Slot() const;
+  std::uint32_t slot() const { return slot_; }
+  bool has_counters() const { return counters_ != nullptr; }
+  void set_slot(std::uint32_t slot) { slot_ = slot; }
+
   // One element of `status`'s "instances" array (SPEC §6).
   nlohmann::json StatusJson(TimePoint now) const;
   // The wall-clock time of a monotonic time point (exits are recorded monotonically).
@@ -77,6 +88,7 @@ class Instance {
 
  private:
   output::InstanceOutputSpec OutputSpec() const;
+  nlohmann::json CountersJson() const;
   void Apply(const Effects& effects);
   void DoSpawn();
   void OnReaped(ExitStatus status);
@@ -90,6 +102,9 @@ class Instance {
   InstanceFsm fsm_;
   Timer timer_;
   std::unique_ptr<output::InstanceOutput> output_;  // ring and files persist across restarts
+  std::unique_ptr<CounterPage> counters_;  // made at the first spawn; kept across restarts
+  std::uint64_t heartbeat_seen_ns_ = 0;    // the last agent heartbeat fed to the watchdog
+  std::uint32_t slot_ = 0;                 // index in the status segment
   pid_t pgid_ = 0;  // the last spawned process group: kept while the group drains
   std::string waiting_for_;
   std::string status_text_;

@@ -5,6 +5,7 @@
 
 #include <uv.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 
 namespace sup::daemon {
 
+class CounterPage;
 class Instance;
 class Reaper;
 class Spawner;
@@ -27,6 +29,9 @@ class InstanceHost {
   virtual const Spawner& spawner() = 0;
   virtual Reaper& reaper() = 0;
   virtual output::OutputHub& output_hub() = 0;
+  // A new counter page for an instance's first spawn (null when it cannot be made: the
+  // worker then runs without counters, every agent call a no-op).
+  virtual std::unique_ptr<CounterPage> NewCounterPage() = 0;
   // Uniform in [0, 1): the backoff jitter (one generator for the whole daemon).
   virtual double UnitRandom() = 0;
 

@@ -9,6 +9,7 @@
 #include "process/environment.h"
 #include "process/reaper.h"
 #include "process/spawner.h"
+#include "status/status_segment.h"
 
 namespace sup::daemon {
 namespace {
@@ -42,12 +43,35 @@ Supervisor::~Supervisor() = default;
 
 std::unique_ptr<Instance> Supervisor::MakeInstance(const conf::ProgramSpec& spec, int index) {
   auto instance = std::make_unique<Instance>(*this, spec, index, config_.supervisor);
+  if (!free_slots_.empty()) {
+    instance->set_slot(free_slots_.back());
+    free_slots_.pop_back();
+  } else {
+    instance->set_slot(next_slot_++);
+  }
+  Publish(*instance);
   instance->output().SetObserver([this](const std::string& name, output::Stream stream,
                                         std::chrono::system_clock::time_point time,
                                         std::string_view line) {
     logs_.OnLine(name, stream, time, line);
   });
   return instance;
+}
+
+void Supervisor::Publish(Instance& instance) {
+  if (!services_.status) return;
+  if (auto r = services_.status->Publish(instance.slot(), instance.Slot()); !r)
+    spdlog::warn("status segment: {}", r.error().Message());
+}
+
+std::unique_ptr<CounterPage> Supervisor::NewCounterPage() {
+  const std::string name = CounterPageName(config_.supervisor.status_shm, getpid(), next_page_++);
+  auto page = CounterPage::Create(name, config_.supervisor.shm_mode);
+  if (!page) {
+    spdlog::warn("counter page {}: {}", name, page.error().Message());
+    return nullptr;
+  }
+  return std::move(*page);
 }
 
 double Supervisor::UnitRandom() { return std::uniform_real_distribution<double>(0, 1)(random_); }
@@ -160,6 +184,7 @@ std::vector<std::string> Supervisor::ChildEnvironment(const Instance& instance) 
   sup.instance = std::to_string(instance.index());
   sup.socket = config_.supervisor.socket;
   sup.notify_socket = services_.notify_socket;
+  if (instance.has_counters()) sup.counters_fd = Instance::kCountersFd;
   if (spec.watchdog)
     sup.watchdog = std::chrono::duration_cast<std::chrono::microseconds>(*spec.watchdog);
   return BuildEnvironment(services_.startup_env, spec.clear_env, user ? &*user : nullptr,
@@ -309,6 +334,7 @@ void Supervisor::OnTransition(Instance& instance, State from, State to,
     event["exit"] = instance.StatusJson(Clock::now())["last_exit"];
   }
   events_.PublishInstance(event);
+  Publish(instance);
   if (main_program_ && instance.program() == "main" && to == State::kExited && !shutting_down_) {
     const ExitStatus& e = s.exits.last().status;
     main_exit_code_ = e.by_signal() ? 128 + e.signal : e.code;
@@ -317,7 +343,10 @@ void Supervisor::OnTransition(Instance& instance, State from, State to,
   settle_again_ = true;
 }
 
-void Supervisor::OnStatusChanged(Instance&) { settle_again_ = true; }
+void Supervisor::OnStatusChanged(Instance& instance) {
+  Publish(instance);
+  settle_again_ = true;
+}
 
 void Supervisor::OnFatalShutdown(Instance& instance, const std::string& reason) {
   if (shutting_down_) return;

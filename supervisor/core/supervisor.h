@@ -26,12 +26,14 @@ namespace sup::daemon {
 
 class Reaper;
 class Spawner;
+class StatusSegment;
 
 struct SupervisorServices {
   uv_loop_t* loop = nullptr;
   const Spawner* spawner = nullptr;
   Reaper* reaper = nullptr;
   output::OutputHub* output_hub = nullptr;
+  StatusSegment* status = nullptr;  // null when status_shm = ""
   conf::Environment startup_env;  // supd's environment at start-up
   std::string notify_socket;      // NOTIFY_SOCKET for children ("" = none)
 };
@@ -90,6 +92,7 @@ class Supervisor final : public InstanceHost {
   Reaper& reaper() override { return *services_.reaper; }
   output::OutputHub& output_hub() override { return *services_.output_hub; }
   double UnitRandom() override;
+  std::unique_ptr<CounterPage> NewCounterPage() override;
   std::vector<std::string> ChildEnvironment(const Instance& instance) override;
   void CheckDependencies(Instance& instance) override;
   void OnTransition(Instance& instance, State from, State to, const std::string& reason) override;
@@ -115,6 +118,7 @@ class Supervisor final : public InstanceHost {
   void Retire(std::unique_ptr<Instance> instance);
   void Sweep();
   void ResizeProgram(ProgramEntry& entry, const conf::ProgramSpec& spec);
+  void Publish(Instance& instance);
   void PumpDependencies();
   void PumpStops();
   void EvaluateWaiters();
@@ -134,6 +138,9 @@ class Supervisor final : public InstanceHost {
   std::vector<std::unique_ptr<Instance>> retiring_;
   std::unique_ptr<Timer> sweep_timer_;
   std::mt19937_64 random_;
+  std::uint32_t next_slot_ = 0;
+  std::vector<std::uint32_t> free_slots_;  // slots of instances that reload removed
+  std::uint64_t next_page_ = 0;
   bool settling_ = false;
   bool settle_again_ = false;
   bool shutting_down_ = false;

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/supervisor.h"
+#include "status/status_segment.h"
 
 namespace sup::daemon {
 
@@ -104,6 +105,8 @@ void Supervisor::Sweep() {
       batch.signalled.erase(instance.get());
     }
     spdlog::info("{}: removed", instance->name());
+    if (services_.status) services_.status->Clear(instance->slot());
+    free_slots_.push_back(instance->slot());
   }
   retiring_ = std::move(keep);
 }

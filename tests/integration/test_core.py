@@ -82,10 +82,11 @@ def test_kill_group_reaches_grandchildren(supd):
     wait_until(lambda: not os.path.exists(f"/proc/{grandchild}"), 10, what="grandchild gone")
 
 
-def test_a_child_sees_only_fds_0_to_2(supd):
-    supd.start(prog("fds", ["fds", "forever"], 'start_seconds = "0s"'))
+def test_a_child_sees_only_fds_0_to_2_and_its_counter_page(supd):
+    supd.start(prog("fds", ["fds", "env:SUP_COUNTERS_FD", "forever"], 'start_seconds = "0s"'))
     m = wait_until(lambda: re.search(r"fds: ([0-9 ]+)", supd.stdout_text()), 10, what="fds line")
-    assert m.group(1).split() == ["0", "1", "2"]
+    counters = wait_until(lambda: re.search(r"SUP_COUNTERS_FD=(\d+)", supd.stdout_text()), 10)
+    assert m.group(1).split() == ["0", "1", "2", counters.group(1)]
 
 
 def test_selectors_pick_instances_programs_and_groups(supd):
