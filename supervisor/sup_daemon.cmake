@@ -5,7 +5,7 @@ target_include_directories(sup_daemon PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(sup_daemon PUBLIC
   sup_conf sup_protocol sup_control sup_loop sup_process sup_lifecycle sup_output sup_init
   PkgConfig::LIBUV spdlog::spdlog nlohmann_json::nlohmann_json Threads::Threads)
-foreach(optional sup_status sup_notify)
+foreach(optional sup_status sup_notify sup_health)
   if(TARGET ${optional})
     target_link_libraries(sup_daemon PUBLIC ${optional})
   endif()

@@ -40,7 +40,8 @@ Instance::Instance(InstanceHost& host, const conf::ProgramSpec& spec, int index,
       instance_spec_(conf::ForInstance(spec, index, supervisor)),
       fsm_(spec, [&host] { return host.UnitRandom(); }),
       timer_(host.loop()),
-      output_(std::make_unique<output::InstanceOutput>(host.output_hub(), OutputSpec())) {}
+      output_(std::make_unique<output::InstanceOutput>(host.output_hub(), OutputSpec())),
+      health_counter_(spec.health) {}
 
 output::InstanceOutputSpec Instance::OutputSpec() const {
   return {spec_.name,      instance_spec_.name,        index_,
@@ -101,6 +102,7 @@ void Instance::UpdateSpec(const conf::ProgramSpec& spec, const conf::SupervisorS
   spec_ = spec;
   instance_spec_ = conf::ForInstance(spec, index_, supervisor);
   fsm_.UpdateSpec(spec);
+  if (health_ && spec.health.kind == conf::HealthKind::kNone) StopHealthChecks();
   if (auto r = output_->Reconfigure(OutputSpec()); !r)
     spdlog::warn("{}: output: {}", name(), r.error().Message());
 }
@@ -195,10 +197,50 @@ void Instance::DoSpawn() {
     spdlog::error("{}: capture output: {}", name(), attached.error().Message());
   host_.reaper().Watch(child->pid, [this](ExitStatus status) { OnReaped(status); });
   Apply(fsm_.OnSpawned(child->pid, Now()));
+  if (fsm_.status().pid == child->pid) StartHealthChecks();
+}
+
+void Instance::StartHealthChecks() {
+  if (spec_.health.kind == conf::HealthKind::kNone) return;
+  HealthTarget target;
+  target.spec = spec_.health;
+  target.exec_argv = instance_spec_.health_exec;
+  target.tcp = instance_spec_.health_tcp;
+  target.http = instance_spec_.health_http;
+  target.exec_env = host_.ChildEnvironment(*this);
+  target.exec_directory = instance_spec_.directory;
+  health_counter_.UpdateSpec(spec_.health);
+  health_counter_.Start(Now());
+  health_ = std::make_unique<HealthChecker>(
+      host_.loop(), host_.spawner(), host_.reaper(), std::move(target),
+      [this](bool passed, const std::string& detail) { OnProbe(passed, detail); });
+  health_->Start();
+}
+
+void Instance::StopHealthChecks() {
+  if (health_) health_->Stop();
+}
+
+void Instance::OnProbe(bool passed, const std::string& detail) {
+  health_detail_ = detail;
+  switch (health_counter_.OnProbeResult(passed, Now())) {
+    case HealthVerdict::kHealthy:
+      spdlog::info("{}: healthy ({})", name(), detail);
+      Apply(fsm_.OnHealthy(Now()));
+      break;
+    case HealthVerdict::kUnhealthy:
+      spdlog::warn("{}: unhealthy: {}", name(), detail);
+      Apply(fsm_.OnUnhealthy(Now()));
+      break;
+    case HealthVerdict::kNone:
+      break;
+  }
+  host_.Settle();
 }
 
 void Instance::OnReaped(ExitStatus status) {
   output_->DrainNow();  // every byte written before the exit is captured first
+  StopHealthChecks();
   const bool group_alive = spec_.kill_group && GroupAlive(pgid_);
   if (!spec_.kill_group && GroupAlive(pgid_))
     spdlog::info("{}: main process exited; its process group lives on (kill_group = false)",
@@ -287,6 +329,7 @@ nlohmann::json Instance::StatusJson(TimePoint now) const {
       {"last_exit", s.exits.empty() ? nlohmann::json(nullptr) : ExitJson(s.exits.last())},
       {"exits", std::move(exits)},
       {"status_text", status_text_},
+      {"health_detail", health_detail_},
       {"notify_state", notify_state_},
       {"errno", notify_errno_ ? nlohmann::json(*notify_errno_) : nlohmann::json(nullptr)},
       {"waiting_for", s.waiting_for_dependencies ? waiting_for_ : std::string()},

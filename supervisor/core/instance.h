@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/instance_host.h"
+#include "health/health_checker.h"
+#include "health/health_counter.h"
 #include "lifecycle/instance_fsm.h"
 #include "notify/notify_message.h"
 #include "loop/timer.h"
@@ -89,6 +91,10 @@ class Instance {
  private:
   output::InstanceOutputSpec OutputSpec() const;
   nlohmann::json CountersJson() const;
+  // Health checks run while a process is alive (SPEC §3 [program.X.health]).
+  void StartHealthChecks();
+  void StopHealthChecks();
+  void OnProbe(bool passed, const std::string& detail);
   void Apply(const Effects& effects);
   void DoSpawn();
   void OnReaped(ExitStatus status);
@@ -105,6 +111,9 @@ class Instance {
   std::unique_ptr<CounterPage> counters_;  // made at the first spawn; kept across restarts
   std::uint64_t heartbeat_seen_ns_ = 0;    // the last agent heartbeat fed to the watchdog
   std::uint32_t slot_ = 0;                 // index in the status segment
+  std::unique_ptr<HealthChecker> health_;  // while a process is alive, if a check is set
+  HealthCounter health_counter_;
+  std::string health_detail_;              // the last probe's result, for status
   pid_t pgid_ = 0;  // the last spawned process group: kept while the group drains
   std::string waiting_for_;
   std::string status_text_;
