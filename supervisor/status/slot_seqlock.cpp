@@ -74,6 +74,8 @@ sup_status_slot_data EncodeSlot(const SlotData& d) {
 
 std::optional<SlotData> DecodeSlot(const sup_status_slot_data& raw) {
   if (raw.in_use == 0) return std::nullopt;
+  // Values outside the enums make the slot invalid (and converting them would be undefined).
+  if (raw.state > SUP_STATE_FATAL || raw.health > SUP_HEALTH_UNHEALTHY) return std::nullopt;
   SlotData d;
   d.name = BoundedString(raw.name);
   d.pid = static_cast<pid_t>(raw.pid);

@@ -11,7 +11,8 @@ namespace sup::daemon {
 
 // Encodes `data` into the fixed layout (names cut to fit, always NUL-terminated).
 sup_status_slot_data EncodeSlot(const SlotData& data);
-// Decodes a consistent copy; nullopt for a free slot. Never trusts the bytes (bounded strings).
+// Decodes a consistent copy; nullopt for a free slot or one with an unknown state or health.
+// Never trusts the bytes (bounded strings).
 std::optional<SlotData> DecodeSlot(const sup_status_slot_data& raw);
 
 // Writer side: seq odd, release fence, relaxed word stores, seq even (release).

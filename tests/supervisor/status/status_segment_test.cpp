@@ -62,10 +62,23 @@ TEST_CASE("Slot decoding: unterminated name bytes -> bounded string, never an ov
   sup_status_slot_data raw;
   std::memset(&raw, 'x', sizeof(raw));
   raw.in_use = 1;
+  raw.state = SUP_STATE_RUNNING;
+  raw.health = SUP_HEALTH_UNKNOWN;
   const auto back = DecodeSlot(raw);
   REQUIRE(back);
   CHECK(back->name.size() == SUP_STATUS_NAME_MAX);
   CHECK(back->counter_page.size() == SUP_STATUS_PAGE_MAX);
+}
+
+TEST_CASE("Slot decoding: a state or health outside the enums -> invalid slot", "[status]") {
+  auto raw = EncodeSlot(Sample("a", 1));
+  raw.state = 7;
+  CHECK_FALSE(DecodeSlot(raw));
+  raw.state = SUP_STATE_FATAL;
+  raw.health = 3;
+  CHECK_FALSE(DecodeSlot(raw));
+  raw.health = SUP_HEALTH_UNHEALTHY;
+  CHECK(DecodeSlot(raw));
 }
 
 TEST_CASE("Seqlock: a slot left odd by a dead writer -> the read gives up", "[status]") {
