@@ -28,7 +28,7 @@ void WaitOptions(CLI::App* sub, Invocation& inv) {
       ->default_str("60s");
 }
 
-// Every subcommand of SPEC §5 except `top`, which lives with the status-segment reader.
+// Every subcommand of SPEC §5 (`top` renders from the status-segment reader, top.h).
 void DefineCommands(CLI::App& app, Invocation& inv) {
   Selectors(Command(app, "status", "Show the state of every (or each selected) instance",
                     "supctl status web"),
@@ -95,6 +95,11 @@ void DefineCommands(CLI::App& app, Invocation& inv) {
                          "supctl notify READY=1 STATUS=\"listening on :8080\"");
   notify->add_option("KEY=VALUE", inv.assignments, "READY=1, STATUS=…, RELOADING=1, …")->required();
   notify->add_flag("--no-block", inv.no_block, "do not wait until supd has read them");
+
+  auto* top = Command(app, "top", "Live view of every instance's state and counters (shared memory)",
+                      "supctl top --once");
+  top->add_flag("--once", inv.once, "print one snapshot and exit");
+  top->add_option("--shm", inv.shm, "read this status segment directly, without the socket");
 
   Command(app, "shutdown", "Stop every program and then supd", "supctl shutdown");
   Command(app, "version", "Print the versions of supctl and supd", "supctl version");

@@ -38,6 +38,9 @@ struct Invocation {
   // notify
   std::vector<std::string> assignments;
   bool no_block = false;
+  // top
+  bool once = false;
+  std::string shm;  // read this segment without asking supd
 };
 
 // A parsed command line, or the exit code to leave with (0 after --help, 2 on usage errors;

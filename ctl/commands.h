@@ -34,6 +34,7 @@ int RunShutdown(Context& ctx);
 int RunWait(Context& ctx);
 int RunEvents(Context& ctx);
 int RunLogs(Context& ctx);
+int RunTop(Context& ctx);
 int RunCheck(Context& ctx);
 int RunNotify(Context& ctx);
 

@@ -20,7 +20,7 @@ int Main(const std::vector<std::string>& args, const conf::Environment& env, std
       {"start", RunAction},    {"stop", RunAction},     {"restart", RunAction},
       {"signal", RunSignal},   {"reload", RunReload},   {"shutdown", RunShutdown},
       {"wait", RunWait},       {"events", RunEvents},   {"logs", RunLogs},
-      {"check", RunCheck},     {"notify", RunNotify},
+      {"check", RunCheck},     {"notify", RunNotify},       {"top", RunTop},
   };
   const auto it = kCommands.find(inv.verb);
   if (it == kCommands.end()) {
