@@ -254,6 +254,24 @@ def test_leftover_orphans_get_sigterm_and_supd_exits_only_when_none_is_left(supd
     assert read(marks).split() == ["up", "term", "done"], read(marks)
 
 
+def test_a_leftover_ignoring_sigterm_is_killed_at_shutdown_timeout_and_supd_exits_1(supd):
+    marks = os.path.join(supd.dir, "leftover")
+    leftover = f"trap '' TERM; echo up >> {marks}; while :; do sleep 0.05; done"
+    supd.write_config(f'''
+        [program.parent]
+        command = ["/bin/sh", "-c", "setsid /bin/sh -c \\"{leftover}\\" & exec {WORKER} forever"]
+        ''')
+    with open(supd.config_path) as f:
+        text = f.read().replace('shutdown_timeout = "20s"', 'shutdown_timeout = "3s"')
+    with open(supd.config_path, "w") as f:
+        f.write(text)
+    supd.start()
+    supd.wait_state("parent", "RUNNING")
+    wait_until(lambda: "up" in read(marks), 10, what="the leftover to start")
+    supd.terminate()
+    assert supd.wait_exit() == 1, supd.log()
+
+
 def test_config_with_a_main_program_exits_with_its_code(supd):
     supd.start(f'''
         [program.side]
