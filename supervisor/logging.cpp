@@ -1,8 +1,8 @@
 #include "logging.h"
 
-#include <spdlog/async.h>
+#include "log_writer.h"
+
 #include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
@@ -29,10 +29,8 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
 bool SetUpLogging(const std::string& level, LogFormat format) {
   auto parsed = spdlog::level::from_str(level);
   if (parsed == spdlog::level::off && level != "off") return false;
-  spdlog::init_thread_pool(8192, 1);
-  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-  auto logger = std::make_shared<spdlog::async_logger>(
-      "supd", sink, spdlog::thread_pool(), spdlog::async_overflow_policy::overrun_oldest);
+  auto sink = std::make_shared<StderrWriterSink>();
+  auto logger = std::make_shared<spdlog::logger>("supd", sink);
   auto formatter = std::make_unique<spdlog::pattern_formatter>(
       spdlog::pattern_time_type::utc);
   if (format == LogFormat::kJson) {
@@ -43,7 +41,6 @@ bool SetUpLogging(const std::string& level, LogFormat format) {
   }
   logger->set_formatter(std::move(formatter));
   logger->set_level(parsed);
-  logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(std::move(logger));
   return true;
 }

@@ -1,5 +1,5 @@
-// supd's own log: spdlog to stderr, text or JSON lines. Asynchronous, with overrun_oldest,
-// so that a blocked stderr can never stall the event loop (STYLE §5).
+// supd's own log: spdlog to stderr, text or JSON lines, written by its own thread behind a
+// bounded queue (log_writer.h), so that a blocked stderr can never stall the event loop.
 #pragma once
 
 #include <string>

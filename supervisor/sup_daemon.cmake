@@ -1,6 +1,6 @@
 # sup_daemon: the Supervisor and the Daemon that wires every room together; supd: main.cpp.
 file(GLOB _core CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/core/*.cpp)
-add_library(sup_daemon STATIC ${_core} daemon.cpp daemon_signals.cpp logging.cpp)
+add_library(sup_daemon STATIC ${_core} daemon.cpp daemon_signals.cpp logging.cpp log_writer.cpp)
 target_include_directories(sup_daemon PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(sup_daemon PUBLIC
   sup_conf sup_protocol sup_control sup_loop sup_process sup_lifecycle sup_output sup_init
