@@ -335,10 +335,12 @@ void Supervisor::OnTransition(Instance& instance, State from, State to,
   }
   events_.PublishInstance(event);
   Publish(instance);
-  if (main_program_ && instance.program() == "main" && to == State::kExited && !shutting_down_) {
+  // `supd -c FILE -- CMD`: main's status is supd's, also when a shutdown stopped it.
+  if (main_program_ && instance.program() == "main" && !s.exits.empty() &&
+      (to == State::kExited || to == State::kStopped) && s.exits.last().at >= s.start_time) {
     const ExitStatus& e = s.exits.last().status;
     main_exit_code_ = e.by_signal() ? 128 + e.signal : e.code;
-    BeginShutdown("main exited");
+    if (!shutting_down_) BeginShutdown("main exited");
   }
   settle_again_ = true;
 }

@@ -172,3 +172,17 @@ def test_check_reports_every_error_and_exits_2(tmp_path):
     good = tmp_path / "good.toml"
     good.write_text('[program.web]\ncommand = ["/bin/true"]\n')
     assert subprocess.run([SUPD, "--check", "-c", str(good)], capture_output=True).returncode == 0
+
+
+def test_a_main_command_runs_beside_the_config_and_its_status_ends_supd(supd, worker):
+    supd.start(prog("side", ["forever"], 'start_seconds = "0s"'),
+               args=("--", worker, "sleep:700", "print:main-done", "exit:7"))
+    assert supd.proc.wait(20) == 7
+    assert "main | main-done" in supd.stdout_text()
+
+
+def test_sigterm_with_a_main_command_exits_with_main_status(supd, worker):
+    supd.start(prog("side", ["forever"], 'start_seconds = "0s"'), args=("--", worker, "forever"))
+    wait_until(lambda: supd.status().get("main", {}).get("state") == "RUNNING", 10)
+    supd.proc.send_signal(signal.SIGTERM)
+    assert supd.proc.wait(20) == 128 + signal.SIGTERM
