@@ -131,7 +131,7 @@ TEST_CASE("supctl args: check and notify -> parsed for local use", "[ctl][cli]")
   CHECK(inv.no_block);
 }
 
-TEST_CASE("supctl args: unknown command -> usage error 2; --help -> 0 with usage text", "[ctl][cli]") {
+TEST_CASE("supctl args: unknown command -> usage error 2 but --help -> 0 with usage text", "[ctl][cli]") {
   CHECK(ParseFails({"frobnicate"}) == 2);
   std::ostringstream out, err;
   auto parsed = ParseCommandLine({"restart", "--help"}, kEnv, 0, out, err);

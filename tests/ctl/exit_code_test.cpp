@@ -239,7 +239,7 @@ TEST_CASE("supctl: reload refused for config errors -> exit 2 with every error",
         "supctl: config has 2 errors; nothing changed\nsup.toml:3:1: unknown key `restat`\nsup.toml:9:5: bad duration\n");
 }
 
-TEST_CASE("supctl: version with supd up -> both versions; --json -> one document", "[ctl][exit]") {
+TEST_CASE("supctl: version with supd up -> both versions", "[ctl][exit]") {
   TempDir dir;
   const std::string path = dir.path + "/sup.sock";
   ScriptedSupd supd(path, [](const json& req) {
@@ -287,7 +287,7 @@ TEST_CASE("supctl: status --json -> supd's document unchanged", "[ctl][exit]") {
   CHECK(json::parse(r.out) == doc);
 }
 
-TEST_CASE("supctl: notify without NOTIFY_SOCKET -> exit 1; a word without '=' -> exit 2", "[ctl][exit]") {
+TEST_CASE("supctl: notify without NOTIFY_SOCKET -> exit 1 and a word without '=' -> exit 2", "[ctl][exit]") {
   auto r = Supctl({"notify", "READY=1"});
   CHECK(r.code == 1);
   CHECK(r.err.find("NOTIFY_SOCKET is not set") != std::string::npos);

@@ -54,7 +54,7 @@ TEST_CASE("RenderStatus: one instance in detail -> its last exits and what it wa
   CHECK(text.find("  2026-11-24T08:00:00.000Z  KILL (core)  ran 1m15s\n") != std::string::npos);
 }
 
-TEST_CASE("StatusExitCode: everything RUNNING -> 0; one STOPPED selected -> 3", "[ctl][render]") {
+TEST_CASE("StatusExitCode: everything RUNNING -> 0 and one STOPPED selected -> 3", "[ctl][render]") {
   json up = Instance("web", "RUNNING", 1);
   json down = Instance("cron", "STOPPED");
   CHECK(StatusExitCode(json{{"instances", {up}}}, false) == 0);
@@ -69,7 +69,7 @@ TEST_CASE("StatusExitCode: no selector -> wanted-down instances do not count", "
   CHECK(StatusExitCode(json{{"instances", {up, down}}}, true) == 3);
 }
 
-TEST_CASE("StatusExitCode: unhealthy RUNNING -> 3; a completed one-shot -> 0", "[ctl][render]") {
+TEST_CASE("StatusExitCode: unhealthy RUNNING -> 3 and a completed one-shot -> 0", "[ctl][render]") {
   json sick = Instance("web", "RUNNING", 1);
   sick["health"] = "unhealthy";
   CHECK(StatusExitCode(json{{"instances", {sick}}}, true) == 3);
@@ -104,7 +104,7 @@ TEST_CASE("RenderOutcome: ok, killed, failed and timeout -> one line and its exi
   CHECK(code == 1);
 }
 
-TEST_CASE("RenderOutcome: wait -> names the wanted state; a timeout exits 3", "[ctl][render]") {
+TEST_CASE("RenderOutcome: wait -> names the wanted state and a timeout exits 3", "[ctl][render]") {
   int code = -1;
   CHECK(RenderOutcome("wait", "ready", json{{"name", "db"}, {"outcome", "ok"}}, kPlain, code) == "db: ready");
   CHECK(code == 0);

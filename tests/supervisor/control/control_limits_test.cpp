@@ -80,7 +80,7 @@ TEST_CASE("ControlServer: a client idle past the timeout -> closed", "[control][
   REQUIRE(h.Finish() == 0);
 }
 
-TEST_CASE("ControlServer: an open stream -> not closed for idleness; after it ends -> closed",
+TEST_CASE("ControlServer: an open stream -> kept past the idle timeout and closed once it ends",
           "[control][limits]") {
   Harness h([](auto& o) { o.idle_timeout = std::chrono::milliseconds(50); });
   RawClient client(h.path);
