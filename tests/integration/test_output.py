@@ -7,7 +7,7 @@ import signal
 import subprocess
 import time
 
-from conftest import SUPCTL, wait_until
+from conftest import SUPCTL, SUPD, WORKER, wait_until
 from test_core import prog
 
 
@@ -133,3 +133,24 @@ def test_merged_stderr_and_timestamps_and_json_forwarding(supd):
     objs = [json.loads(l) for l in supd.stdout_text().splitlines() if l.startswith("{")]
     assert {o["line"].split(" ", 1)[-1] for o in objs} >= {"out-line", "err-line"}
     assert all(o["program"] == "mix" and o["instance"] == 0 for o in objs)
+
+
+def test_a_closed_supd_stdout_stops_forwarding_but_not_the_programs(supd):
+    supd.write_config(prog("chatty", ["lines:50000:c", "forever"],
+                           'start_seconds = "0s"\nstdout = { file = "chatty.log" }'))
+    r, w = os.pipe()
+    os.close(r)  # nobody will ever read supd's stdout: every forward write is EPIPE
+    env = dict(os.environ, WORKER=WORKER)
+    supd.proc = subprocess.Popen([SUPD, "-c", supd.config_path], stdout=w,
+                                 stderr=open(supd.dir + "/supd.err", "wb"), env=env)
+    os.close(w)
+    open(supd.dir + "/supd.out", "w").close()
+    wait_until(supd._connectable, 10, what="supd socket")
+    path = supd.dir + "/logs/chatty.log"
+    wait_until(lambda: os.path.exists(path) and len(read_all([path])) == 50000, 30, interval=0.1,
+               what="every line in the file although forwarding failed")
+    doc = json.loads(supd.ctl("--json", "status").stdout)
+    assert doc["supd"]["forward_errors"] >= 1
+    assert doc["instances"][0]["state"] == "RUNNING"
+    assert supd.proc.poll() is None
+
