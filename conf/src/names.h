@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sup/conf/suggest.h"
+
 namespace sup::conf {
 
 // [A-Za-z0-9_][A-Za-z0-9_.-]{0,63}
@@ -12,8 +14,5 @@ bool IsValidName(std::string_view name);
 bool IsReservedName(std::string_view name);  // "all", "main"
 
 size_t EditDistance(std::string_view a, std::string_view b);
-
-// The candidate closest to `word` if it is close enough to be a likely typo, else "".
-std::string ClosestMatch(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace sup::conf

@@ -3,30 +3,17 @@
 #include <algorithm>
 #include <charconv>
 
+#include "sup/conf/suggest.h"
+
 namespace sup::daemon {
 namespace {
-
-size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
 
 Error NotFound(const std::string& selector, const conf::Config& config) {
   std::vector<std::string> names{"all"};
   for (const auto& p : config.programs) names.push_back(p.name);
   for (const auto& g : config.groups) names.push_back(g.name);
   std::string message = "no program or group '" + selector + "'";
-  if (auto best = ClosestName(selector, names); !best.empty())
+  if (auto best = conf::ClosestMatch(selector, names); !best.empty())
     message += " (did you mean '" + best + "'?)";
   return Error{ErrorCode::kNotFound, 0, message};
 }
@@ -36,16 +23,6 @@ void AddProgram(const conf::ProgramSpec& p, std::vector<InstanceRef>& out) {
 }
 
 }  // namespace
-
-std::string ClosestName(const std::string& word, const std::vector<std::string>& candidates) {
-  std::string best;
-  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
-  for (const auto& c : candidates) {
-    size_t d = EditDistance(word, c);
-    if (d < best_distance) best = c, best_distance = d;
-  }
-  return best;
-}
 
 Result<std::vector<InstanceRef>> ResolveSelectors(const std::vector<std::string>& selectors,
                                                   const conf::Config& config) {

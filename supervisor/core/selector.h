@@ -20,7 +20,4 @@ struct InstanceRef {
 Result<std::vector<InstanceRef>> ResolveSelectors(const std::vector<std::string>& selectors,
                                                   const conf::Config& config);
 
-// The candidate closest to `word` by edit distance, or "" when none is close enough.
-std::string ClosestName(const std::string& word, const std::vector<std::string>& candidates);
-
 }  // namespace sup::daemon
