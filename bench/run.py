@@ -18,6 +18,7 @@ import sys
 import time
 import traceback
 
+sys.dont_write_bytecode = True  # keep bench/ free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from suplib import report, rows_control, rows_output, rows_process, rows_scale  # noqa: E402
@@ -69,7 +70,7 @@ def build_type(build):
 
 
 def ensure_built(tools, ctx):
-    if not tools.missing() and (os.access(tools.agent_counter_bench, os.X_OK)):
+    if not tools.missing():
         return
     ctx.log("building the bench programs: cmake --build " + tools.build)
     r = subprocess.run(["cmake", "--build", tools.build, "-j2", "--target", "sup_bench", "supd",

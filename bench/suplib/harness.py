@@ -96,21 +96,33 @@ def proc_memory(pid):
     return values
 
 
-def context_switches(pid):
-    """(voluntary, involuntary, threads), summed over every thread of pid."""
-    voluntary = involuntary = threads = 0
+def thread_switches(pid):
+    """{tid: (name, voluntary, involuntary)} for every thread of pid."""
+    threads = {}
     for tid in os.listdir(f"/proc/{pid}/task"):
+        fields = {}
         try:
             with open(f"/proc/{pid}/task/{tid}/status") as f:
-                for line in f:
-                    if line.startswith("voluntary_ctxt_switches:"):
-                        voluntary += int(line.split()[1])
-                    elif line.startswith("nonvoluntary_ctxt_switches:"):
-                        involuntary += int(line.split()[1])
-            threads += 1
+                for text in f:
+                    key, _, value = text.partition(":")
+                    fields[key] = value.strip()
         except OSError:
-            pass
-    return voluntary, involuntary, threads
+            continue
+        threads[int(tid)] = (fields.get("Name", "?"), int(fields.get("voluntary_ctxt_switches", 0)),
+                             int(fields.get("nonvoluntary_ctxt_switches", 0)))
+    return threads
+
+
+def blocked_in(pid, tid):
+    """What thread tid is blocked in now: its wchan and /proc/.../syscall (number and args)."""
+    try:
+        with open(f"/proc/{pid}/task/{tid}/wchan") as f:
+            wchan = f.read().strip()
+        with open(f"/proc/{pid}/task/{tid}/syscall") as f:
+            syscall = f.read().split()
+    except OSError:
+        return "?"
+    return f"{wchan} (syscall {' '.join(syscall[:6])})"
 
 
 def children_of(pid):
@@ -240,6 +252,14 @@ class Supd:
         if killed:
             raise BenchError(f"supd did not exit within {timeout}s of signal {sig}")
         return self.exited_at
+
+    def stopped_count(self):
+        """Instances that supd's log shows reaching STOPPED (for a shutdown cut short)."""
+        try:
+            with open(self.path("supd.err"), "rb") as f:
+                return f.read().count(b"-> STOPPED")
+        except OSError:
+            return 0
 
     def close(self, extra_pids=()):
         try:

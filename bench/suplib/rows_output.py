@@ -1,15 +1,14 @@
 """SPEC §8 rows on supd's steady state: stdout capture throughput into a log file (vs the same
 writer piped into `cat > file`) with lost lines counted, and 100 idle programs (supd's PSS and
 its voluntary context switches over 30 s, from /proc)."""
-import collections
 import os
-import re
 import subprocess
 import tempfile
 import time
 
 from .figures import figure, line, ratio_of
-from .harness import BenchError, Supd, context_switches, proc_memory, read_stamps, wait_until
+from .harness import (BenchError, Supd, blocked_in, proc_memory, read_stamps, thread_switches,
+                      wait_until)
 from .programs import program
 
 LINE_BYTES = 100
@@ -104,23 +103,16 @@ def capture(ctx):
 
 # ---- idle ------------------------------------------------------------------------------------
 
-def strace_summary(ctx, pid, seconds):
-    """Which system calls a supposedly idle supd makes: `strace -f` for `seconds`."""
-    if not ctx.tools.strace:
-        return "strace not installed"
-    with tempfile.NamedTemporaryFile(prefix="sup-bench-strace-", mode="r") as f:
-        proc = subprocess.Popen([ctx.tools.strace, "-f", "-tt", "-o", f.name, "-p", str(pid)],
-                                stderr=subprocess.DEVNULL)
-        time.sleep(seconds)
-        proc.terminate()
-        proc.wait()
-        calls = collections.Counter()
-        for text in f:
-            m = re.match(r"\d+\s+[\d:.]+\s+(?:<\.\.\. )?(\w+)", text)
-            if m and "resumed" not in text:
-                calls[m.group(1)] += 1
-    top = ", ".join(f"{name} ×{n}" for name, n in calls.most_common(6))
-    return f"strace -f over {seconds} s: {top or 'no system call'}"
+def woken_threads(pid, before, after):
+    """Which threads switched during the window, and where each sleeps now: the evidence for a
+    wake-up (a timer shows as epoll_wait with a timeout argument other than -1)."""
+    woken = []
+    for tid, (name, voluntary, _) in sorted(after.items()):
+        delta = voluntary - before.get(tid, (name, 0, 0))[1]
+        if delta:
+            role = "main thread" if tid == pid else f"thread {tid}"
+            woken.append(f"{role} '{name}' ×{delta}, now in {blocked_in(pid, tid)}")
+    return "; ".join(woken)
 
 
 def idle(ctx):
@@ -135,17 +127,17 @@ def idle(ctx):
         supd.wait_all("RUNNING", 100, timeout=60)
         time.sleep(3)  # let the last replies and timers settle
         pid = supd.proc.pid
-        before = context_switches(pid)
+        before = thread_switches(pid)
         time.sleep(seconds)
-        after = context_switches(pid)
+        after = thread_switches(pid)
         memory = proc_memory(pid)
-        voluntary = after[0] - before[0]
-        involuntary = after[1] - before[1]
-        evidence = strace_summary(ctx, pid, 10) if voluntary > 0 else ""
+        voluntary = sum(v for _, v, _ in after.values()) - sum(v for _, v, _ in before.values())
+        involuntary = sum(i for _, _, i in after.values()) - sum(i for _, _, i in before.values())
+        evidence = woken_threads(pid, before, after)
     finally:
         supd.close()
     pss = memory["Pss"] / 2**20
-    note = (f"one {seconds} s window; {after[2]} threads; Rss {memory['Rss'] / 2**20:.1f} MiB, "
+    note = (f"one {seconds} s window; {len(after)} threads; Rss {memory['Rss'] / 2**20:.1f} MiB, "
             f"Private_Dirty {memory.get('Private_Dirty', 0) / 2**20:.1f} MiB; involuntary "
             f"switches {involuntary}")
     return [line("idle100", "idle, 100 programs: supd PSS", "≤ 8 MiB", "MiB", figure([pss]),

@@ -192,7 +192,7 @@ def pid1_once(ctx, kind, workdir):
     """One PID-1 run under unshare; returns ms from SIGTERM to the namespace's init exiting."""
     t = ctx.tools
     ns = [t.unshare, "--pid", "--fork", "--mount-proc"]
-    supd = None
+    supd = proc = None
     path = os.path.join(workdir, f"{kind}.stamps")
     try:
         if kind == "tini":
@@ -203,7 +203,7 @@ def pid1_once(ctx, kind, workdir):
                                     stdin=subprocess.DEVNULL)
         else:
             supd = Supd(t, tag="pid1")
-            supd.write_config(program("main", [t.stamp, path, "pause"], start_seconds='"0s"'))
+            supd.write_config(program("prog", [t.stamp, path, "pause"], start_seconds='"0s"'))
             supd.start(argv_prefix=ns)
             proc = supd.proc
         wait_until(lambda: count_lines(path) >= 1 or proc.poll() is not None, 30,
@@ -226,7 +226,7 @@ def pid1_once(ctx, kind, workdir):
         program_pids = [s[0] for s in read_stamps(path)]
         if supd is not None:
             supd.close(program_pids)
-        else:
+        elif proc is not None:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()

@@ -35,17 +35,30 @@ def settled_pss(supd, count):
     return proc_memory(supd.proc.pid)
 
 
+def plan_scale(wanted):
+    """How many programs the descriptor limit allows, and with which config. supd holds 3
+    descriptors per program (stdout and stderr pipes, the counter page), 2 with stderr merged.
+    Returns (count, merge_stderr, nofile)."""
+    nofile, _ = raise_limits(3 * wanted + 4096)
+    spare = 256  # supd's own descriptors: socket, notify, signals, logs, shm...
+    if nofile >= 3 * wanted + spare:
+        return wanted, False, nofile
+    count = min(wanted, (nofile - spare) // 2 // 100 * 100)
+    return count, True, nofile
+
+
 def scale(ctx):
     t = ctx.tools
-    count, small = (10_000, 100)
-    nofile, nproc = raise_limits(4 * count + 4096)
-    if nofile < 3 * count + 1024:
+    wanted, small = 10_000, 100
+    count, merge, nofile = plan_scale(wanted)
+    if count < 1000:
         raise BenchError(f"RLIMIT_NOFILE is {nofile} and cannot be raised (run as root)")
-    ctx.log(f"scale: supd with {small}, then {count} programs (limits: nofile {nofile}, "
-            f"nproc {nproc})")
+    keys = {"stderr": "{ merge = true }"} if merge else {}
+    ctx.log(f"scale: supd with {small}, then {count} programs (RLIMIT_NOFILE {nofile}"
+            f"{', stderr merged' if merge else ''})")
     reference = Supd(t, tag="scale-small")
     try:
-        reference.write_config(stamp_programs(t, small, reference.path("stamps")))
+        reference.write_config(stamp_programs(t, small, reference.path("stamps"), **keys))
         reference.start()
         memory_small = settled_pss(reference, small)
     finally:
@@ -54,9 +67,9 @@ def scale(ctx):
     supd = Supd(t, tag="scale")
     try:
         path = supd.path("stamps")
-        supd.write_config(stamp_programs(t, count, path))
+        supd.write_config(stamp_programs(t, count, path, **keys))
         started = supd.start(wait_socket=False)
-        wait_until(lambda: count_lines(path) >= count, 600, interval=0.5,
+        wait_until(lambda: count_lines(path) >= count, 420, interval=0.5,
                    what=f"supd spawning {count}")
         stamps = read_stamps(path)
         supd.known_pids.update(s[0] for s in stamps)
@@ -69,17 +82,31 @@ def scale(ctx):
         raw = [raw_status_ms(supd) for _ in range(runs)]
         raw_fig = figure(r[0] for r in raw)
         signalled = time.monotonic()
-        supd.terminate(timeout=300)
-        shutdown_s = time.monotonic() - signalled
+        try:
+            supd.terminate(timeout=60)
+            shutdown = f"shutdown {time.monotonic() - signalled:.1f} s"
+        except BenchError:  # not this row's figure: noted, and everything is killed by pid
+            shutdown = (f"shutdown did not finish within 60 s (supd and its programs were then "
+                        f"SIGKILLed; {supd.stopped_count()} of {count} had reached STOPPED)")
     finally:
         supd.close()
     per_program = (memory["Pss"] - memory_small["Pss"]) / (count - small) / 1024
+    limited = ""
+    verdict_status = status
+    if count < wanted:
+        # Linear in the number of programs, fixed costs included: an over-estimate.
+        verdict_status = scaled(status, wanted / count)
+        limited = (f"{wanted} programs need {3 * wanted} descriptors in supd (3 per program) but "
+                   f"RLIMIT_NOFILE cannot go above {nofile} here (no CAP_SYS_RESOURCE): measured "
+                   f"with {count} programs and stderr merged (2 descriptors each); the verdict "
+                   f"uses the time scaled linearly to {wanted}: "
+                   f"{verdict_status['median']:.1f} ms; ")
     return [line("scale10k", f"{count} programs: `supctl status` (wall time)", "≤ 100 ms", "ms",
-                 status, status["median"] <= 100,
-                 note=f"{runs} runs; the raw socket round trip of `status` alone: median "
+                 status, verdict_status["median"] <= 100,
+                 note=f"{limited}{runs} runs; the raw socket round trip of `status` alone: median "
                       f"{raw_fig['median']:.1f} ms ({raw_fig['min']:.1f}–{raw_fig['max']:.1f}), "
-                      f"reply {raw[0][1] / 1e6:.1f} MB; spawning all took {spawn_s:.1f} s, "
-                      f"shutdown {shutdown_s:.1f} s"),
+                      f"reply {raw[0][1] / 1e6:.1f} MB; spawning all took {spawn_s:.1f} s; "
+                      f"{shutdown}"),
             line("scale10k", f"{count} programs: supd memory per program (PSS growth)",
                  "≤ 10 KiB", "KiB", figure([per_program]), per_program <= 10,
                  note=f"PSS {memory['Pss'] / 2**20:.1f} MiB with {count} programs, "
@@ -142,8 +169,12 @@ def agent_counter(ctx):
     lines = []
     for name, samples in sorted(per_name.items()):
         fig = figure(samples)
-        lines.append(line("agent", f"agent counter update: `{name}`", "≤ 10 ns, no system call",
-                          "ns", fig, fig["median"] <= 10 and per_update < 1e-3, note=note))
+        if "Heartbeat" in name:  # not a counter update: reads the clock, outside §8's row
+            lines.append(line("agent", f"agent heartbeat, for reference: `{name}`", "—", "ns", fig,
+                              None, note=note))
+        else:
+            lines.append(line("agent", f"agent counter update: `{name}`", "≤ 10 ns, no system call",
+                              "ns", fig, fig["median"] <= 10 and per_update < 1e-3, note=note))
     return lines
 
 
