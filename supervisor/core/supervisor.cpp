@@ -350,48 +350,6 @@ void Supervisor::OnStatusChanged(Instance& instance) {
   settle_again_ = true;
 }
 
-void Supervisor::OnFatalShutdown(Instance& instance, const std::string& reason) {
-  if (shutting_down_) return;
-  spdlog::error("{}: on_fatal = \"shutdown\": {}", instance.name(), reason);
-  fatal_shutdown_ = true;
-  BeginShutdown(instance.name() + " failed");
-}
-
-void Supervisor::BeginShutdown(const std::string& why) {
-  if (shutting_down_) return;
-  shutting_down_ = true;
-  shutdown_began_ = Clock::now();
-  spdlog::info("shutting down ({})", why);
-  events_.PublishGlobal({{"event", "shutdown"}, {"reason", why}});
-  // Only what has a process is stopped (in waves); EXITED and FATAL keep their state, and
-  // BACKOFF or waiting instances go STOPPED through OnShutdown.
-  std::vector<Instance*> alive;
-  for (auto* i : AllInstances()) {
-    if (Alive(i)) alive.push_back(i);
-    i->Shutdown();
-  }
-  alive_at_shutdown_.insert(alive.begin(), alive.end());
-  stop_batches_.clear();
-  stop_batches_.push_back(StopBatch{alive, {}});
-  shutdown_timer_ = std::make_unique<Timer>(loop());
-  shutdown_timer_->Start(config_.supervisor.shutdown_timeout, [this] {
-    spdlog::warn("shutdown_timeout ({}) expired: SIGKILL to everything left",
-                 FormatDuration(config_.supervisor.shutdown_timeout));
-    KillEverything();
-  });
-  Settle();
-}
-
-void Supervisor::KillEverything() {
-  std::vector<Instance*> all = AllInstances();
-  for (auto& i : retiring_) all.push_back(i.get());
-  for (auto* i : all) {
-    if (!Alive(i)) continue;
-    killed_at_timeout_ = true;
-    i->ForceKill();
-  }
-}
-
 bool Supervisor::OnNotify(const NotifyMessage& message) {
   Instance* owner = nullptr;
   for (auto* i : AllInstances())  // O(instances): datagrams are rare next to everything else
@@ -409,26 +367,6 @@ void Supervisor::OnOrphanReaped() {
   for (auto* i : AllInstances()) i->CheckGroupDrained();
   for (auto& i : retiring_) i->CheckGroupDrained();
   Settle();
-}
-
-void Supervisor::CheckShutdownDone() {
-  if (!shutting_down_ || shutdown_done_) return;
-  for (auto* i : AllInstances())
-    if (Alive(i)) return;
-  for (auto& i : retiring_)
-    if (Alive(i.get())) return;
-  shutdown_done_ = true;
-  if (shutdown_timer_) shutdown_timer_->Stop();
-  spdlog::info("every program has stopped");
-  if (on_shutdown_done_) on_shutdown_done_();
-}
-
-int Supervisor::ShutdownExitCode() const {
-  if (fatal_shutdown_) return 3;
-  if (killed_at_timeout_) return 1;
-  for (auto* i : alive_at_shutdown_)
-    if (i->fsm().status().sigkill_needed) return 1;
-  return 0;
 }
 
 }  // namespace sup::daemon
