@@ -50,6 +50,7 @@ output::InstanceOutputSpec Instance::OutputSpec() const {
 }
 
 Instance::~Instance() {
+  if (pid() > 0) host_.reaper().Unwatch(pid());
   if (pgid_ > 0) host_.reaper().Unwatch(pgid_);
 }
 
@@ -69,6 +70,21 @@ bool Instance::Owns(pid_t sender) const {
   return has_process() && SenderBelongs(sender, fsm_.status().pid, pgid_);
 }
 
+void Instance::AdoptMainPid(pid_t sender, pid_t main_pid) {
+  // SPEC §6: only from the current main pid, and only naming a process in its group.
+  const pid_t current = fsm_.status().pid;
+  if (sender != current || main_pid == current || main_pid <= 0) return;
+  if (::getpgid(main_pid) != pgid_) {
+    spdlog::warn("{}: MAINPID={} ignored: not in the instance's process group", name(), main_pid);
+    return;
+  }
+  host_.reaper().Unwatch(current);  // its exit is now an orphan's, reaped and dropped
+  host_.reaper().Watch(main_pid, [this](ExitStatus status) { OnReaped(status); });
+  fsm_.SetMainPid(main_pid);
+  spdlog::info("{}: main pid is now {} (MAINPID)", name(), main_pid);
+  host_.OnStatusChanged(*this);
+}
+
 void Instance::ApplyNotify(const NotifyMessage& m) {
   const TimePoint now = Now();
   if (m.status) status_text_ = *m.status;
@@ -82,6 +98,7 @@ void Instance::ApplyNotify(const NotifyMessage& m) {
     if (notify_state_ == "reloading") notify_state_.clear();
     Apply(fsm_.OnReady(now));
   }
+  if (m.main_pid) AdoptMainPid(m.pid, *m.main_pid);
   if (m.extend_timeout_usec) Apply(fsm_.OnExtendTimeout(*m.extend_timeout_usec, now));
   if (m.watchdog_ping) Apply(fsm_.OnWatchdogPing(now));
   if (m.watchdog_trigger) Apply(fsm_.OnWatchdogTrigger(now));
@@ -90,12 +107,13 @@ void Instance::ApplyNotify(const NotifyMessage& m) {
 bool Instance::SendSignal(int signal, bool to_group) {
   const pid_t pid = fsm_.status().pid;
   if (pid <= 0) return false;
-  return static_cast<bool>(Kill(pid, signal, to_group));
+  return static_cast<bool>(Kill(to_group ? pgid_ : pid, signal, to_group));
 }
 
 void Instance::ForceKill() {
-  const pid_t target = fsm_.status().pid > 0 ? fsm_.status().pid : pgid_;
-  if (target > 0 && has_process()) (void)Kill(target, SIGKILL, spec_.kill_group);
+  if (!has_process()) return;
+  if (spec_.kill_group && pgid_ > 0) (void)Kill(pgid_, SIGKILL, true);
+  if (fsm_.status().pid > 0) (void)Kill(fsm_.status().pid, SIGKILL, false);
 }
 
 void Instance::UpdateSpec(const conf::ProgramSpec& spec, const conf::SupervisorSpec& supervisor) {
@@ -121,7 +139,8 @@ void Instance::Apply(const Effects& effects) {
         DoSpawn();
         break;
       case Effect::Kind::kKill: {
-        const pid_t target = fsm_.status().pid > 0 ? fsm_.status().pid : pgid_;
+        // The group is named by its leader, the first pid (MAINPID= may have moved the main pid).
+        const pid_t target = e.to_group || fsm_.status().pid <= 0 ? pgid_ : fsm_.status().pid;
         if (target <= 0) break;
         if (auto r = Kill(target, e.signal, e.to_group); !r && r.error().sys != ESRCH)
           spdlog::warn("{}: kill {} {}: {}", name(), conf::SignalName(e.signal), target,

@@ -68,6 +68,7 @@ class Instance {
   void ApplyNotify(const NotifyMessage& message);
   // Whether `sender` may speak for this instance: its main pid or a member of its group.
   bool Owns(pid_t sender) const;
+  void AdoptMainPid(pid_t sender, pid_t main_pid);
   void SetStatusText(std::string text) { status_text_ = std::move(text); }
 
   output::InstanceOutput& output() { return *output_; }

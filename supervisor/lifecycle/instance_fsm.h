@@ -88,6 +88,12 @@ class InstanceFsm {
   // comes. From now on nothing is started or restarted and on_fatal never fires.
   Effects OnShutdown(TimePoint now);
 
+  // MAINPID=: the main process is now `pid`, a member of the same process group (the driver
+  // checked who may say so). No transition: only whose exit counts as the instance's changes.
+  void SetMainPid(pid_t pid) {
+    if (status_.pid > 0 && pid > 0) status_.pid = pid;
+  }
+
   // Reload of keys that apply in place (restart policy, timeouts, backoff, ...): no state
   // change; timers already armed keep their deadline, the next one uses the new spec.
   void UpdateSpec(conf::ProgramSpec spec);

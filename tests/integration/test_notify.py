@@ -56,3 +56,23 @@ def test_messages_from_strangers_are_rejected_and_counted(supd):
     wait_until(lambda: json.loads(supd.ctl("--json", "status").stdout)["supd"]["notify_rejected"] >= 1,
                10, what="the rejection counted")
     assert supd.instance("svc")["state"] == "STARTING"
+
+
+def test_mainpid_from_the_main_process_moves_the_tracked_pid(supd):
+    # A daemonising program: forks its real server, announces it, and exits.
+    script = ("import os,socket,subprocess;"
+              "p=subprocess.Popen(['/bin/sleep','1000']);"
+              "s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM);"
+              "s.sendto(('MAINPID=%d\\\\nREADY=1' % p.pid).encode(),os.environ['NOTIFY_SOCKET']);"
+              "import time; time.sleep(0.3); os._exit(0)")
+    supd.start(f'[program.daemonish]\ncommand = ["/usr/bin/python3", "-c", "{script}"]\nready = "notify"\n')
+    first = supd.wait_state("daemonish", "RUNNING")
+    wait_until(lambda: open(f"/proc/{supd.instance('daemonish')['pid']}/comm").read().strip() == "sleep",
+               10, what="the pid to be the sleep")
+    time.sleep(0.8)  # the python parent has exited by now: the instance lives on as the sleep
+    inst = supd.instance("daemonish")
+    assert inst["state"] == "RUNNING" and inst["restarts"] == 0
+    assert open(f"/proc/{inst['pid']}/comm").read().strip() == "sleep"
+    assert supd.ctl("stop", "daemonish").returncode == 0
+    assert not os.path.exists(f"/proc/{inst['pid']}") or \
+        open(f"/proc/{inst['pid']}/stat").read().split()[2] == "Z"
