@@ -7,6 +7,34 @@
 #include "protocol/errors.h"
 
 namespace sup::daemon {
+namespace {
+
+// Collects a Waiter's per-instance outcomes and answers the reload once, with the plan and
+// them: `supctl reload` waits like `restart` (SPEC §6) but its reply stays one document.
+class CollectingCall final : public control::Call {
+ public:
+  CollectingCall(std::shared_ptr<control::Call> real, nlohmann::json plan)
+      : real_(std::move(real)), plan_(std::move(plan)) {}
+  const control::Peer& peer() const override { return real_->peer(); }
+  void Succeed(nlohmann::json) override {}
+  void Fail(std::string_view code, std::string message, nlohmann::json extra) override {
+    real_->Fail(code, std::move(message), std::move(extra));
+  }
+  void Emit(nlohmann::json item) override { outcomes_.push_back(std::move(item)); }
+  void End() override {
+    plan_["instances"] = std::move(outcomes_);
+    real_->Succeed(std::move(plan_));
+  }
+  bool open() const override { return real_->open(); }
+  void OnCancel(std::function<void()> fn) override { real_->OnCancel(std::move(fn)); }
+
+ private:
+  std::shared_ptr<control::Call> real_;
+  nlohmann::json plan_;
+  nlohmann::json outcomes_ = nlohmann::json::array();
+};
+
+}  // namespace
 
 struct Reloader::Work {
   uv_work_t request{};
@@ -72,6 +100,22 @@ void Reloader::StartNext() {
   }
 }
 
+void Reloader::WaitForStarts(const conf::ReloadPlan& plan, std::shared_ptr<control::Call> call,
+                             nlohmann::json reply) {
+  std::vector<std::string> names = plan.added;
+  for (const auto& c : plan.restarted) names.push_back(c.name);
+  for (const auto& c : plan.updated) names.push_back(c.name);
+  std::vector<Waiter::Item> items;
+  if (auto selected = supervisor_.Select(names); selected && !names.empty())
+    for (auto* i : *selected)
+      if (i->fsm().status().wanted_up) items.push_back({i, i->name(), ""});
+  if (items.empty()) return call->Succeed(std::move(reply));
+  auto collector = std::make_shared<CollectingCall>(std::move(call), std::move(reply));
+  supervisor_.AddWaiter(std::make_unique<Waiter>(loop_, std::move(collector),
+                                                 WaitTarget::kStartOutcome, std::move(items),
+                                                 std::chrono::milliseconds(60'000), ""));
+}
+
 void Reloader::Finish(Work& work) {
   in_flight_ = nullptr;
   auto& call = work.pending.call;
@@ -105,7 +149,7 @@ void Reloader::Finish(Work& work) {
           spdlog::warn("reload: access lists: {}", err);
       }
       supervisor_.ApplyReload(std::move(next), plan);
-      if (call) call->Succeed(std::move(reply));
+      if (call) WaitForStarts(plan, std::move(call), std::move(reply));
     }
   }
   StartNext();

@@ -48,6 +48,9 @@ class Reloader {
   struct Work;  // one load in flight on the thread pool
 
   void StartNext();
+  // Answers once every instance the plan starts or restarts is up (or failed, or 60 s).
+  void WaitForStarts(const conf::ReloadPlan& plan, std::shared_ptr<control::Call> call,
+                     nlohmann::json reply);
   void Finish(Work& work);
 
   uv_loop_t& loop_;

@@ -37,6 +37,11 @@ def test_reload_applies_the_plan_key_by_key(supd):
 
     r = supd.ctl("--json", "reload")
     assert r.returncode == 0, r.stdout + r.stderr
+    # reload waits like restart: what it started or restarted is up when it returns.
+    assert supd.instance("change")["state"] == "RUNNING"
+    assert supd.instance("change")["pid"] != before["change"]["pid"]
+    assert supd.instance("fresh")["state"] == "RUNNING"
+    assert {i["name"] for i in json.loads(r.stdout)["instances"]} >= {"change", "fresh"}
     after = wait_until(lambda: (s := supd.status()) and "gone" not in s and len(s) == 7 and
                        all(i["state"] == "RUNNING" for i in s.values()) and s, 20,
                        what="reload applied")
