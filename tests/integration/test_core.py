@@ -186,3 +186,18 @@ def test_sigterm_with_a_main_command_exits_with_main_status(supd, worker):
     wait_until(lambda: supd.status().get("main", {}).get("state") == "RUNNING", 10)
     supd.proc.send_signal(signal.SIGTERM)
     assert supd.proc.wait(20) == 128 + signal.SIGTERM
+
+
+def test_signals_supd_does_not_handle_reach_programs_with_forward_signals(supd):
+    got = supd.dir + "/got"
+    def trapper(name, forward):
+        script = f"trap 'echo {name} >> {got}' USR2; while :; do sleep 0.05; done"
+        return (f'[program.{name}]\ncommand = ["/bin/sh", "-c", "{script}"]\nstart_seconds = "0s"\n'
+                f'forward_signals = {"true" if forward else "false"}\n')
+    supd.start(trapper("fwd", True) + trapper("plain", False))
+    wait_until(lambda: all(i["state"] == "RUNNING" for i in supd.status().values()), 10)
+    time.sleep(0.2)  # let the shells install their traps
+    supd.proc.send_signal(signal.SIGUSR2)
+    wait_until(lambda: os.path.exists(got) and "fwd" in open(got).read(), 10, what="USR2 forwarded")
+    time.sleep(0.3)
+    assert open(got).read().split() == ["fwd"]
