@@ -82,8 +82,8 @@ def render(results, path, repo):
            f"{results.get('build_type', '?')}",
            f"- Machine: {machine()}",
            f"- Load average (1 min) at start {results['load_start']:.2f}, at end "
-           f"{results['load_end']:.2f}; other work was running on the machine when it was above "
-           f"about 1.",
+           f"{results['load_end']:.2f}. The benchmarks themselves keep about one core busy; a load "
+           f"well above 2 means other jobs were running (per-row loads are listed below).",
            f"- Whole run: {results['seconds']:.0f} s" +
            (" (`--quick`: fewer repetitions)" if results.get("quick") else ""), "",
            "Measured: the median over the runs of the row, min–max over those runs, and the "
