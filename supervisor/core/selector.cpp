@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <set>
 
 #include "sup/conf/suggest.h"
 
@@ -27,14 +28,12 @@ void AddProgram(const conf::ProgramSpec& p, std::vector<InstanceRef>& out) {
 Result<std::vector<InstanceRef>> ResolveSelectors(const std::vector<std::string>& selectors,
                                                   const conf::Config& config) {
   std::vector<InstanceRef> picked;
-  if (selectors.empty()) {
+  if (selectors.empty() || std::find(selectors.begin(), selectors.end(), "all") != selectors.end()) {
     for (const auto& p : config.programs) AddProgram(p, picked);
     return picked;
   }
   for (const auto& sel : selectors) {
-    if (sel == "all") {
-      for (const auto& p : config.programs) AddProgram(p, picked);
-    } else if (const auto* p = config.FindProgram(sel)) {
+    if (const auto* p = config.FindProgram(sel)) {
       AddProgram(*p, picked);
     } else if (const auto* g = config.FindGroup(sel)) {
       for (const auto& name : g->programs)
@@ -59,11 +58,12 @@ Result<std::vector<InstanceRef>> ResolveSelectors(const std::vector<std::string>
     }
   }
   // Keep config order and drop duplicates ("web web:0" selects web:0 once).
+  std::set<std::pair<std::string, int>> chosen;
+  for (auto& ref : picked) chosen.emplace(std::move(ref.program), ref.index);
   std::vector<InstanceRef> ordered;
   for (const auto& p : config.programs)
     for (int i = 0; i < p.instances; ++i)
-      if (std::find(picked.begin(), picked.end(), InstanceRef{p.name, i}) != picked.end())
-        ordered.push_back({p.name, i});
+      if (chosen.count({p.name, i})) ordered.push_back({p.name, i});
   return ordered;
 }
 

@@ -5,31 +5,28 @@
 
 namespace sup::daemon {
 
-DependencyGraph::DependencyGraph(const conf::Config& config) : programs_(config.programs) {
-  // direct[p] = programs that depend on p directly.
-  std::map<std::string, std::set<std::string>> direct;
-  for (const auto& p : programs_) {
-    direct[p.name];
-    for (const auto& d : p.depends_on) direct[d.program].insert(p.name);
+DependencyGraph::DependencyGraph(const conf::Config& config) {
+  for (const auto& p : config.programs) {
+    direct_[p.name];
+    for (const auto& d : p.depends_on) direct_[d.program].push_back(p.name);
   }
-  for (const auto& p : programs_) {
+  for (const auto& p : config.programs) {
     std::set<std::string> seen;
-    std::vector<std::string> todo(direct[p.name].begin(), direct[p.name].end());
+    std::vector<std::string> todo = direct_[p.name];
     while (!todo.empty()) {  // the loader rejects cycles; `seen` still guards against them
       std::string next = std::move(todo.back());
       todo.pop_back();
       if (!seen.insert(next).second) continue;
-      for (const auto& n : direct[next]) todo.push_back(n);
+      for (const auto& n : direct_[next]) todo.push_back(n);
     }
-    dependants_.emplace_back(p.name, std::move(seen));
+    dependants_.emplace(p.name, std::move(seen));
   }
 }
 
 const std::set<std::string>& DependencyGraph::Dependants(const std::string& program) const {
   static const std::set<std::string> kNone;
-  for (const auto& [name, set] : dependants_)
-    if (name == program) return set;
-  return kNone;
+  auto it = dependants_.find(program);
+  return it == dependants_.end() ? kNone : it->second;
 }
 
 std::set<std::string> DependencyGraph::Dependencies(const std::string& program) const {
@@ -40,11 +37,8 @@ std::set<std::string> DependencyGraph::Dependencies(const std::string& program) 
 }
 
 std::vector<std::string> DependencyGraph::DirectDependants(const std::string& program) const {
-  std::vector<std::string> out;
-  for (const auto& p : programs_)
-    for (const auto& d : p.depends_on)
-      if (d.program == program) out.push_back(p.name);
-  return out;
+  auto it = direct_.find(program);
+  return it == direct_.end() ? std::vector<std::string>{} : it->second;
 }
 
 std::vector<std::string> ReleasableForStop(const DependencyGraph& graph,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <set>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -23,8 +24,8 @@ class DependencyGraph {
   std::vector<std::string> DirectDependants(const std::string& program) const;
 
  private:
-  std::vector<conf::ProgramSpec> programs_;
-  std::vector<std::pair<std::string, std::set<std::string>>> dependants_;  // transitive
+  std::unordered_map<std::string, std::vector<std::string>> direct_;   // program -> direct dependants
+  std::unordered_map<std::string, std::set<std::string>> dependants_;  // program -> transitive
 };
 
 // The programs of `stopping` that are alive, not yet signalled, and have no transitive

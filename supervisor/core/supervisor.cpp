@@ -37,6 +37,7 @@ Supervisor::Supervisor(SupervisorServices services, conf::Config config)
     for (int i = 0; i < spec.instances; ++i) entry.instances.push_back(MakeInstance(spec, i));
     programs_.push_back(std::move(entry));
   }
+  IndexPrograms();
 }
 
 Supervisor::~Supervisor() = default;
@@ -77,9 +78,13 @@ std::unique_ptr<CounterPage> Supervisor::NewCounterPage() {
 double Supervisor::UnitRandom() { return std::uniform_real_distribution<double>(0, 1)(random_); }
 
 Supervisor::ProgramEntry* Supervisor::FindProgram(const std::string& name) {
-  for (auto& p : programs_)
-    if (p.spec.name == name) return &p;
-  return nullptr;
+  auto it = program_index_.find(name);
+  return it == program_index_.end() ? nullptr : &programs_[it->second];
+}
+
+void Supervisor::IndexPrograms() {
+  program_index_.clear();
+  for (std::size_t k = 0; k < programs_.size(); ++k) program_index_[programs_[k].spec.name] = k;
 }
 
 std::vector<Instance*> Supervisor::AllInstances() {
@@ -255,29 +260,24 @@ void Supervisor::PumpDependencies() {
 
 void Supervisor::PumpStops() {
   for (auto& batch : stop_batches_) {
+    if (batch.signalled.size() == batch.instances.size()) continue;  // only waiting for exits
+    // Per program: its instances in this batch (linear in the batch: shutdowns stop thousands).
+    std::unordered_map<std::string, std::vector<Instance*>> by_program;
     std::set<std::string> stopping, alive, fully_signalled;
     for (auto* i : batch.instances) {
+      by_program[i->program()].push_back(i);
       stopping.insert(i->program());
       if (Alive(i)) alive.insert(i->program());
+      // What has no process needs no ordering: BACKOFF, waiting or STOPPED stop at once.
+      if (!Alive(i) && batch.signalled.insert(i).second) i->Stop();
     }
-    // What has no process needs no ordering: BACKOFF, waiting or STOPPED stop at once.
-    for (auto* i : batch.instances)
-      if (!Alive(i) && !batch.signalled.count(i)) {
-        batch.signalled.insert(i);
-        i->Stop();
-      }
-    for (const auto& program : stopping) {
-      bool all = true;
-      for (auto* i : batch.instances)
-        if (i->program() == program && !batch.signalled.count(i)) all = false;
-      if (all) fully_signalled.insert(program);
-    }
+    for (const auto& [program, instances] : by_program)
+      if (std::all_of(instances.begin(), instances.end(),
+                      [&](Instance* i) { return batch.signalled.count(i) != 0; }))
+        fully_signalled.insert(program);
     for (const auto& program : ReleasableForStop(graph_, config_, stopping, alive, fully_signalled))
-      for (auto* i : batch.instances)
-        if (i->program() == program && !batch.signalled.count(i)) {
-          batch.signalled.insert(i);
-          i->Stop();
-        }
+      for (auto* i : by_program[program])
+        if (batch.signalled.insert(i).second) i->Stop();
   }
   std::erase_if(stop_batches_, [](const StopBatch& b) {
     return std::all_of(b.instances.begin(), b.instances.end(), [&](Instance* i) {

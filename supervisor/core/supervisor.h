@@ -9,6 +9,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -131,6 +132,8 @@ class Supervisor final : public InstanceHost {
   conf::Config config_;
   DependencyGraph graph_;
   std::vector<ProgramEntry> programs_;
+  std::unordered_map<std::string, std::size_t> program_index_;  // name -> programs_ index
+  void IndexPrograms();
   EventBus events_;
   LogStreams logs_;
   std::vector<std::unique_ptr<Waiter>> waiters_;

@@ -19,6 +19,7 @@ void Supervisor::ApplyReload(conf::Config new_config, const conf::ReloadPlan& pl
     for (auto& i : it->instances) Retire(std::move(i));
     programs_.erase(it);
   }
+  IndexPrograms();
 
   auto changed = [](const std::vector<conf::ProgramChange>& list, const std::string& name) {
     return std::any_of(list.begin(), list.end(),
@@ -63,6 +64,7 @@ void Supervisor::ApplyReload(conf::Config new_config, const conf::ReloadPlan& pl
     reordered.push_back(std::move(entry));
   }
   programs_ = std::move(reordered);
+  IndexPrograms();
   for (auto* i : to_start) i->Start();
   events_.PublishGlobal({{"event", "reload"},
                          {"added", plan.added},
