@@ -124,6 +124,7 @@ def main():
                "loads": loads}
     if args.only and previous:
         results["seconds"] = previous.get("seconds", 0)
+        results["quick"] = args.quick or previous.get("quick", False)
         results["date"] += f" (rows {', '.join(args.only)} rerun)"
     os.makedirs(os.path.dirname(results_path), exist_ok=True)
     with open(results_path, "w") as f:
