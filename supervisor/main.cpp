@@ -1,4 +1,5 @@
 // supd: the table of contents. Every step is a call into sup_daemon; only main() exits.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -76,6 +77,10 @@ int main(int argc, char** argv) {
   using namespace sup;
   daemon::BlockAllSignals();  // first: a TERM during config loading is never lost
   daemon::EnsureStandardFds();
+  // Captured output moves through 64 KiB chunks allocated and freed at a high rate: without
+  // this, glibc trims the heap top after nearly every chunk (a brk pair per chunk in strace).
+  mallopt(M_TRIM_THRESHOLD, 8 << 20);
+  mallopt(M_TOP_PAD, 1 << 20);
 
   Options opts;
   if (auto rc = ParseOptions(argc, argv, opts)) return *rc;
