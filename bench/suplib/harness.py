@@ -5,6 +5,7 @@ close() stops it (SIGTERM, bounded wait, SIGKILL) and kills by pid every program
 Programs of the benchmarks are `stamp` probes, whose stamp files name their pids.
 """
 import ctypes
+import glob
 import json
 import os
 import shutil
@@ -272,8 +273,11 @@ class Supd:
             for f in ("out", "err"):
                 if hasattr(self, f):
                     getattr(self, f).close()
-            try:
-                os.unlink("/dev/shm" + self.shm)
-            except OSError:
-                pass
+            # The status segment, and the counter pages ("<shm>.<pid>.<n>") that a supd killed
+            # mid-shutdown could not unlink itself.
+            for path in ["/dev/shm" + self.shm, *glob.glob(f"/dev/shm{self.shm}.*")]:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
             shutil.rmtree(self.dir, ignore_errors=True)

@@ -8,7 +8,7 @@ import tempfile
 import threading
 import time
 
-from .figures import figure, line, ratio_of, scaled
+from .figures import figure, line, ratio_of
 from .harness import (BenchError, Supd, alive, children_of, count_lines, kill_and_reap,
                       read_stamps, wait_until)
 from .programs import program, stamp_programs
