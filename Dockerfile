@@ -27,7 +27,10 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/usr/local/ /usr/local/
 COPY deploy/container/sup.toml /etc/sup/sup.toml
-RUN ldconfig && mkdir -p /var/log/sup && supd --check -c /etc/sup/sup.toml
+# Fails the build if a runtime library is missing or the default config is invalid.
+RUN ldconfig && mkdir -p /var/log/sup \
+ && ! ldd /usr/local/bin/supd /usr/local/bin/supctl | grep 'not found' \
+ && supd --check -c /etc/sup/sup.toml
 # supd's graceful shutdown (SPEC §7) starts on SIGTERM; give the runtime a stop grace
 # period above the config's shutdown_timeout (docker/podman stop -t, Kubernetes
 # terminationGracePeriodSeconds).

@@ -64,6 +64,9 @@ def read(path):
 class Pid1Supd(harness.Supd):
     """supd as PID 1: `unshare --pid --fork --mount-proc supd -c CONFIG [ARGS]`."""
 
+    # host_pid when supd ended before we saw it; never a pid to signal.
+    EXITED_UNSEEN = "exited before it was seen"
+
     def start(self, body=None, args=(), env=None, wait=True, supervisor_extra=""):
         if body is not None:
             self.write_config(body, supervisor_extra)
@@ -75,13 +78,19 @@ class Pid1Supd(harness.Supd):
         self.proc = subprocess.Popen(
             ["unshare", "--pid", "--fork", "--mount-proc", SUPD, "-c", self.config_path, *args],
             stdin=subprocess.DEVNULL, stdout=self.stdout, stderr=self.stderr, env=e)
-        self.host_pid = wait_until(self._child, 10, what="unshare's child (supd)")
         if wait:
+            self.host_pid = wait_until(self._child, 10, what="unshare's child (supd)")
             wait_until(self._connectable, 10, what=f"supd socket {self.sock}")
+        else:
+            # The caller expects supd to end by itself, possibly before we can see it.
+            self.host_pid = wait_until(lambda: self._child(exited_is_fine=True), 10,
+                                       what="unshare's child (supd) or its exit")
         return self
 
-    def _child(self):
+    def _child(self, exited_is_fine=False):
         if self.proc.poll() is not None:
+            if exited_is_fine:
+                return self.EXITED_UNSEEN
             raise AssertionError(f"unshare exited early with {self.proc.returncode}: {self.log()}")
         children = read("/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid)).split()
         return int(children[0]) if children else None
@@ -109,7 +118,8 @@ class Pid1Supd(harness.Supd):
 
     def terminate(self):
         """SIGTERM to supd (PID 1 of the namespace) from the parent namespace."""
-        os.kill(self.host_pid, signal.SIGTERM)
+        if isinstance(self.host_pid, int):
+            os.kill(self.host_pid, signal.SIGTERM)
 
     def wait_exit(self, timeout=40):
         try:
@@ -129,7 +139,8 @@ class Pid1Supd(harness.Supd):
     def kill(self):
         # SIGKILL to a namespace's PID 1 kills every process of the namespace.
         try:
-            os.kill(self.host_pid, signal.SIGKILL)
+            if isinstance(self.host_pid, int):
+                os.kill(self.host_pid, signal.SIGKILL)
         except OSError:
             pass
         try:
