@@ -1,5 +1,7 @@
-// The child between fork and exec. Only async-signal-safe calls (signal-safety(7)) and
-// raw system calls: supd may have other threads whose locks were copied mid-use by fork.
+// The child between clone and exec. Only async-signal-safe calls (signal-safety(7)) and raw
+// system calls: it runs in supd's own memory (CLONE_VM) beside supd's other threads, so it may
+// not allocate, take a lock or change anything but its own stack. The credential calls are raw
+// syscalls: glibc's setuid/setgid/setgroups would make every thread of supd change too.
 #include "process/child_plan.h"
 
 #include <fcntl.h>
@@ -219,16 +221,16 @@ void RunChild(const ChildPlan& plan) noexcept {
   if (plan.set_umask) ::umask(plan.umask);
 
   // initgroups, setgid, setuid, in that order (the group list was read in the parent).
-  if (plan.set_groups && setgroups(plan.group_count, plan.groups) != 0) {
+  if (plan.set_groups && syscall(SYS_setgroups, plan.group_count, plan.groups) != 0) {
     Report(status_fd, ChildStage::kSetgroups, errno);
   }
-  if (plan.set_gid && setgid(plan.gid) != 0) Report(status_fd, ChildStage::kSetgid, errno);
-  if (plan.set_uid && setuid(plan.uid) != 0) Report(status_fd, ChildStage::kSetuid, errno);
+  if (plan.set_gid && syscall(SYS_setgid, plan.gid) != 0) Report(status_fd, ChildStage::kSetgid, errno);
+  if (plan.set_uid && syscall(SYS_setuid, plan.uid) != 0) Report(status_fd, ChildStage::kSetuid, errno);
   if (plan.set_gid && (getgid() != plan.gid || getegid() != plan.gid)) {
     Report(status_fd, ChildStage::kCredentialsKept, EPERM);
   }
   if (plan.set_uid && (getuid() != plan.uid || geteuid() != plan.uid ||
-                       (plan.uid != 0 && setuid(0) == 0))) {
+                       (plan.uid != 0 && syscall(SYS_setuid, 0) == 0))) {
     Report(status_fd, ChildStage::kCredentialsKept, EPERM);
   }
 

@@ -24,13 +24,29 @@ struct OriginalLimits {
   static OriginalLimits Capture();  // call first thing in main(), before raising anything
 };
 
+// The stack a child runs on between clone and exec. It shares supd's memory (CLONE_VM) while
+// the spawning thread is suspended (CLONE_VFORK), so one stack serves every child in turn.
+class ChildStack {
+ public:
+  ChildStack();
+  ~ChildStack();
+  ChildStack(const ChildStack&) = delete;
+  ChildStack& operator=(const ChildStack&) = delete;
+
+  void* top() const { return top_; }  // nullptr when it could not be mapped: fork instead
+
+ private:
+  void* base_ = nullptr;
+  void* top_ = nullptr;
+};
+
 class Spawner {
  public:
   explicit Spawner(OriginalLimits original);
   Spawner(const Spawner&) = delete;
   Spawner& operator=(const Spawner&) = delete;
 
-  // Forks and execs; returns once the child has exec'd or failed. Failures read like
+  // Starts the child and returns once it has exec'd or failed. Failures read like
   // "exec /usr/bin/nope: No such file or directory", "chdir /nope: ...", "setuid 65534: ...";
   // a child that failed has already been reaped (waitpid on its pid, never -1).
   // Loop thread only, and no other thread of supd may fork: another thread's child would
@@ -41,6 +57,7 @@ class Spawner {
  private:
   OriginalLimits original_;
   UniqueFd dev_null_;  // O_RDONLY, opened once; the child's fd 0 unless stdin_fd is given
+  ChildStack child_stack_;
 };
 
 // kill(pid) or, with to_group, kill(-pid) (pid is the group leader: setsid/setpgid made it so).
