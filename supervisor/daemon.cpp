@@ -16,6 +16,9 @@
 #include "core/supervisor.h"
 #include "sup/conf/expand.h"
 #include "daemon_signals.h"
+#include "http/http_endpoint.h"
+#include "http/supervisor_source.h"
+#include "http/systemd_notifier.h"
 #include "init/leftovers.h"
 #include "loop/signal_watcher.h"
 #include "loop/timer.h"
@@ -92,6 +95,7 @@ class Daemon {
     spdlog::info("supd {} (pid {}) serving {} with {} programs", SUP_VERSION, getpid(),
                  config_.supervisor.socket, config_.programs.size());
     supervisor_->StartAutostart();
+    systemd_->WatchStartup();
     uv_run(&loop_, UV_RUN_DEFAULT);
     const int code = ExitCode();
     TearDown();
@@ -196,7 +200,27 @@ class Daemon {
       return false;
     }
     notify_ = std::move(*listener);
-    return WatchSignals();
+    systemd_ = std::make_unique<http::SystemdNotifier>(
+        *supervisor_, options_.env.count("NOTIFY_SOCKET") ? options_.env.at("NOTIFY_SOCKET") : "");
+    return StartHttp() && WatchSignals();
+  }
+
+  // [supervisor] http: off unless set; failing to serve it is a start-up failure.
+  bool StartHttp() {
+    if (config_.supervisor.http.empty()) return true;
+    http_source_ = std::make_unique<http::SupervisorSource>(*supervisor_, started_, [this] {
+      return http::DaemonFigures{server_->clients(), notify_ ? notify_->stats().rejected : 0,
+                                 hub_->forward_errors()};
+    });
+    http::ServerOptions options;
+    options.address = config_.supervisor.http;
+    http_ = std::make_unique<http::HttpEndpoint>(loop_, std::move(options), *http_source_);
+    if (auto r = http_->Start(); !r) {
+      spdlog::error("{}", r.error().Message());
+      std::fprintf(stderr, "supd: %s\n", r.error().Message().c_str());
+      return false;
+    }
+    return true;
   }
 
   bool WatchSignals() {
@@ -276,6 +300,9 @@ class Daemon {
   }
 
   void TearDown() {
+    http_.reset();
+    http_source_.reset();
+    systemd_.reset();
     if (server_) server_->Close();
     notify_.reset();
     if (supervisor_) supervisor_->events().EndAll();
@@ -307,6 +334,9 @@ class Daemon {
   std::unique_ptr<Commands> commands_;
   std::unique_ptr<control::ControlServer> server_;
   std::unique_ptr<NotifyListener> notify_;
+  std::unique_ptr<http::SystemdNotifier> systemd_;
+  std::unique_ptr<http::SupervisorSource> http_source_;
+  std::unique_ptr<http::HttpEndpoint> http_;
   std::vector<std::unique_ptr<SignalWatcher>> signals_;
   std::unique_ptr<Timer> leftover_timer_;
   bool second_signal_ = false;

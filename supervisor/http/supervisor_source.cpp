@@ -1,0 +1,107 @@
+#include "http/supervisor_source.h"
+
+#include "core/supervisor.h"
+#include "lifecycle/wait_rule.h"
+#include "status/counter_reader.h"
+
+namespace sup::daemon::http {
+namespace {
+
+double UnixSeconds(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+// A page named in shared memory is read by name, as `supctl top` reads it. An anonymous page
+// (status_shm = "") has no name: its values come from the instance's status document, which
+// reads the page through the same reader and keeps the kind in the JSON number's type
+// (a counter is unsigned, a gauge signed).
+std::vector<CounterValue> Counters(const Instance& instance, TimePoint now) {
+  if (!instance.has_counters()) return {};
+  const std::string page = instance.Slot().counter_page;
+  if (!page.empty()) {
+    auto values = ReadCountersByName(page);
+    return values ? std::move(*values) : std::vector<CounterValue>{};
+  }
+  std::vector<CounterValue> out;
+  const nlohmann::json status = instance.StatusJson(now);
+  const auto it = status.find("counters");
+  if (it == status.end() || !it->is_object()) return out;
+  for (const auto& [name, value] : it->items()) {
+    if (!ValidCounterName(name) || !value.is_number_integer()) continue;
+    CounterValue c;
+    c.name = name;
+    if (value.is_number_unsigned()) {
+      c.kind = SUP_COUNTER_KIND_COUNTER;
+      c.value = value.get<std::uint64_t>();
+    } else {
+      c.kind = SUP_COUNTER_KIND_GAUGE;
+      c.value = static_cast<std::uint64_t>(value.get<std::int64_t>());
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+InstanceSample Sample(const Instance& instance, TimePoint now) {
+  const InstanceStatus& s = instance.fsm().status();
+  InstanceSample sample;
+  sample.program = instance.program();
+  sample.index = instance.index();
+  sample.state = StateName(s.state);
+  sample.health = HealthName(s.health);
+  sample.ready = s.ready;
+  sample.wanted_up = s.wanted_up;
+  if (s.pid > 0) sample.uptime_s = std::chrono::duration<double>(now - s.start_time).count();
+  sample.restarts = static_cast<std::uint64_t>(s.restarts);
+  if (!s.exits.empty()) {
+    const ExitRecord& e = s.exits.last();
+    sample.last_exit = ExitSample{e.status.by_signal() ? -1 : e.status.code, e.status.signal,
+                                  UnixSeconds(Instance::WallTime(e.at)),
+                                  std::chrono::duration<double>(e.run_length).count()};
+  }
+  sample.captured_bytes = instance.output().captured_bytes();
+  sample.dropped_lines = instance.output().dropped_lines();
+  sample.counters = Counters(instance, now);
+  return sample;
+}
+
+}  // namespace
+
+SupervisorSource::SupervisorSource(Supervisor& supervisor,
+                                   std::chrono::steady_clock::time_point started,
+                                   std::function<DaemonFigures()> figures)
+    : supervisor_(supervisor),
+      started_wall_(std::chrono::system_clock::now() -
+                    std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                        std::chrono::steady_clock::now() - started)),
+      figures_(std::move(figures)) {}
+
+MetricsSnapshot SupervisorSource::Snapshot() {
+  MetricsSnapshot snapshot;
+  const TimePoint now = Clock::now();
+  for (const Instance* i : supervisor_.AllInstances()) snapshot.instances.push_back(Sample(*i, now));
+  SupdSample& supd = snapshot.supd;
+  supd.version = SUP_VERSION;
+  supd.start_time_unix_s = UnixSeconds(started_wall_);
+  if (figures_) {
+    const DaemonFigures f = figures_();
+    supd.control_clients = f.control_clients;
+    supd.notify_rejected = f.notify_rejected;
+    supd.forward_errors = f.forward_errors;
+  }
+  return snapshot;
+}
+
+std::vector<std::string> SupervisorSource::NotReady() {
+  std::vector<std::string> out;
+  const TimePoint now = Clock::now();
+  for (const Instance* i : supervisor_.AllInstances()) {
+    if (!i->fsm().status().wanted_up) continue;
+    // kHealthy is SPEC's /readyz rule: ready (a one-shot: completed), and healthy if checked.
+    const WaitVerdict v = EvaluateWait(i->fsm(), WaitTarget::kHealthy, now);
+    if (v.outcome != WaitOutcome::kSatisfied) out.push_back(i->name() + " " + v.doing);
+  }
+  return out;
+}
+
+}  // namespace sup::daemon::http
