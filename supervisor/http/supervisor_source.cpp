@@ -94,6 +94,8 @@ MetricsSnapshot SupervisorSource::Snapshot() {
 
 std::vector<std::string> SupervisorSource::NotReady() {
   std::vector<std::string> out;
+  // Its programs are being stopped (and so become wanted down): the deployment is going away.
+  if (supervisor_.shutting_down()) out.push_back("supd is shutting down");
   const TimePoint now = Clock::now();
   for (const Instance* i : supervisor_.AllInstances()) {
     if (!i->fsm().status().wanted_up) continue;

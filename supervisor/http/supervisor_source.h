@@ -1,7 +1,8 @@
 // SupervisorSource: what the HTTP endpoint shows, read from the Supervisor at request time:
 // every instance's state and figures, its agent counters (its counter page, read as untrusted
 // input by status/counter_reader), and /readyz's verdict (SPEC §6: every wanted-up instance
-// ready; a one-shot EXITED completed; with a health check, healthy). Reads only.
+// ready; a one-shot EXITED completed; with a health check, healthy; never during a shutdown).
+// Reads only.
 // Compiled into sup_daemon (it needs the Supervisor); loop thread only.
 #pragma once
 

@@ -203,6 +203,22 @@ def test_readyz_is_503_listing_what_is_not_ready_then_200_once_everything_is(sup
     assert get(port, "/readyz")[0] == 200
 
 
+def test_readyz_is_503_and_healthz_200_while_a_shutdown_is_in_progress(supd):
+    supd.start('[program.stubborn]\ncommand = ["${WORKER}", "ignore:TERM", "forever"]\n'
+               'start_seconds = "0s"\nstop_timeout = "60s"\n', supervisor_extra=HTTP)
+    port = http_port(supd)
+    supd.wait_state("stubborn", "RUNNING")
+    assert get(port, "/readyz")[0] == 200
+    supd.proc.send_signal(signal.SIGTERM)
+    supd.wait_state("stubborn", "STOPPING")
+    status, _, body = get(port, "/readyz")
+    assert status == 503
+    assert body.splitlines()[1] == "supd is shutting down"
+    assert get(port, "/healthz")[0] == 200
+    supd.proc.send_signal(signal.SIGTERM)  # the second one: SIGKILL to what is left
+    assert supd.proc.wait(20) == 1
+
+
 def test_only_get_and_head_on_the_three_paths(supd):
     supd.start('[program.a]\ncommand = ["${WORKER}", "forever"]\n', supervisor_extra=HTTP)
     port = http_port(supd)
