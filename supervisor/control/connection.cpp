@@ -213,6 +213,12 @@ void Connection::Dispatch(protocol::Request request) {
     Cancel(request);
     return;
   }
+  if (calls_.size() >= server_.options().max_calls_per_client) {
+    Refuse(request.id, code::kBusy,
+           "too many requests in flight on this connection (" +
+               std::to_string(server_.options().max_calls_per_client) + ")");
+    return;
+  }
   std::string key = protocol::IdKey(request.id);
   if (calls_.count(key) != 0) {
     Refuse(request.id, code::kBadRequest,

@@ -34,6 +34,9 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60'000};
   std::size_t max_line = protocol::kMaxRequestLine;
   std::size_t max_pending_output = 4u << 20;  // unsent reply bytes before a client is dropped
+  // Requests in flight on one connection (streams, waits). Each holds memory in supd and
+  // any peer may open them (events, wait are read-only): past this, `busy` for that id.
+  std::size_t max_calls_per_client = 256;
 };
 
 // `handler` must outlive the server. Start() before running the loop; the destructor (or

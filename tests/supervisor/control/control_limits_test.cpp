@@ -112,3 +112,39 @@ TEST_CASE("ControlServer: a client that does not read its replies -> dropped, ot
   CHECK((*reply)["ok"] == true);
   REQUIRE(h.Finish() == 0);
 }
+
+TEST_CASE("ControlServer: requests in flight on one connection past the bound -> busy for those ids",
+          "[control][limits]") {
+  Harness h([](auto& o) { o.max_calls_per_client = 3; });
+  RawClient client(h.path);
+  RawClient other(h.path);
+  std::string batch;
+  for (int id = 1; id <= 5; ++id) batch += Request(id, "events");
+  client.Send(batch);
+  for (int id = 4; id <= 5; ++id) {
+    auto refused = client.Next(h.loop);
+    REQUIRE(refused);
+    CHECK((*refused)["id"] == id);
+    CHECK((*refused)["error"]["code"] == "busy");
+    CHECK((*refused)["error"]["message"] == "too many requests in flight on this connection (3)");
+  }
+  CHECK(h.handler.held.size() == 3);
+  // Requests answered at once still pass; the connection stays open.
+  client.Send(Request(6, "version"));
+  auto version = client.Next(h.loop);
+  REQUIRE(version);
+  CHECK((*version)["id"] == 6);
+  CHECK((*version)["ok"] == true);
+  // The bound is per connection.
+  other.Send(Request(1, "events"));
+  REQUIRE(h.loop.RunUntil([&] { return h.handler.held.size() == 4; }));
+  // A stream that ends frees its slot.
+  h.handler.held[0]->End();
+  auto end = client.Next(h.loop);
+  REQUIRE(end);
+  CHECK((*end)["end"] == true);
+  client.Send(Request(7, "events"));
+  REQUIRE(h.loop.RunUntil([&] { return h.handler.held.size() == 5; }));
+  CHECK_FALSE(client.eof());
+  REQUIRE(h.Finish() == 0);
+}
