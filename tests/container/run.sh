@@ -89,8 +89,8 @@ else
   say "base image $BASE_IMAGE: debootstrap --variant=minbase bookworm from $mirror"
   debootstrap --variant=minbase bookworm "$TMP/rootfs" "$mirror" >"$TMP/debootstrap.log" 2>&1 \
     || { tail -20 "$TMP/debootstrap.log"; die "debootstrap failed"; }
-  tar -C "$TMP/rootfs" -c . | "${PODMAN[@]}" import - "$BASE_IMAGE" >/dev/null \
-    || die "podman import of the base image failed"
+  tar -C "$TMP/rootfs" -c . | "${PODMAN[@]}" import - "$BASE_IMAGE" >"$TMP/import.log" 2>&1 \
+    || { tail -5 "$TMP/import.log"; die "podman import of the base image failed"; }
   rm -rf "$TMP/rootfs"
   pass "base image $BASE_IMAGE made in $(since "$started")s"
 fi
@@ -99,7 +99,7 @@ fi
 t=$(now)
 # The docker format keeps HEALTHCHECK (the OCI format has no such field).
 if "${PODMAN[@]}" build --format docker --pull=never --network host --build-arg BASE="$BASE_IMAGE" \
-     "${LIMITS[@]}" -t "$IMAGE" -f "$ROOT/Dockerfile" "$ROOT" >"$TMP/build.log" 2>&1; then
+     "${LIMITS[@]}" --iidfile "$TMP/iid" -t "$IMAGE" -f "$ROOT/Dockerfile" "$ROOT" >"$TMP/build.log" 2>&1; then
   pass "image $IMAGE built in $(since "$t")s"
 else
   tail -40 "$TMP/build.log"
@@ -107,7 +107,9 @@ else
 fi
 # Layers of builds that newer ones replaced (labelled by the Dockerfile), a day after.
 "${PODMAN[@]}" image prune -f --filter label=org.sup.image --filter until=24h >/dev/null 2>&1
-health_cmd=$("${PODMAN[@]}" image inspect -f '{{.HealthCheck.Test}}' "$IMAGE" 2>/dev/null)
+# The containers run this build's image by its ID: a concurrent run may retag IMAGE.
+image_id=$(cat "$TMP/iid") && [ -n "$image_id" ] || die "podman build wrote no image ID"
+health_cmd=$("${PODMAN[@]}" image inspect -f '{{.HealthCheck.Test}}' "$image_id" 2>/dev/null)
 case "$health_cmd" in
   *"supctl status"*) pass "image HEALTHCHECK is $health_cmd" ;;
   *) fail "image HEALTHCHECK is '$health_cmd', expected supctl status" ;;
@@ -123,8 +125,10 @@ run() {
 }
 exec_in() { local name=$1; shift; timeout 30 "${PODMAN[@]}" exec "$RUN_ID-$name" "$@"; }
 logs() { "${PODMAN[@]}" logs "$RUN_ID-$1"; }           # stdout to stdout, stderr to stderr
-logs_match() { logs "$1" 2>&1 | grep -Eq "$2"; }
-stderr_match() { logs "$1" 2>&1 >/dev/null | grep -Eq "$2"; }
+# The logs are read whole before grep: `podman logs | grep -q` fails under pipefail when grep
+# quits at a match before podman has written everything (SIGPIPE).
+logs_match() { local out; out=$(logs "$1" 2>&1); grep -Eq "$2" <<<"$out"; }
+stderr_match() { local out; out=$(logs "$1" 2>&1 >/dev/null); grep -Eq "$2" <<<"$out"; }
 exit_code() { "${PODMAN[@]}" inspect -f '{{.State.ExitCode}}' "$RUN_ID-$1"; }
 # wait_exit NAME SECONDS: waits (bounded) for the container to exit, prints its exit code.
 wait_exit() { timeout "$2" "${PODMAN[@]}" wait "$RUN_ID-$1" 2>/dev/null; }
@@ -139,7 +143,7 @@ expect_code() {
 
 # --- the default image: PID 1, prefixed logs, healthy, a plain `podman stop` ---------------
 t=$(now)
-run demo "$IMAGE"
+run demo "$image_id"
 if retry 40 exec_in demo supctl wait all --for ready --timeout 10s >/dev/null 2>&1; then
   pass "demo programs ready ($(since "$t")s after podman run)"
 else
@@ -178,7 +182,7 @@ command = ["/bin/sh", "-c", "trap 'echo worker got TERM; exit 0' TERM; echo work
 depends_on = { web = "started" }
 stop_timeout = "15s"
 EOF
-run graceful -v "$TMP/graceful.toml:/etc/sup/sup.toml:ro" "$IMAGE"
+run graceful -v "$TMP/graceful.toml:/etc/sup/sup.toml:ro" "$image_id"
 if retry 40 exec_in graceful supctl wait all --for running --timeout 10s >/dev/null 2>&1; then
   pass "graceful: programs running"
 else
@@ -191,10 +195,15 @@ else
 fi
 stop -t 60 "$RUN_ID-graceful"
 expect_code graceful 0 "podman stop, programs that exit on SIGTERM"
-lines=$(logs graceful 2>/dev/null | grep -nE '^(web|worker) +\| (web|worker) got TERM$')
-worker_at=$(printf '%s\n' "$lines" | awk -F: '/worker got TERM/ { print $1 }')
-web_at=$(printf '%s\n' "$lines" | awk -F: '/web got TERM/ { print $1 }')
-if [ -n "$worker_at" ] && [ -n "$web_at" ] && [ "$worker_at" -lt "$web_at" ]; then
+# Both lines are in podman logs, worker's first.
+term_order() {
+  local lines worker_at web_at
+  lines=$(logs graceful 2>/dev/null | grep -nE '^(web|worker) +\| (web|worker) got TERM$')
+  worker_at=$(awk -F: '/worker got TERM/ { print $1 }' <<<"$lines")
+  web_at=$(awk -F: '/web got TERM/ { print $1 }' <<<"$lines")
+  [ -n "$worker_at" ] && [ -n "$web_at" ] && [ "$worker_at" -lt "$web_at" ]
+}
+if retry 10 term_order; then
   pass "podman stop: each program got SIGTERM and logged it, the dependant (worker) first"
 else
   fail "podman stop: expected 'worker got TERM' before 'web got TERM' in podman logs"; show graceful
@@ -213,7 +222,7 @@ stop_timeout = "1s"
 command = ["/bin/sh", "-c", "echo flaky fails; exit 1"]
 backoff = { initial = "1h", max = "1h" }
 EOF
-run stubborn -v "$TMP/stubborn.toml:/etc/sup/sup.toml:ro" "$IMAGE"
+run stubborn -v "$TMP/stubborn.toml:/etc/sup/sup.toml:ro" "$image_id"
 unhealthy() { [ "$("${PODMAN[@]}" healthcheck run "$RUN_ID-stubborn" 2>&1)" = unhealthy ]; }
 if retry 40 exec_in stubborn supctl wait stubborn --for running --timeout 10s >/dev/null 2>&1 \
    && retry 20 unhealthy; then
@@ -252,7 +261,7 @@ shutdown_timeout = "20s"
 [program.orphans]
 command = ["/bin/sh", "/shared/orphans.sh"]
 EOF
-run orphans -v "$TMP/orphans.toml:/etc/sup/sup.toml:ro" -v "$TMP/shared:/shared" "$IMAGE"
+run orphans -v "$TMP/orphans.toml:/etc/sup/sup.toml:ro" -v "$TMP/shared:/shared" "$image_id"
 if retry 40 logs_match orphans '^orphans +\| spawned$' && retry 20 exec_in orphans sh /shared/check.sh; then
   pass "orphans reparented to supd were reaped: no zombie left"
 else
@@ -278,23 +287,23 @@ start_retries = 1
 backoff = { initial = "0s" }
 on_fatal = "shutdown"
 EOF
-run fatal -v "$TMP/fatal.toml:/etc/sup/fatal.toml:ro" "$IMAGE" -c /etc/sup/fatal.toml
+run fatal -v "$TMP/fatal.toml:/etc/sup/fatal.toml:ro" "$image_id" -c /etc/sup/fatal.toml
 wait_exit fatal 60 >/dev/null
 expect_code fatal 3 "on_fatal = \"shutdown\" program went FATAL"
 
 # --- a config error at start-up: 2 ----------------------------------------------------------
 printf '[program.typo]\ncomand = ["true"]\n' >"$TMP/typo.toml"
-run typo -v "$TMP/typo.toml:/etc/sup/sup.toml:ro" "$IMAGE"
+run typo -v "$TMP/typo.toml:/etc/sup/sup.toml:ro" "$image_id"
 wait_exit typo 60 >/dev/null
 expect_code typo 2 "config error at start-up"
-logs_match typo 'comand' && pass "the config error names the unknown key" \
+retry 10 logs_match typo 'comand' && pass "the config error names the unknown key" \
   || { fail "the config error does not name the unknown key 'comand'"; show typo; }
 
 # --- a main program: supd -c FILE -- CMD exits with CMD's status ---------------------------
-run main "$IMAGE" -c /etc/sup/sup.toml -- /bin/sh -c 'sleep 1; echo main done; exit 5'
+run main "$image_id" -c /etc/sup/sup.toml -- /bin/sh -c 'sleep 1; echo main done; exit 5'
 wait_exit main 60 >/dev/null
 expect_code main 5 "config + main program (-- CMD exiting 5)"
-logs_match main '^main +\| main done$' && pass "the main program's output is prefixed 'main | '" \
+retry 10 logs_match main '^main +\| main done$' && pass "the main program's output is prefixed 'main | '" \
   || { fail "no 'main | main done' line"; show main; }
 
 say "container test took $(since "$started")s"
