@@ -252,16 +252,6 @@ void ControlServer::Accept() {
     spdlog::warn("control: accept: {}", uv_strerror(rc));
     return;
   }
-  if (connections_.size() >= options_.max_clients) {
-    // One best-effort line, then close; a rejected client never costs a buffer.
-    const std::string line = protocol::EncodeError(
-        nullptr, protocol::code::kBusy,
-        "too many clients (" + std::to_string(options_.max_clients) + " connected)");
-    uv_buf_t buf = uv_buf_init(const_cast<char*>(line.data()), static_cast<unsigned>(line.size()));
-    uv_try_write(reinterpret_cast<uv_stream_t*>(pipe.get()), &buf, 1);
-    spdlog::warn("control: refused a client: {} clients connected", connections_.size());
-    return;
-  }
   uv_os_fd_t fd = -1;
   uv_fileno(reinterpret_cast<uv_handle_t*>(pipe.get()), &fd);
   ucred cred{};
@@ -278,8 +268,32 @@ void ControlServer::Accept() {
   }
   groups.resize(groups_len / sizeof(gid_t));
   Peer peer{cred.uid, cred.gid, cred.pid, IsPrivileged(cred.uid, cred.gid, groups)};
+  if (!Admit(pipe.get(), peer)) return;
   connections_.push_back(std::make_unique<Connection>(*this, std::move(pipe), peer, std::move(groups)));
   connections_.back()->Begin();
+}
+
+bool ControlServer::Admit(uv_pipe_t* pipe, const Peer& peer) {
+  std::string why;
+  const std::size_t limit = options_.max_clients;
+  if (connections_.size() >= limit) {
+    why = "too many clients (" + std::to_string(limit) + " connected)";
+  } else if (!peer.privileged) {
+    const std::size_t open_to_all = limit - std::min(options_.privileged_reserve, limit);
+    const auto unprivileged = static_cast<std::size_t>(std::count_if(
+        connections_.begin(), connections_.end(), [](const auto& c) { return !c->peer().privileged; }));
+    if (unprivileged >= open_to_all) {
+      why = "too many clients (" + std::to_string(unprivileged) + " unprivileged connected; the other " +
+            std::to_string(limit - open_to_all) + " places are kept for privileged users)";
+    }
+  }
+  if (why.empty()) return true;
+  // One best-effort line, then close; a rejected client never costs a buffer.
+  const std::string line = protocol::EncodeError(nullptr, protocol::code::kBusy, why);
+  uv_buf_t buf = uv_buf_init(const_cast<char*>(line.data()), static_cast<unsigned>(line.size()));
+  uv_try_write(reinterpret_cast<uv_stream_t*>(pipe), &buf, 1);
+  spdlog::warn("control: refused a client (uid {} pid {}): {}", peer.uid, peer.pid, why);
+  return false;
 }
 
 void ControlServer::Retire(Connection* connection) {

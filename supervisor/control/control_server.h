@@ -31,6 +31,9 @@ struct ServerOptions {
   std::vector<std::string> allow_groups;   // names or numeric gids
   // Limits of SPEC §6; tests shrink them.
   std::size_t max_clients = 256;
+  // Places among max_clients that only privileged peers may take: an unprivileged user who
+  // can connect (socket_mode) must never lock root out of its own supd.
+  std::size_t privileged_reserve = 16;
   std::chrono::milliseconds idle_timeout{60'000};
   std::size_t max_line = protocol::kMaxRequestLine;
   std::size_t max_pending_output = 4u << 20;  // unsent reply bytes before a client is dropped
@@ -84,7 +87,8 @@ class ControlServer {
  private:
   static void OnConnection(uv_stream_t* server, int status) noexcept;
   void Accept();
-  void RejectBusy();
+  // False (and the client told busy and closed) when it may not take a place.
+  bool Admit(uv_pipe_t* pipe, const Peer& peer);
   Result<void> PrepareDirectory();
   Result<void> ClearStaleSocket();
 

@@ -488,6 +488,56 @@ def test_the_257th_client_is_told_busy_and_closed_and_a_freed_slot_serves_again(
     wait_until(lambda: supd.ctl("status").returncode == 0, 20, interval=0.1, what="supd serving")
 
 
+# As `nobody`: connects (each proven admitted by a version round trip) until supd refuses one,
+# prints how many it holds and the refusal, then holds them until its stdin closes.
+HOARDER = r"""
+import json, socket, sys
+held = []
+while True:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(20)
+    s.connect(sys.argv[1])
+    try:
+        s.sendall(b'{"id":1,"cmd":"version"}\n')
+    except OSError:
+        pass  # refused and closed already: the busy line is still there to read
+    reply = json.loads(s.makefile("rb").readline())
+    if not reply["ok"]:
+        break
+    held.append(s)
+print(json.dumps({"held": len(held), "refusal": reply}), flush=True)
+sys.stdin.read()
+"""
+
+
+def test_unprivileged_peers_can_never_take_the_places_kept_for_root(supd):
+    supd.start(prog("up", ["forever"], 'start_seconds = "0s"'), supervisor_extra='socket_mode = "0666"')
+    reachable_by_others(supd)
+    supd.wait_state("up", "RUNNING")
+    hoarder = subprocess.Popen(AS_NOBODY + [sys.executable, "-c", HOARDER, supd.sock], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    held = []
+    try:
+        report = json.loads(hoarder.stdout.readline())
+        assert report["held"] == 240, report
+        assert report["refusal"]["error"]["code"] == "busy", report
+        assert "places are kept for privileged users" in report["refusal"]["error"]["message"]
+        # Root still gets in: supctl, then every one of the 16 kept places, and no more.
+        assert supd.ctl("stop", "up").returncode == 0
+        for i in range(16):
+            c = LineReader(connect(supd.sock))
+            assert c.call({"id": i, "cmd": "version"})["ok"]
+            held.append(c)
+        extra = LineReader(connect(supd.sock))
+        refusal = extra.next()
+        assert refusal["error"]["message"] == "too many clients (256 connected)", refusal
+    finally:
+        for c in held:
+            c.sock.close()
+        hoarder.stdin.close()
+        hoarder.wait(30)
+
+
 @pytest.mark.xfail(strict=False, raises=AssertionError, reason=(
     "race in sup::protocol::Client (supervisor/protocol/client.cpp): supd writes busy and closes "
     "at once; when that happens before supctl's send, send fails with EPIPE and supctl exits 4 "

@@ -112,6 +112,8 @@ class RawClient {
     std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
     connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   }
+  // Adopts a connected socket (e.g. one a client of another user passed over SCM_RIGHTS).
+  explicit RawClient(int fd) : fd_(fd), connected_(fd >= 0) {}
   ~RawClient() { CloseFd(); }
   RawClient(const RawClient&) = delete;
   RawClient& operator=(const RawClient&) = delete;

@@ -79,6 +79,57 @@ int StopAllowed(const std::string& path) {
   return stop && stop->ok ? 0 : 11;
 }
 
+// Connects `n` clients as `nobody` in a child and passes them back over SCM_RIGHTS: the
+// server keeps seeing nobody's credentials (taken at connect), the test holds the sockets.
+std::vector<std::unique_ptr<RawClient>> ConnectAsNobody(Harness& h, int n) {
+  int pair[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
+  const int back = pair[0];
+  const int code = RunAsNobody(h, [&] {
+    for (int i = 0; i < n; ++i) {
+      RawClient client(h.path);
+      if (!client.connected()) return 20;
+      int fd = client.fd();
+      char byte = 'c';
+      iovec iov{&byte, 1};
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+      msghdr msg{};
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof(control);
+      cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+      cm->cmsg_level = SOL_SOCKET;
+      cm->cmsg_type = SCM_RIGHTS;
+      cm->cmsg_len = CMSG_LEN(sizeof(int));
+      std::memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+      if (::sendmsg(pair[1], &msg, MSG_NOSIGNAL) != 1) return 21;
+    }
+    return 0;
+  });
+  ::close(pair[1]);
+  REQUIRE(code == 0);
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < n; ++i) {
+    char byte = 0;
+    iovec iov{&byte, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    REQUIRE(::recvmsg(back, &msg, MSG_CMSG_CLOEXEC) == 1);
+    cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+    REQUIRE(cm != nullptr);
+    int fd = -1;
+    std::memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+    clients.push_back(std::make_unique<RawClient>(fd));
+  }
+  ::close(back);
+  return clients;
+}
+
 }  // namespace
 
 TEST_CASE("ControlServer: missing socket directory -> created with mode 0711", "[control][socket]") {
@@ -242,5 +293,54 @@ TEST_CASE("ControlServer: a peer named in allow_users (also after SetAccess) -> 
   auto unknown = h.server->SetAccess({"no-such-user-sup"}, {});
   REQUIRE_FALSE(unknown);
   CHECK(unknown.error().context == "allow_users: no user 'no-such-user-sup'");
+  REQUIRE(h.Finish() == 0);
+}
+
+TEST_CASE("ControlServer: unprivileged peers fill their places -> busy for them, root still served",
+          "[control][socket]") {
+  if (::geteuid() != 0) {
+    WARN("needs root to run a client as another user");
+    return;
+  }
+  Harness h([](ServerOptions& o) {
+    o.mode = 0666;
+    o.max_clients = 6;
+    o.privileged_reserve = 2;
+  });
+  auto nobody = ConnectAsNobody(h, 5);
+  // The first four were admitted (each answers); the fifth was told busy and closed.
+  for (int i = 0; i < 4; ++i) {
+    nobody[i]->Send(Request(i, "version"));
+    auto reply = nobody[i]->Next(h.loop);
+    REQUIRE(reply);
+    CHECK((*reply)["ok"] == true);
+  }
+  auto refused = nobody[4]->Next(h.loop);
+  REQUIRE(refused);
+  CHECK((*refused)["id"].is_null());
+  CHECK((*refused)["error"]["code"] == "busy");
+  CHECK((*refused)["error"]["message"] ==
+        "too many clients (4 unprivileged connected; the other 2 places are kept for privileged users)");
+  CHECK(h.loop.RunUntil([&] { return nobody[4]->eof(); }));
+  // Root takes the reserved places; past max_clients everyone is refused.
+  RawClient root1(h.path), root2(h.path), root3(h.path);
+  root1.Send(Request(1, "version"));
+  REQUIRE(root1.Next(h.loop));
+  root2.Send(Request(1, "version"));
+  auto served = root2.Next(h.loop);
+  REQUIRE(served);
+  CHECK((*served)["ok"] == true);
+  auto full = root3.Next(h.loop);
+  REQUIRE(full);
+  CHECK((*full)["error"]["message"] == "too many clients (6 connected)");
+  CHECK(h.server->clients() == 6);
+  // An unprivileged place freed is open to unprivileged peers again.
+  nobody[0].reset();
+  REQUIRE(h.loop.RunUntil([&] { return h.server->clients() == 5; }));
+  auto again = ConnectAsNobody(h, 1);
+  again[0]->Send(Request(9, "version"));
+  auto ok = again[0]->Next(h.loop);
+  REQUIRE(ok);
+  CHECK((*ok)["id"] == 9);
   REQUIRE(h.Finish() == 0);
 }
