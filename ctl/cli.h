@@ -3,6 +3,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -41,6 +42,10 @@ struct Invocation {
   // top
   bool once = false;
   std::string shm;  // read this segment without asking supd
+  // import: the format of `file` ("supervisord")
+  std::string import_format;
+  // completion: "bash" or "zsh"
+  std::string shell;
 };
 
 // A parsed command line, or the exit code to leave with (0 after --help, 2 on usage errors;
@@ -50,5 +55,20 @@ using ParseOutcome = std::variant<Invocation, int>;
 // `args` excludes argv[0]. `euid` and `env` pick the default socket.
 ParseOutcome ParseCommandLine(const std::vector<std::string>& args, const conf::Environment& env,
                               uid_t euid, std::ostream& out, std::ostream& err);
+
+// One subcommand as shell completion sees it, read from the same definitions the parser uses.
+struct CommandSpec {
+  std::string name;  // "" for the options before any command (-s, --json, -h)
+  std::string purpose;
+  std::vector<std::string> flags;          // options without a value: "--once", "-f", "--follow"
+  std::vector<std::string> value_options;  // options that take one: "--timeout", "-n"
+  std::vector<std::string> positionals;    // in order: "SEL", "FILE", "SIG", "SHELL", "KEY=VALUE"
+  bool last_repeats = false;               // the last positional takes several words (SEL...)
+  std::vector<CommandSpec> subcommands;    // import: supervisord
+  std::map<std::string, std::vector<std::string>> choices;  // option or positional -> its values
+};
+
+// The global options first (name ""), then every visible subcommand in help order.
+std::vector<CommandSpec> DescribeCommands();
 
 }  // namespace sup::ctl

@@ -1,6 +1,7 @@
 // Every supctl command, one function each, grouped by file: cmd_status.cpp (status, pid,
 // version), cmd_control.cpp (start, stop, restart, signal, reload, shutdown), cmd_stream.cpp
-// (wait, events, logs), cmd_local.cpp (check, notify). Each returns its exit code.
+// (wait, events, logs), cmd_local.cpp (check, notify), cmd_import.cpp, cmd_completion.cpp.
+// Each returns its exit code.
 #pragma once
 
 #include <iosfwd>
@@ -37,6 +38,9 @@ int RunLogs(Context& ctx);
 int RunTop(Context& ctx);
 int RunCheck(Context& ctx);
 int RunNotify(Context& ctx);
+int RunImport(Context& ctx);         // cmd_import.cpp
+int RunCompletion(Context& ctx);     // cmd_completion.cpp
+int RunCompleteNames(Context& ctx);  // the hidden __complete-names
 
 // BuildRequest for ctx.inv, printing a usage error (then the variant holds 2).
 std::variant<WireRequest, int> RequestFor(Context& ctx);

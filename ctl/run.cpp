@@ -21,6 +21,7 @@ int Main(const std::vector<std::string>& args, const conf::Environment& env, std
       {"signal", RunSignal},   {"reload", RunReload},   {"shutdown", RunShutdown},
       {"wait", RunWait},       {"events", RunEvents},   {"logs", RunLogs},
       {"check", RunCheck},     {"notify", RunNotify},       {"top", RunTop},
+      {"import", RunImport},   {"completion", RunCompletion}, {"__complete-names", RunCompleteNames},
   };
   const auto it = kCommands.find(inv.verb);
   if (it == kCommands.end()) {
