@@ -249,6 +249,10 @@ def test_fork_failing_at_rlimit_nproc_backs_off_and_recovers_for_an_unprivileged
 # --- A full log filesystem ---------------------------------------------------------------------
 
 def test_a_full_log_filesystem_never_stops_supervision_or_the_other_sinks(supd):
+    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                            f"mount -t tmpfs -o size=64k sup-probe {supd.dir}"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs in a private mount namespace here: {probe.stderr.strip()}")
     logs = os.path.join(supd.dir, "logs")
     os.mkdir(logs)
     body = (prog("chatty", ["lines:20000:line-", "print:batch-done", "forever"],
