@@ -188,7 +188,7 @@ CommandSpec Describe(const CLI::App& app, const std::string& name) {
     std::vector<std::string> names;
     for (const auto& s : opt->get_snames()) names.push_back("-" + s);
     for (const auto& l : opt->get_lnames()) names.push_back("--" + l);
-    auto& into = opt->get_type_size() == 0 ? spec.flags : spec.value_options;
+    auto& into = opt->get_items_expected_max() == 0 ? spec.flags : spec.value_options;
     into.insert(into.end(), names.begin(), names.end());
     for (const auto& n : names)
       if (auto c = Choices().find(n); c != Choices().end()) spec.choices[n] = c->second;

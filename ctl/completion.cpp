@@ -3,6 +3,7 @@
 // (and its nested subcommand), the option values to skip, then the positional being typed.
 #include "ctl/completion.h"
 
+#include <algorithm>
 #include <string_view>
 
 #include "ctl/cli.h"
@@ -71,6 +72,20 @@ std::vector<CommandSpec> Commands() {
   return specs;
 }
 
+// The global options a command accepts after it (-s, --json): all but those every command has
+// itself (-h, --help).
+std::string GlobalsAfterCommand() {
+  const std::vector<CommandSpec> specs = DescribeCommands();
+  const CommandSpec& first = specs.at(1);
+  std::vector<std::string> names;
+  for (const auto* list : {&specs[0].flags, &specs[0].value_options}) {
+    for (const auto& name : *list) {
+      if (std::find(first.flags.begin(), first.flags.end(), name) == first.flags.end()) names.push_back(name);
+    }
+  }
+  return Join(names);  // option names: no character a shell would interpret
+}
+
 // Walks the words before the cursor (WORDS, from index FIRST up to END, exclusive) into cmd, pos
 // and sock. Written once for both shells: the differences are the array names and the base.
 std::string Walk(const std::string& words, const std::string& first, const std::string& end) {
@@ -130,7 +145,7 @@ std::string Bash() {
          "    return 0\n"
          "  fi\n"
          "  if [[ $cur == -* ]]; then\n"
-         "    COMPREPLY=($(compgen -W \"$opts $vopts $gopts $gvopts\" -- \"$cur\"))\n"
+         "    COMPREPLY=($(compgen -W \"$opts $vopts " + GlobalsAfterCommand() + "\" -- \"$cur\"))\n"
          "    return 0\n"
          "  fi\n"
          "  n=${#pos[@]}\n"
@@ -182,7 +197,7 @@ std::string Zsh() {
          "    _describe -t commands 'supctl command' commands\n"
          "    return\n"
          "  fi\n"
-         "  if [[ $cur == -* ]]; then compadd -- ${=opts} ${=vopts} ${=gopts} ${=gvopts}; return; fi\n"
+         "  if [[ $cur == -* ]]; then compadd -- ${=opts} ${=vopts} " + GlobalsAfterCommand() + "; return; fi\n"
          "  n=${#pos}\n"
          "  if [[ -n $subs && $n -eq 0 ]]; then compadd -- ${=subs}; return; fi\n"
          "  kind=\n"
