@@ -683,17 +683,18 @@ def test_many_waits_from_an_unprivileged_peer_cost_supd_linear_time(supd):
     reachable_by_others(supd)
     supd.wait_state("up", "RUNNING")
     before = supd_cpu_s(supd)
-    # 96 connections x 256 waits (the per-connection bound) = 24 576 waiters.
+    # 128 connections x 256 waits (the per-connection bound) = 32 768 waiters: about 8 s of
+    # CPU on the dev machine as things are, well under a second in linear time.
     wait = {"cmd": "wait", "args": {"select": ["up"], "for": "stopped", "timeout_ms": 0}}
     conns = []
     try:
-        for c in range(96):
+        for c in range(128):
             s = connect(supd.sock, timeout=120)
             s.sendall("".join(json.dumps({"id": i, **wait}) + "\n" for i in range(256)).encode())
             conns.append(s)
         reply = LineReader(conns[-1]).call({"id": "last", "cmd": "version"})
         assert reply["ok"], reply
-        assert supd_cpu_s(supd) - before < 5.0
+        assert supd_cpu_s(supd) - before < 2.5
     finally:
         for s in conns:
             s.close()
