@@ -239,3 +239,11 @@ TEST_CASE("Import: `user` that does not exist here -> commented out with a warni
   CHECK(imported.Program("a").user.empty());
   CHECK(imported.Warned(3, "no user `no-such-user-here`"));
 }
+
+TEST_CASE("Import: one process with a padded %(process_num)02d -> its text, one program", "[ctl][import]") {
+  auto imported = Import("[program:web]\ncommand = /bin/web --id %(process_num)02d\nnumprocs_start = 3\n"
+                         "process_name = web_%(process_num)02d\n");
+  CHECK(imported.Program("web").command == std::vector<std::string>{"/bin/web", "--id", "03"});
+  CHECK(imported.config.groups.empty());
+  CHECK(imported.Warned(4, "sup names the process web (supervisord: web_03)"));
+}
