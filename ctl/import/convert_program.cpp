@@ -300,6 +300,13 @@ void ProgramBuilder::Log(const std::string& stream, OutLog& log, bool redirected
       if (e) c_.Warn(*e, "no log file to rotate (AUTO or NONE keeps none); ignored");
     return;
   }
+  if (path.starts_with("~/")) {  // supervisord expands the home directory of log files
+    if (c_.options_.env.count("HOME")) {
+      path = "${HOME}" + path.substr(1);
+    } else {
+      c_.Warn(*file, "`~` is supervisord's home directory; HOME is not set here to write ${HOME}");
+    }
+  }
   if (path.front() != '/' && path.front() != '$') {
     c_.Warn(*file, "a relative path: sup resolves it in logs_dir, supervisord in its working directory");
   }

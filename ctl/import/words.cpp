@@ -175,14 +175,10 @@ EnvPairs ParseEnvPairs(const Template& text) {
   if (!r.error.empty()) return r;
   for (size_t i = 0; i < tokens.size(); i += 4) {
     if (i + 2 >= tokens.size() || tokens[i + 1] != Text("=")) {
-      r.error = "expected KEY=VALUE pairs separated by commas";
-      r.pairs.clear();
-      return r;
+      return EnvPairs{{}, {}, "expected KEY=VALUE pairs separated by commas"};
     }
     if (HasReferences(tokens[i])) {
-      r.error = "a variable name made by an expansion";
-      r.pairs.clear();
-      return r;
+      return EnvPairs{{}, {}, "a variable name made by an expansion"};
     }
     if (i + 3 < tokens.size() && tokens[i + 3] != Text(",")) {
       r.skipped.push_back(PlainText(tokens[i + 3]));  // supervisord drops it without a word

@@ -8,6 +8,7 @@
 
 #include "ctl/import/toml_writer.h"
 #include "import_helpers.h"
+#include "sup/conf/expand.h"
 
 using namespace sup::ctl::migrate;
 using namespace sup::ctl::migrate::testing;
@@ -263,4 +264,24 @@ TEST_CASE("Import: odd bytes in names and values -> output that still loads", "[
   CHECK(p.command[1] == "tab\there");
   CHECK(p.command[2] == "quote\"s");
   CHECK(p.command[3] == "back\\slash");
+}
+
+TEST_CASE("Import: ~/ and relative log paths -> ${HOME}/…, and a warning for the relative one", "[ctl][import]") {
+  auto imported = Import("[program:a]\ncommand = /bin/a\nstdout_logfile = ~/logs/a.log\nstderr_logfile = a.err\n");
+  const auto& p = imported.Program("a");
+  CHECK(imported.result.toml.find("file = \"${HOME}/logs/a.log\"") != std::string::npos);
+  CHECK(p.stdout_log.file == "/root/logs/a.log");  // HOME of supd's environment
+  CHECK(p.stderr_log.file == "a.err");
+  CHECK(imported.Warned(4, "a relative path: sup resolves it in logs_dir"));
+}
+
+TEST_CASE("Import: quoted environment values with $, spaces and %(here)s -> kept literally", "[ctl][import]") {
+  auto imported = Import("[program:a]\ncommand = /bin/a\nenvironment = A=\"x y\",B='$HOME',C=%(here)s/d\n"
+                         "[program:b]\ncommand = /bin/b\nenvironment = A=1,B\n");
+  const auto spec = sup::conf::ForInstance(imported.Program("a"), 0, imported.config.supervisor);
+  CHECK(spec.environment ==
+        std::vector<std::pair<std::string, std::string>>{{"A", "x y"}, {"B", "$HOME"}, {"C", "/etc/supervisor/d"}});
+  CHECK(imported.Program("b").environment.empty());
+  CHECK(imported.Warned(6, "expected KEY=VALUE pairs"));
+  CHECK_FALSE(imported.Warned(6, "is skipped"));
 }
