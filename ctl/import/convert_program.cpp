@@ -111,16 +111,17 @@ void ProgramBuilder::Environment() {
       }
       for (const auto& word : pairs.skipped)
         c_.Warn(*e, "`" + word + "` is skipped, as supervisord skips it: quote values that hold spaces");
-      for (const auto& [key, value] : pairs.pairs) {
-        own_env_.emplace_back(key, value);
-        auto it = std::find_if(env_.begin(), env_.end(), [&](const auto& kv) { return kv.first == key; });
-        if (it != env_.end()) it->second = value;
-        else env_.emplace_back(key, value);
+      for (const auto& pair : pairs.pairs) {
+        own_env_.push_back(pair);
+        auto it = std::find_if(env_.begin(), env_.end(), [&](const auto& kv) { return kv.first == pair.first; });
+        if (it != env_.end()) it->second = pair.second;
+        else env_.push_back(pair);
       }
     }
   }
   for (const auto& [key, value] : env_) {
-    const bool own = std::any_of(own_env_.begin(), own_env_.end(), [&](const auto& kv) { return kv.first == key; });
+    const std::string& name = key;  // a structured binding cannot be captured before clang 16
+    const bool own = std::any_of(own_env_.begin(), own_env_.end(), [&](const auto& kv) { return kv.first == name; });
     const IniEntry* e = own ? s_.Find("environment") : c_.inherited_.environment_entry;
     if (Reserved(key) || key.empty() || key.find('=') != std::string::npos) {
       c_.Warn(*e, key + ": supd sets this variable itself; not carried over");
