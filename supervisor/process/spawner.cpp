@@ -10,6 +10,9 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 
 #include <algorithm>
 #include <cerrno>
@@ -210,6 +213,12 @@ int ChildMain(void* plan) { RunChild(*static_cast<const ChildPlan*>(plan)); }
 pid_t StartChild(const ChildStack& stack, ChildPlan& plan) {
 #if !defined(__SANITIZE_THREAD__)
   if (stack.top() != nullptr) {
+#if defined(__SANITIZE_ADDRESS__)
+    // The previous child exec'd without returning from its instrumented frames, so their
+    // redzones are still poisoned on this reused stack: the next child starts from clean shadow.
+    ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(stack.top()) - (kChildStackSize - kGuardSize),
+                                kChildStackSize - kGuardSize);
+#endif
     return clone(ChildMain, stack.top(), CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
   }
 #endif
