@@ -35,6 +35,10 @@ std::string ClosestMatch(std::string_view word, const std::vector<std::string>& 
   std::string best;
   size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;  // further is no typo
   for (const auto& c : candidates) {
+    // The length difference alone bounds the distance from below: a selector of a megabyte
+    // sent by any peer must not cost an edit distance against every program name.
+    const size_t length_gap = word.size() > c.size() ? word.size() - c.size() : c.size() - word.size();
+    if (length_gap >= best_distance) continue;
     const size_t d = EditDistance(word, c);
     if (d < best_distance) {
       best_distance = d;

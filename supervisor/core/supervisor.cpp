@@ -175,8 +175,10 @@ std::string Supervisor::RunningDependants(const std::vector<Instance*>& instance
 }
 
 void Supervisor::AddWaiter(std::unique_ptr<Waiter> waiter) {
-  waiters_.push_back(std::move(waiter));
-  Settle();
+  // Nothing but the waiter itself is new: evaluating only it keeps n waits linear (a Settle
+  // here re-evaluated every waiter, and any peer may send `wait`).
+  waiter->Evaluate(Clock::now());
+  if (!waiter->finished()) waiters_.push_back(std::move(waiter));
 }
 
 std::vector<std::string> Supervisor::ChildEnvironment(const Instance& instance) {

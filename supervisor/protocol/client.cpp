@@ -141,17 +141,24 @@ Result<Reply> Client::Read(const json& id, std::optional<std::chrono::millisecon
   }
 }
 
+Result<Reply> Client::RefusalOr(const Error& send_error) {
+  if (send_error.sys != EPIPE && send_error.sys != ECONNRESET) return Fail(send_error);
+  auto refusal = Read(json(nullptr), std::chrono::milliseconds(100));
+  if (!refusal) return Fail(send_error);
+  return refusal;
+}
+
 Result<Reply> Client::Call(std::string_view cmd, const json& args,
                            std::optional<std::chrono::milliseconds> timeout) {
   auto id = Send(cmd, args);
-  if (!id) return Fail(id.error());
+  if (!id) return RefusalOr(id.error());
   return Read(*id, timeout);
 }
 
 Result<Reply> Client::Stream(std::string_view cmd, const json& args,
                              const std::function<void(const json& item)>& on_item) {
   auto id = Send(cmd, args);
-  if (!id) return Fail(id.error());
+  if (!id) return RefusalOr(id.error());
   for (;;) {
     auto reply = Read(*id);
     if (!reply) return reply;

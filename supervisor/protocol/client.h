@@ -59,6 +59,9 @@ class Client {
   int fd() const { return fd_; }
 
  private:
+  // The reply to give when a request could not be sent: supd may have refused the connection
+  // (busy) and closed it before the request left, and its refusal is then already here.
+  Result<Reply> RefusalOr(const Error& send_error);
   explicit Client(int fd);
   Result<std::optional<Reply>> ReadOneLine(std::optional<std::chrono::steady_clock::time_point> deadline);
 

@@ -14,6 +14,11 @@ def prog(name, actions, extra=""):
     return f'[program.{name}]\ncommand = ["${{WORKER}}", {args}]\n{extra}\n'
 
 
+def wait_until_ignoring(supd, name):
+    """RUNNING comes at exec (start_seconds 0): the worker ignores TERM a moment later."""
+    wait_until(lambda: "ignoring" in supd.ctl("logs", name).stdout, 10, what=f"{name} to ignore TERM")
+
+
 def test_autostart_starts_wanted_programs_and_leaves_the_others_stopped(supd):
     supd.start(prog("a", ["forever"], 'start_seconds = "100ms"') +
                prog("b", ["forever"], "autostart = false"))
@@ -61,9 +66,10 @@ def test_a_missing_executable_is_reported_with_the_os_error_never_as_exit_127(su
 
 
 def test_stop_escalates_to_sigkill_for_a_child_that_ignores_sigterm(supd):
-    supd.start(prog("stubborn", ["ignore:TERM", "forever"],
+    supd.start(prog("stubborn", ["ignore:TERM", "print:ignoring", "forever"],
                     'start_seconds = "0s"\nstop_timeout = "500ms"'))
     pid = supd.wait_state("stubborn", "RUNNING")["pid"]
+    wait_until_ignoring(supd, "stubborn")
     r = supd.ctl("stop", "stubborn")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "SIGKILL" in r.stdout
@@ -146,8 +152,10 @@ def test_sigterm_shuts_down_gracefully_with_exit_code_0(supd):
 
 
 def test_a_shutdown_that_needed_sigkill_exits_1(supd):
-    supd.start(prog("stubborn", ["ignore:TERM", "forever"], 'start_seconds = "0s"\nstop_timeout = "300ms"'))
+    supd.start(prog("stubborn", ["ignore:TERM", "print:ignoring", "forever"],
+                    'start_seconds = "0s"\nstop_timeout = "300ms"'))
     supd.wait_state("stubborn", "RUNNING")
+    wait_until_ignoring(supd, "stubborn")
     supd.proc.send_signal(signal.SIGTERM)
     assert supd.proc.wait(20) == 1
 

@@ -204,10 +204,11 @@ def test_readyz_is_503_listing_what_is_not_ready_then_200_once_everything_is(sup
 
 
 def test_readyz_is_503_and_healthz_200_while_a_shutdown_is_in_progress(supd):
-    supd.start('[program.stubborn]\ncommand = ["${WORKER}", "ignore:TERM", "forever"]\n'
+    supd.start('[program.stubborn]\ncommand = ["${WORKER}", "ignore:TERM", "print:ignoring", "forever"]\n'
                'start_seconds = "0s"\nstop_timeout = "60s"\n', supervisor_extra=HTTP)
     port = http_port(supd)
     supd.wait_state("stubborn", "RUNNING")
+    wait_until(lambda: "ignoring" in supd.ctl("logs", "stubborn").stdout, 10, what="TERM ignored")
     assert get(port, "/readyz")[0] == 200
     supd.proc.send_signal(signal.SIGTERM)
     supd.wait_state("stubborn", "STOPPING")
