@@ -184,21 +184,22 @@ class Daemon {
     server.allow_users = config_.supervisor.allow_users;
     server.allow_groups = config_.supervisor.allow_groups;
     server_ = std::make_unique<control::ControlServer>(loop_, server, *commands_);
-    if (auto r = server_->Start(); !r) {
-      spdlog::error("control socket: {}", r.error().Message());
-      std::fprintf(stderr, "supd: %s\n", r.error().Message().c_str());
+    // The notify socket is bound before the control socket listens: whoever sees supd answer
+    // may send readiness at once. Bind() first, so that another supd serving the same path is
+    // refused before its notify socket could be replaced.
+    auto fail = [](const char* what, const Error& e) {
+      spdlog::error("{}: {}", what, e.Message());
+      std::fprintf(stderr, "supd: %s\n", e.Message().c_str());
       return false;
-    }
+    };
+    if (auto r = server_->Bind(); !r) return fail("control socket", r.error());
     auto listener = NotifyListener::Create(&loop_, notify_path, [this](const NotifyMessage& m) {
       const bool accepted = supervisor_->OnNotify(m);
       if (!accepted) spdlog::debug("notify: rejected a message from pid {}", m.pid);
       return accepted;
     });
-    if (!listener) {
-      spdlog::error("notify socket: {}", listener.error().Message());
-      std::fprintf(stderr, "supd: %s\n", listener.error().Message().c_str());
-      return false;
-    }
+    if (!listener) return fail("notify socket", listener.error());
+    if (auto r = server_->Listen(); !r) return fail("control socket", r.error());
     notify_ = std::move(*listener);
     systemd_ = std::make_unique<http::SystemdNotifier>(
         *supervisor_, options_.env.count("NOTIFY_SOCKET") ? options_.env.at("NOTIFY_SOCKET") : "");

@@ -79,6 +79,11 @@ ControlServer::~ControlServer() {
 }
 
 Result<void> ControlServer::Start() {
+  if (auto bound = Bind(); !bound) return bound;
+  return Listen();
+}
+
+Result<void> ControlServer::Bind() {
   if (options_.path.empty() || options_.path.size() >= sizeof(sockaddr_un{}.sun_path)) {
     return Fail(StartError(ErrorCode::kInvalidConfig, ENAMETOOLONG,
                            "control socket path '" + options_.path + "'"));
@@ -122,11 +127,17 @@ Result<void> ControlServer::Start() {
   if (::lstat(path.c_str(), &st) != 0) return undo(SystemError("stat " + path, errno));
   socket_dev_ = st.st_dev;
   socket_ino_ = st.st_ino;
+  bound_ = true;  // from here Close() unlinks the socket
+  return {};
+}
+
+Result<void> ControlServer::Listen() {
+  const std::string& path = options_.path;
   if (const int rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener_.get()), 128, OnConnection);
       rc != 0) {
-    return undo(StartError(ErrorCode::kLibuv, rc, "listen " + path + ": " + uv_strerror(rc)));
+    Close();
+    return Fail(StartError(ErrorCode::kLibuv, rc, "listen " + path + ": " + uv_strerror(rc)));
   }
-  bound_ = true;
   spdlog::info("control: listening on {}", path);
   return {};
 }

@@ -58,6 +58,11 @@ class ControlServer {
   // (pid N) serves PATH", ErrorCode::kBusy), removes a stale socket, binds, applies mode
   // and group, listens. Any other failure leaves nothing behind.
   Result<void> Start();
+  // Start() in two steps, for a caller that must set up something beside the socket once
+  // it owns the path but before a client can connect: Bind() does all but listen (connects
+  // are refused until then), Listen() opens the door.
+  Result<void> Bind();
+  Result<void> Listen();
 
   // Replaces allow_users/allow_groups (reload). Unknown names fail and change nothing.
   // Applies to connected peers too, from their next request.

@@ -20,6 +20,7 @@ struct SlotExit {
   bool core_dumped = false;
   std::uint64_t time_ns = 0;  // CLOCK_REALTIME
   std::uint64_t run_ns = 0;
+  bool operator==(const SlotExit&) const = default;  // before SlotData's, which needs it
 };
 
 // One instance as published. Names longer than the layout's fields are cut (never overflow).
@@ -38,11 +39,6 @@ struct SlotData {
   std::string counter_page;  // shm name of its counter page, "" = none or anonymous
   bool operator==(const SlotData&) const = default;
 };
-
-inline bool operator==(const SlotExit& a, const SlotExit& b) {
-  return a.code == b.code && a.signal == b.signal && a.core_dumped == b.core_dumped &&
-         a.time_ns == b.time_ns && a.run_ns == b.run_ns;
-}
 
 struct SegmentInfo {
   pid_t supd_pid = 0;
