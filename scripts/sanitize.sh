@@ -59,7 +59,9 @@ for s in "${sanitizers[@]}"; do
       ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:check_initialization_order=1:log_path=$reports/asan \
       UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1 \
         ctest --test-dir "$root/build-asan" --output-on-failure -j"$jobs" --timeout 600 \
-          -E 'NOT_BUILT|^fuzz\.|^integration\.test_restart_soak$' || status=$?
+          -E 'NOT_BUILT|^fuzz\.|^integration\.test_restart_soak$|^install\.' || status=$?
+      # (install.* is left out: an outside worker cannot link the instrumented libsupagent
+      # without the sanitizer runtime; the install layout is not a memory-safety question.)
       # Only errors count: a clone(CLONE_VM) child's one-time "ignoring __asan_handle_no_return"
       # warning is expected (the spawner unpoisons the child stack itself).
       found=$(grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$reports"/* 2>/dev/null || true)

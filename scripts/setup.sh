@@ -5,7 +5,7 @@ packages=(
   build-essential cmake pkg-config ccache git
   libuv1-dev libtomlplusplus-dev libspdlog-dev nlohmann-json3-dev libcli11-dev catch2
   libhttp-parser-dev
-  python3 python3-pytest python3-prometheus-client python3-yaml procps util-linux socat
+  python3 python3-pytest python3-prometheus-client python3-yaml procps util-linux socat zsh
 )
 if [ "${1:-}" = "--dev" ] || [ "${SUP_SETUP_ALL:-}" = 1 ]; then
   # Sanitizers and fuzzing (clang), benchmarks, the container test and PID 1 peers.
