@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 build=${SUP_FUZZ_DIR:-$root/build-fuzz}
 seconds=${FUZZ_SECONDS:-60}
-targets=(${FUZZ_TARGETS:-fuzz_config fuzz_protocol fuzz_counters})
+targets=(${FUZZ_TARGETS:-fuzz_config fuzz_protocol fuzz_counters fuzz_http})
 
 [ "${SUP_NO_SETUP:-}" = 1 ] || ./scripts/setup.sh --dev
 

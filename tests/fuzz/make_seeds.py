@@ -2,8 +2,9 @@
 """Writes the generated seeds of tests/fuzz/corpus/: the binary fuzz_counters seeds from the
 public layout in agent/include/sup/status_shm.h (native little-endian, x86-64/aarch64), and the
 fuzz_protocol seeds (request lines of docs/protocol.md, replies, broken lines), whose first two
-bytes are the framer's bound and chunk size (see fuzz_protocol.cpp). The fuzz_config seeds are
-plain TOML files kept by hand. Rerun after a layout or protocol change:
+bytes are the framer's bound and chunk size (see fuzz_protocol.cpp). The fuzz_http seeds are request heads
+after one chunk-size byte (see fuzz_http.cpp). The fuzz_config seeds are plain TOML files kept
+by hand. Rerun after a layout or protocol change:
   python3 tests/fuzz/make_seeds.py"""
 import os
 import struct
@@ -128,6 +129,22 @@ PROTOCOL_SEEDS = {
 }
 
 
+HTTP_SEEDS = {
+    "get_metrics": b"\x00GET /metrics HTTP/1.1\r\nHost: localhost:9100\r\nAccept: */*\r\n\r\n",
+    "readyz_query_bytewise": b"\x00GET /readyz?verbose=1#x HTTP/1.0\r\n\r\n",
+    "absolute_form": b"\x07GET http://127.0.0.1:9100/healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+    "head_with_body": b"\xffPOST /metrics HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello",
+    "options_star": b"\x10OPTIONS * HTTP/1.1\r\n\r\n",
+    "connect": b"\x10CONNECT example.com:443 HTTP/1.1\r\n\r\n",
+    "pipelined": b"\x20GET /healthz HTTP/1.1\r\n\r\nGET /metrics HTTP/1.1\r\n\r\n",
+    "long_url": b"\x40GET /" + b"a" * 3000 + b" HTTP/1.1\r\n\r\n",
+    "long_header": b"\x40GET / HTTP/1.1\r\nX-Long: " + b"b" * 9000 + b"\r\n\r\n",
+    "garbage": b"\x03\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+    "cut_short": b"\x05GET /metr",
+    "lf_only": b"\x01GET /healthz HTTP/1.1\nHost: a\n\n",
+}
+
+
 def write_all(out_dir, seeds):
     os.makedirs(out_dir, exist_ok=True)
     for name, data in seeds.items():
@@ -138,6 +155,7 @@ def write_all(out_dir, seeds):
 def main():
     corpus = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
     write_all(os.path.join(corpus, "fuzz_protocol"), PROTOCOL_SEEDS)
+    write_all(os.path.join(corpus, "fuzz_http"), HTTP_SEEDS)
     seeds = {
         "page_valid": page([entry(PUBLISHED, COUNTER, "requests_total", 12345),
                             entry(PUBLISHED, GAUGE, "queue_depth", -7),
