@@ -297,6 +297,10 @@ def test_300_concurrent_clients_hammering_status_for_10_s_get_only_correct_repli
     supd_pid = supd.proc.pid
     fds_before = fd_count(supd_pid)
     deadline = time.monotonic() + 10
+    # A client that was only ever told busy goes on past the 10 s until it gets one reply (the
+    # test asserts that nobody starves), within a bound that a loaded or sanitizer-instrumented
+    # supd still meets.
+    starve_deadline = deadline + 90
     lock = threading.Lock()
     results = {"ok": [0] * 300, "busy": 0, "wrong": []}
 
@@ -313,7 +317,7 @@ def test_300_concurrent_clients_hammering_status_for_10_s_get_only_correct_repli
 
     def client(k):
         n = 0
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline or (results["ok"][k] == 0 and time.monotonic() < starve_deadline):
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             s.connect(supd.sock)  # blocking: waits while supd's listen backlog is full
             s.settimeout(60)
@@ -355,7 +359,7 @@ def test_300_concurrent_clients_hammering_status_for_10_s_get_only_correct_repli
     for t in threads:
         t.start()
     for t in threads:
-        t.join(120)
+        t.join(max(1, starve_deadline + 60 - time.monotonic()))
     assert not any(t.is_alive() for t in threads)
     assert results["wrong"] == [], results["wrong"][:5]
     assert all(n > 0 for n in results["ok"]), "some client never got a reply"
