@@ -41,6 +41,10 @@ struct ChildPlan {
   char* watchdog_pid_digits = nullptr;  // 20 writable bytes inside envp's WATCHDOG_PID entry
 
   bool new_session = true;
+  // >= 0: the child starts on supd's own fd table (CLONE_FILES) and first takes a private copy
+  // of just the fds below this number, where every source and status_fd then are (parked on
+  // Spawner's slots). -1: the child starts on a full copy, as fork makes.
+  int copy_below = -1;
   const FdMove* fd_moves = nullptr;  // stdio and pass_fds; targets distinct
   std::size_t fd_move_count = 0;
   int highest_target = 2;  // max(2, every target)

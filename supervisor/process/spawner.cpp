@@ -193,6 +193,42 @@ Result<void> PrepareFds(const SpawnRequest& request, int dev_null, ChildFds& out
   return {};
 }
 
+// Sources parked on Spawner's low slots for the length of one clone, so that the child needs
+// only supd's fds below copy_below (see UnshareFds in child_plan.cpp). Without it each child
+// copied and then closed every fd of supd, 3 per program: at 1000 programs that was most of
+// the time a spawn took. Release points the slots back at /dev/null: a slot must not keep a
+// pipe's write end open.
+class ParkedFds {
+ public:
+  ParkedFds(const std::array<UniqueFd, Spawner::kFdSlots>& slots, int copy_below, int dev_null)
+      : slots_(slots), copy_below_(copy_below), dev_null_(dev_null) {}
+  ParkedFds(const ParkedFds&) = delete;
+  ParkedFds& operator=(const ParkedFds&) = delete;
+  ~ParkedFds() { Release(); }
+
+  // Replaces `fd` by a slot holding the same file when it is not below copy_below already;
+  // false when the slots are used up (or there are none): the child must then copy all.
+  bool Park(int& fd) {
+    if (fd < copy_below_) return true;
+    if (copy_below_ < 0 || used_ == slots_.size()) return false;
+    const int slot = slots_[used_].get();
+    if (dup3(fd, slot, O_CLOEXEC) < 0) return false;
+    ++used_;
+    fd = slot;
+    return true;
+  }
+
+  void Release() {
+    for (; used_ > 0; --used_) dup3(dev_null_, slots_[used_ - 1].get(), O_CLOEXEC);
+  }
+
+ private:
+  const std::array<UniqueFd, Spawner::kFdSlots>& slots_;
+  int copy_below_;
+  int dev_null_;
+  std::size_t used_ = 0;
+};
+
 // Reads the exec-status pipe to EOF. EOF at once: exec succeeded (the pipe is O_CLOEXEC).
 // A ChildFailure: it did not, and the child is exiting with 127; it is reaped here.
 Result<void> AwaitExec(int status_read, pid_t pid, const SpawnRequest& request) {
@@ -230,7 +266,8 @@ pid_t StartChild(const ChildStack& stack, ChildPlan& plan) {
     ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(stack.top()) - (kChildStackSize - kGuardSize),
                                 kChildStackSize - kGuardSize);
 #endif
-    return clone(ChildMain, stack.top(), CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
+    const int share_files = plan.copy_below >= 0 ? CLONE_FILES : 0;
+    return clone(ChildMain, stack.top(), CLONE_VM | CLONE_VFORK | share_files | SIGCHLD, &plan);
   }
 #endif
   const pid_t pid = fork();
@@ -267,7 +304,18 @@ OriginalLimits OriginalLimits::Capture() {
 }
 
 Spawner::Spawner(OriginalLimits original)
-    : original_(std::move(original)), dev_null_(open("/dev/null", O_RDONLY | O_CLOEXEC)) {}
+    : original_(std::move(original)), dev_null_(open("/dev/null", O_RDONLY | O_CLOEXEC)) {
+  // Made first thing (Daemon constructs its Spawner before opening anything else), so the
+  // slots get the lowest numbers above stdio: the child's private table stays a few fds long.
+  if (!dev_null_) return;
+  int highest = dev_null_.get();
+  for (auto& slot : fd_slots_) {
+    slot.reset(fcntl(dev_null_.get(), F_DUPFD_CLOEXEC, 3));
+    if (!slot) return;
+    highest = std::max(highest, slot.get());
+  }
+  copy_below_ = highest + 1;
+}
 
 Result<SpawnedChild> Spawner::Spawn(const SpawnRequest& request) const {
   if (request.argv.empty() || request.argv[0].empty()) {
@@ -321,6 +369,18 @@ Result<SpawnedChild> Spawner::Spawn(const SpawnRequest& request) const {
   plan.uid = request.uid.value_or(0);
   plan.directory = request.directory.empty() ? nullptr : request.directory.c_str();
   plan.status_fd = status_write.get();
+  ParkedFds parked(fd_slots_, copy_below_, dev_null_.get());
+  std::vector<FdMove> parked_moves = fds.moves;
+  int parked_status = status_write.get();
+  bool all_parked = parked.Park(parked_status);
+  for (auto& move : parked_moves) all_parked = all_parked && parked.Park(move.from);
+  if (all_parked) {
+    plan.copy_below = copy_below_;
+    plan.fd_moves = parked_moves.data();
+    plan.status_fd = parked_status;
+  } else {  // more sources than slots (many pass_fds): the child copies everything
+    parked.Release();
+  }
 
   // All signals blocked across the clone: no handler of supd (libuv's included) may run in
   // the child before RunChild has reset the dispositions. The child unblocks just before exec.
@@ -330,6 +390,7 @@ Result<SpawnedChild> Spawner::Spawn(const SpawnRequest& request) const {
   const pid_t pid = StartChild(child_stack_, plan);
   const int fork_error = errno;
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  parked.Release();  // the child has its own table now: ours must not hold its pipe ends
   if (pid < 0) return Fail(SystemError("fork", fork_error));  // EAGAIN at RLIMIT_NPROC
 
   // Our copies of the child's ends must go, or EOF would never come. libuv's race note

@@ -54,9 +54,15 @@ class Spawner {
   // Call Reaper::Watch(pid) before returning to the loop.
   Result<SpawnedChild> Spawn(const SpawnRequest& request) const;
 
+  // Low descriptors (each a /dev/null dup while idle) that a spawn parks the child's sources
+  // on, so that the child copies only the bottom of supd's fd table (see ParkedFds).
+  static constexpr std::size_t kFdSlots = 6;
+
  private:
   OriginalLimits original_;
   UniqueFd dev_null_;  // O_RDONLY, opened once; the child's fd 0 unless stdin_fd is given
+  std::array<UniqueFd, kFdSlots> fd_slots_;
+  int copy_below_ = -1;  // above every slot and dev_null_; -1: no slots, the child copies all
   ChildStack child_stack_;
 };
 

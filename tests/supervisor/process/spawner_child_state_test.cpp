@@ -43,6 +43,34 @@ TEST_CASE("Spawner: pass_fds arrive at their numbers and nothing else does", "[p
   REQUIRE(fx.Close());
 }
 
+TEST_CASE("Spawner: a child of a supd holding a thousand fds gets none of them", "[process][child]") {
+  ProcessFixture fx;
+  std::vector<UniqueFd> held;
+  for (int i = 0; i < 1000; ++i) {
+    held.emplace_back(open("/dev/null", O_RDONLY | (i % 2 ? O_CLOEXEC : 0)));
+    REQUIRE(held.back().valid());
+  }
+  CHECK(Output(fx, WorkerRequest({"fds"})) == "fds: 0 1 2\n");
+  for (const auto& fd : held) CHECK(fcntl(fd.get(), F_GETFD) >= 0);  // supd's own are untouched
+  REQUIRE(fx.Close());
+}
+
+TEST_CASE("Spawner: more pass_fds than it has slots for still arrive, and nothing else does",
+          "[process][child]") {
+  ProcessFixture fx;
+  std::vector<UniqueFd> pages;
+  auto request = WorkerRequest({"fds"});
+  std::string expected = "fds: 0 1 2";
+  for (int target = 3; target < 3 + static_cast<int>(Spawner::kFdSlots) + 2; ++target) {
+    pages.emplace_back(memfd_create("sup-counters-test", MFD_CLOEXEC));
+    REQUIRE(pages.back().valid());
+    request.pass_fds.push_back({pages.back().get(), target});
+    expected += " " + std::to_string(target);
+  }
+  CHECK(Output(fx, request) == expected + "\n");
+  REQUIRE(fx.Close());
+}
+
 TEST_CASE("Spawner: a pass_fd whose target is another source's number is not clobbered",
           "[process][child]") {
   ProcessFixture fx;
