@@ -32,18 +32,28 @@ std::variant<WireRequest, int> RequestFor(Context& ctx) {
 }
 
 int RunStatus(Context& ctx) {
-  auto result = Query(ctx);
-  if (auto* code = std::get_if<int>(&result)) return *code;
-  const json& doc = std::get<json>(result);
   const auto& sel = ctx.inv.select;
   const bool explicit_selection =
       !sel.empty() && !(sel.size() == 1 && sel.front() == "all");
   if (ctx.inv.json) {
+    auto result = Query(ctx);
+    if (auto* code = std::get_if<int>(&result)) return *code;
+    const json& doc = std::get<json>(result);
     ctx.out << doc.dump(2) << "\n";
-  } else {
-    ctx.out << RenderStatus(doc, explicit_selection, ctx.style);
+    return StatusExitCode(doc, explicit_selection);
   }
-  return StatusExitCode(doc, explicit_selection);
+  // The table reads the reply line directly (status_rows.h): no JSON document.
+  auto request = RequestFor(ctx);
+  if (auto* code = std::get_if<int>(&request)) return *code;
+  auto session = Session::Open(ctx.inv.socket, ctx.err);
+  if (auto* code = std::get_if<int>(&session)) return *code;
+  auto line = std::get<Session>(session).CallForLine(std::get<WireRequest>(request));
+  if (auto* code = std::get_if<int>(&line)) return *code;
+  const auto reply = ParseStatusReply(std::get<std::string>(line));
+  if (!reply || !reply->ok || !reply->has_result)
+    return std::get<Session>(session).FailedLine(std::get<std::string>(line));
+  ctx.out << RenderStatus(reply->rows, explicit_selection, ctx.style);
+  return StatusExitCode(reply->rows, explicit_selection);
 }
 
 int RunPid(Context& ctx) {

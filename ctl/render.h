@@ -5,7 +5,11 @@
 #include <string>
 #include <string_view>
 
+#include <vector>
+
 #include <nlohmann/json.hpp>
+
+#include "ctl/status_rows.h"
 
 namespace sup::ctl {
 
@@ -15,9 +19,12 @@ struct Style {
 
 // 0 when every counted instance is in its wanted state, else 3 (SPEC §5 "status exits 3").
 // `explicit_selection`: selectors other than `all` were given, so wanted-down ones count.
+int StatusExitCode(const std::vector<StatusRow>& rows, bool explicit_selection);
 int StatusExitCode(const nlohmann::json& result, bool explicit_selection);
 
 // The status table; with exactly one instance and `detail`, also its exits and waits.
+std::string RenderStatus(const std::vector<StatusRow>& rows, bool detail, Style style);
+// The same from a status result document (read through ParseStatusResult).
 std::string RenderStatus(const nlohmann::json& result, bool detail, Style style);
 
 // "web:0: started", "worker: stopped (SIGKILL after 10s)", "web:0: failed: start limit hit".

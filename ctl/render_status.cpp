@@ -1,119 +1,153 @@
 // The `status` table and the one-instance detail view.
 #include <algorithm>
-#include <sstream>
-#include <vector>
+#include <array>
 
 #include "ctl/render.h"
+#include "protocol/message.h"
 
 namespace sup::ctl {
 namespace {
 
 using nlohmann::json;
 
-std::string Str(const json& doc, const char* key) {
-  const auto it = doc.find(key);
-  return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+constexpr std::size_t kColumns = 8;
+using Cells = std::array<std::string, kColumns>;
 
-double Num(const json& doc, const char* key) {
-  const auto it = doc.find(key);
-  return it != doc.end() && it->is_number() ? it->get<double>() : -1;
-}
-
-std::string StateColour(const std::string& state, const json& inst) {
+const char* StateColour(const StatusRow& row) {
+  const std::string& state = row.state;
   if (state == "RUNNING") return "32";
   if (state == "FATAL") return "31";
-  if (state == "EXITED") return inst.value("completed", false) ? "32" : "31";
+  if (state == "EXITED") return row.completed ? "32" : "31";
   if (state == "STARTING" || state == "STOPPING" || state == "BACKOFF") return "33";
   return "";
 }
 
-bool InWantedState(const json& inst) {
-  const std::string state = Str(inst, "state");
-  if (state == "RUNNING") return Str(inst, "health") != "unhealthy";
-  if (state == "EXITED") return inst.value("completed", false);
+bool InWantedState(const StatusRow& row) {
+  if (row.state == "RUNNING") return row.health != "unhealthy";
+  if (row.state == "EXITED") return row.completed;
   return false;
 }
 
-std::string ReadyHealth(const json& inst) {
-  std::string out = inst.value("ready", false) ? "ready" : "-";
-  const std::string health = Str(inst, "health");
-  if (!health.empty() && health != "unknown" && health != "none") out += "/" + health;
+std::string ReadyHealth(const StatusRow& row) {
+  std::string out = row.ready ? "ready" : "-";
+  if (!row.health.empty() && row.health != "unknown" && row.health != "none") out += "/" + row.health;
   return out;
 }
 
 // What the instance is doing, most important first.
-std::string Note(const json& inst) {
-  for (const char* key : {"error", "waiting_for", "status_text"}) {
-    std::string text = Str(inst, key);
-    if (!text.empty()) return std::string(key) == "waiting_for" ? "waiting for " + text : text;
-  }
-  return "";
+std::string Note(const StatusRow& row) {
+  if (!row.error.empty()) return row.error;
+  if (!row.waiting_for.empty()) return "waiting for " + row.waiting_for;
+  return row.status_text;
 }
 
-struct Cell {
-  std::string text;    // what is measured for the column width
-  std::string colour;  // SGR, applied after padding is computed
-};
+Cells CellsOf(const StatusRow& row, Style style) {
+  const bool up = !row.pid.empty() && row.uptime_s >= 0;
+  return {row.name,
+          row.state,
+          row.pid.empty() ? "-" : row.pid,
+          up ? FormatSeconds(row.uptime_s, style) : "-",
+          std::to_string(row.restarts),
+          ReadyHealth(row),
+          row.last_exit,
+          Note(row)};
+}
+
+// Appends one table line: each cell padded to its column's width plus two spaces (colour
+// codes do not count), trailing spaces dropped.
+void AppendLine(std::string& out, const Cells& cells, const std::array<const char*, kColumns>& colour,
+                const std::array<std::size_t, kColumns>& width, Style style) {
+  for (std::size_t c = 0; c < kColumns; ++c) {
+    out += Paint(cells[c], colour[c], style);
+    if (c + 1 < kColumns) out.append(width[c] - cells[c].size() + 2, ' ');
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  out += '\n';
+}
+
+// Rows are held as text until every column's width is known. 10 000 instances make a table
+// of ~1 MB; it is built in one string so that it leaves in one write.
+std::string Table(const std::vector<StatusRow>& rows, Style style) {
+  std::vector<Cells> cells;
+  cells.reserve(rows.size() + 1);
+  cells.push_back({"NAME", "STATE", "PID", "UPTIME", "RESTARTS", "READY", "LAST EXIT", "STATUS"});
+  for (const auto& row : rows) cells.push_back(CellsOf(row, style));
+  std::array<std::size_t, kColumns> width{};
+  for (const auto& line : cells) {
+    for (std::size_t c = 0; c < kColumns; ++c) width[c] = std::max(width[c], line[c].size());
+  }
+  std::size_t line_size = 1;
+  for (std::size_t w : width) line_size += w + 2;
+  std::string out;
+  out.reserve(line_size * cells.size() + (style.tty ? 20 * cells.size() : 0));
+  const std::array<const char*, kColumns> plain{"", "", "", "", "", "", "", ""};
+  AppendLine(out, cells[0], plain, width, style);
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    auto colour = plain;
+    colour[1] = StateColour(rows[r]);
+    colour[5] = rows[r].health == "unhealthy" ? "31" : "";
+    AppendLine(out, cells[r + 1], colour, width, style);
+  }
+  return out;
+}
+
+std::vector<StatusRow> RowsOf(const json& result) {
+  auto rows = ParseStatusResult(protocol::Dump(result));
+  return rows ? std::move(*rows) : std::vector<StatusRow>();
+}
 
 }  // namespace
 
-int StatusExitCode(const json& result, bool explicit_selection) {
-  const auto it = result.find("instances");
-  if (it == result.end() || !it->is_array()) return 0;
-  for (const auto& inst : *it) {
-    if (!explicit_selection && !inst.value("wanted_up", true)) continue;
-    if (!InWantedState(inst)) return 3;
+int StatusExitCode(const std::vector<StatusRow>& rows, bool explicit_selection) {
+  for (const auto& row : rows) {
+    if (!explicit_selection && !row.wanted_up) continue;
+    if (!InWantedState(row)) return 3;
   }
   return 0;
 }
 
-std::string RenderStatus(const json& result, bool detail, Style style) {
-  const json instances = result.value("instances", json::array());
-  std::vector<std::vector<Cell>> rows;
-  rows.push_back({{"NAME", ""}, {"STATE", ""}, {"PID", ""}, {"UPTIME", ""}, {"RESTARTS", ""},
-                  {"READY", ""}, {"LAST EXIT", ""}, {"STATUS", ""}});
-  for (const auto& inst : instances) {
-    const std::string state = Str(inst, "state");
-    const bool has_pid = inst.contains("pid") && inst["pid"].is_number();
-    const bool up = has_pid && Num(inst, "uptime_s") >= 0;
-    rows.push_back({{Str(inst, "name"), ""},
-                    {state, StateColour(state, inst)},
-                    {has_pid ? inst["pid"].dump() : "-", ""},
-                    {up ? FormatSeconds(Num(inst, "uptime_s"), style) : "-", ""},
-                    {std::to_string(inst.value("restarts", 0)), ""},
-                    {ReadyHealth(inst), Str(inst, "health") == "unhealthy" ? "31" : ""},
-                    {FormatExit(inst.value("last_exit", json())), ""},
-                    {Note(inst), ""}});
+int StatusExitCode(const json& result, bool explicit_selection) {
+  // Only the four fields the verdict reads (`status --json` keeps its document anyway).
+  const auto it = result.find("instances");
+  if (it == result.end() || !it->is_array()) return 0;
+  std::vector<StatusRow> rows;
+  rows.reserve(it->size());
+  for (const auto& inst : *it) {
+    if (!inst.is_object()) continue;
+    StatusRow& row = rows.emplace_back();
+    auto text = [&inst](const char* key) {
+      const auto v = inst.find(key);
+      return v != inst.end() && v->is_string() ? v->get<std::string>() : std::string();
+    };
+    auto flag = [&inst](const char* key, bool fallback) {
+      const auto v = inst.find(key);
+      return v != inst.end() && v->is_boolean() ? v->get<bool>() : fallback;
+    };
+    row.state = text("state");
+    row.health = text("health");
+    row.completed = flag("completed", false);
+    row.wanted_up = flag("wanted_up", true);
   }
-  std::vector<size_t> width(rows.front().size(), 0);
-  for (const auto& row : rows) {
-    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].text.size());
-  }
-  std::ostringstream out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t c = 0; c < row.size(); ++c) {
-      std::string cell = Paint(row[c].text, row[c].colour, style);
-      if (c + 1 < row.size()) cell += std::string(width[c] - row[c].text.size() + 2, ' ');
-      line += cell;
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out << line << "\n";
-  }
-  if (detail && instances.size() == 1) {
-    const json& inst = instances[0];
-    if (!Str(inst, "waiting_for").empty()) out << "\nwaiting for: " << Str(inst, "waiting_for") << "\n";
-    const json exits = inst.value("exits", json::array());
-    if (!exits.empty()) {
-      out << "\nlast exits (newest first):\n";
-      for (const auto& e : exits) {
-        out << "  " << Str(e, "at") << "  " << FormatExit(e) << "  ran "
-            << FormatSeconds(Num(e, "run_s"), Style{true}) << "\n";
+  return StatusExitCode(rows, explicit_selection);
+}
+
+std::string RenderStatus(const std::vector<StatusRow>& rows, bool detail, Style style) {
+  std::string out = Table(rows, style);
+  if (detail && rows.size() == 1) {
+    const StatusRow& row = rows[0];
+    if (!row.waiting_for.empty()) out += "\nwaiting for: " + row.waiting_for + "\n";
+    if (!row.exits.empty()) {
+      out += "\nlast exits (newest first):\n";
+      for (const auto& e : row.exits) {
+        out += "  " + e.at + "  " + e.text + "  ran " + FormatSeconds(e.run_s, Style{true}) + "\n";
       }
     }
   }
-  return out.str();
+  return out;
+}
+
+std::string RenderStatus(const json& result, bool detail, Style style) {
+  return RenderStatus(RowsOf(result), detail, style);
 }
 
 }  // namespace sup::ctl

@@ -51,6 +51,21 @@ std::variant<json, int> Session::Call(const WireRequest& request) {
   return std::move(reply->result);
 }
 
+std::variant<std::string, int> Session::CallForLine(const WireRequest& request) {
+  auto line = client_.CallForLine(request.cmd, request.args);
+  if (!line) return TransportError(line.error());
+  return std::move(*line);
+}
+
+int Session::FailedLine(std::string_view line) {
+  auto decoded = protocol::DecodeReply(line);
+  if (auto* why = std::get_if<std::string>(&decoded))
+    return TransportError(Error{ErrorCode::kProtocol, 0, *why});
+  const auto& reply = std::get<protocol::Reply>(decoded);
+  if (reply.ok) return TransportError(Error{ErrorCode::kProtocol, 0, "unexpected reply from supd"});
+  return ErrorReply(reply);
+}
+
 int Session::Stream(const WireRequest& request, const std::function<void(const json&)>& on_item) {
   auto end = client_.Stream(request.cmd, request.args, on_item);
   if (!end) return TransportError(end.error());

@@ -7,6 +7,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include <nlohmann/json.hpp>
@@ -23,6 +24,12 @@ class Session {
 
   // A single-reply request: its result, or the exit code after printing the error.
   std::variant<nlohmann::json, int> Call(const WireRequest& request);
+
+  // A single-reply request whose result the caller reads from the raw line itself (status,
+  // see status_rows.h): the line, or the exit code after printing a transport error.
+  std::variant<std::string, int> CallForLine(const WireRequest& request);
+  // For a line from CallForLine that is not an ok reply: prints why, returns the exit code.
+  int FailedLine(std::string_view line);
 
   // A streaming request: `on_item` for each item; 0 at the end marker, else the exit code
   // after printing the error.

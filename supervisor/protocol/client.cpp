@@ -50,6 +50,7 @@ Client::Client(Client&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
       next_id_(other.next_id_),
       framer_(std::move(other.framer_)),
+      lines_(std::move(other.lines_)),
       ready_(std::move(other.ready_)) {}
 
 Client& Client::operator=(Client&& other) noexcept {
@@ -58,6 +59,7 @@ Client& Client::operator=(Client&& other) noexcept {
     fd_ = std::exchange(other.fd_, -1);
     next_id_ = other.next_id_;
     framer_ = std::move(other.framer_);
+    lines_ = std::move(other.lines_);
     ready_ = std::move(other.ready_);
   }
   return *this;
@@ -85,9 +87,7 @@ Result<json> Client::Send(std::string_view cmd, const json& args) {
   return id;
 }
 
-// Reads until at least one more line is decoded into ready_ (nullopt result) or fails.
-Result<std::optional<Reply>> Client::ReadOneLine(
-    std::optional<std::chrono::steady_clock::time_point> deadline) {
+Result<void> Client::ReadLines(std::optional<std::chrono::steady_clock::time_point> deadline) {
   char buf[64 * 1024];
   for (;;) {
     int wait_ms = -1;
@@ -113,15 +113,20 @@ Result<std::optional<Reply>> Client::ReadOneLine(
     for (auto& item : framer_.Feed(std::string_view(buf, static_cast<size_t>(n)))) {
       if (item.oversize) return Fail(Error{ErrorCode::kProtocol, 0, "reply line too long"});
       if (item.line.empty()) continue;
-      auto decoded = DecodeReply(item.line);
-      if (auto* why = std::get_if<std::string>(&decoded)) {
-        return Fail(Error{ErrorCode::kProtocol, 0, *why});
-      }
-      ready_.push_back(std::move(std::get<Reply>(decoded)));
+      lines_.push_back(std::move(item.line));
       got = true;
     }
-    if (got) return std::optional<Reply>();
+    if (got) return {};
   }
+}
+
+Result<std::string> Client::NextLine(std::optional<std::chrono::steady_clock::time_point> deadline) {
+  if (lines_.empty()) {
+    if (auto more = ReadLines(deadline); !more) return Fail(more.error());
+  }
+  std::string line = std::move(lines_.front());
+  lines_.pop_front();
+  return line;
 }
 
 Result<Reply> Client::Read(const json& id, std::optional<std::chrono::milliseconds> timeout) {
@@ -136,8 +141,13 @@ Result<Reply> Client::Read(const json& id, std::optional<std::chrono::millisecon
         return reply;
       }
     }
-    auto more = ReadOneLine(deadline);
-    if (!more) return Fail(more.error());
+    auto line = NextLine(deadline);
+    if (!line) return Fail(line.error());
+    auto decoded = DecodeReply(*line);
+    if (auto* why = std::get_if<std::string>(&decoded)) {
+      return Fail(Error{ErrorCode::kProtocol, 0, *why});
+    }
+    ready_.push_back(std::move(std::get<Reply>(decoded)));
   }
 }
 
@@ -153,6 +163,18 @@ Result<Reply> Client::Call(std::string_view cmd, const json& args,
   auto id = Send(cmd, args);
   if (!id) return RefusalOr(id.error());
   return Read(*id, timeout);
+}
+
+Result<std::string> Client::CallForLine(std::string_view cmd, const json& args) {
+  auto id = Send(cmd, args);
+  if (!id) {
+    // As RefusalOr: a refusal may already be here.
+    if (id.error().sys != EPIPE && id.error().sys != ECONNRESET) return Fail(id.error());
+    auto refusal = NextLine(std::chrono::steady_clock::now() + std::chrono::milliseconds(100));
+    if (!refusal) return Fail(id.error());
+    return refusal;
+  }
+  return NextLine(std::nullopt);
 }
 
 Result<Reply> Client::Stream(std::string_view cmd, const json& args,

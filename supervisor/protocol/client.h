@@ -50,6 +50,11 @@ class Client {
   Result<Reply> Call(std::string_view cmd, const nlohmann::json& args,
                      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
+  // Call() for a reply the caller decodes itself (supctl reads a status of 10 000 instances,
+  // a 3.6 MB line, without building its JSON document): the next reply line, undecoded.
+  // Only for a client with no other request in flight.
+  Result<std::string> CallForLine(std::string_view cmd, const nlohmann::json& args);
+
   // Sends a request and calls `on_item` for every streamed item (ok && !end). Returns the
   // line that ended the stream: the end marker, or an error reply. Only for commands that
   // stream (events, logs, wait, start/stop/restart with "wait":true).
@@ -63,12 +68,16 @@ class Client {
   // (busy) and closed it before the request left, and its refusal is then already here.
   Result<Reply> RefusalOr(const Error& send_error);
   explicit Client(int fd);
-  Result<std::optional<Reply>> ReadOneLine(std::optional<std::chrono::steady_clock::time_point> deadline);
+  // Reads until at least one more whole line is in lines_.
+  Result<void> ReadLines(std::optional<std::chrono::steady_clock::time_point> deadline);
+  // The oldest line not yet taken, waiting for it until `deadline`.
+  Result<std::string> NextLine(std::optional<std::chrono::steady_clock::time_point> deadline);
 
   int fd_ = -1;
   long long next_id_ = 1;
   LineFramer framer_{kMaxReplyLine};
-  std::deque<Reply> ready_;  // decoded replies not yet asked for
+  std::deque<std::string> lines_;  // received lines not yet decoded
+  std::deque<Reply> ready_;        // decoded replies not yet asked for
 };
 
 }  // namespace sup::protocol

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "protocol/client.h"
 
@@ -170,6 +171,36 @@ TEST_CASE("Client: no reply within the timeout -> kBusy timed out", "[protocol][
   auto reply = client->Call("status", json::object(), std::chrono::milliseconds(50));
   REQUIRE_FALSE(reply);
   CHECK(reply.error().code == sup::ErrorCode::kBusy);
+  ::close(server);
+  ::close(listener);
+}
+
+TEST_CASE("Client: CallForLine -> the reply line undecoded, however it was split",
+          "[protocol][client]") {
+  TempDir dir;
+  const std::string path = dir.path + "/s.sock";
+  const int listener = BindSocket(path, true);
+  auto client = Client::Connect(path);
+  REQUIRE(client);
+  const int server = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  REQUIRE(server >= 0);
+  const std::string reply = "{\"id\":1,\"ok\":true,\"result\":{\"instances\":[" +
+                            std::string(200 * 1024, ' ') + "]}}";
+  // The reply exceeds the socket buffer, so it is written while the client reads. Catch's
+  // assertions are not thread-safe: the writer only records what it managed.
+  bool served = false;
+  std::thread writer([&] {
+    char buf[256];
+    if (::read(server, buf, sizeof(buf)) <= 0) return;
+    const std::string rest = reply.substr(100) + "\n{\"id\":9}\n";
+    served = ::send(server, reply.data(), 100, MSG_NOSIGNAL) == 100 &&
+             ::send(server, rest.data(), rest.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(rest.size());
+  });
+  auto line = client->CallForLine("status", json::object());
+  writer.join();
+  CHECK(served);
+  REQUIRE(line);
+  CHECK(*line == reply);
   ::close(server);
   ::close(listener);
 }
