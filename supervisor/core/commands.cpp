@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "protocol/errors.h"
+#include "protocol/message.h"
 #include "sup/conf/units.h"
 
 namespace sup::daemon {
@@ -103,10 +104,17 @@ void Commands::Status(const nlohmann::json& args, control::Call& call) {
   auto selected = supervisor_.Select(Selectors(args));
   if (!selected) return call.Fail(code::kNotFound, selected.error().context);
   const TimePoint now = Clock::now();
-  nlohmann::json instances = nlohmann::json::array();
-  for (auto* i : *selected) instances.push_back(i->StatusJson(now));
+  // Each instance is written as soon as it is built (protocol::RawJson) rather than held in one
+  // document: with 10 000 instances that document's copy, malloc and free dominated; reply
+  // text identical, ~150 -> ~70 ms of CPU (BENCHMARKS.md scale10k, perf record).
+  std::string instances = "[";
+  for (auto* i : *selected) {
+    if (instances.size() > 1) instances += ',';
+    instances += protocol::Dump(i->StatusJson(now));
+  }
+  instances += ']';
   call.Succeed({{"supd", hooks_.supd_status ? hooks_.supd_status() : nlohmann::json::object()},
-                {"instances", std::move(instances)}});
+                {"instances", protocol::RawJson(instances)}});
 }
 
 void Commands::Pid(const nlohmann::json& args, control::Call& call) {

@@ -55,7 +55,15 @@ struct Reply {
 // Fails (std::string: what is wrong) on malformed JSON or a line that is not a reply.
 std::variant<Reply, std::string> DecodeReply(std::string_view line);
 
-// Compact JSON text with invalid UTF-8 replaced; the single place that calls dump().
+// Compact JSON text with invalid UTF-8 replaced; the single place that calls dump(). A member
+// of a top-level object made by RawJson() is written as its text.
 std::string Dump(const nlohmann::json& j);
+
+// A value already serialised (by Dump), to be sent as it is when it is a member of the
+// document an encoder writes: `{"instances": RawJson(text)}`. supd's status writes each
+// instance as soon as it is built instead of holding all of them in one document, whose
+// building and freeing cost more than the reply's text (BENCHMARKS.md scale10k). Carried as
+// a binary value with a private subtype; only Dump understands it.
+nlohmann::json RawJson(std::string_view text);
 
 }  // namespace sup::protocol
