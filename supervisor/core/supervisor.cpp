@@ -25,6 +25,27 @@ std::string ConditionName(conf::DependencyCondition c) {
   return "ready";
 }
 
+// Built only for subscribers: two transitions per spawn, and a start-up spawns every program.
+void PublishTransition(EventBus& events, Instance& instance, State from, State to,
+                       const std::string& reason) {
+  const auto& s = instance.fsm().status();
+  nlohmann::json event = {{"time", output::FormatRfc3339(std::chrono::system_clock::now())},
+                          {"name", instance.name()},
+                          {"program", instance.program()},
+                          {"instance", instance.index()},
+                          {"from", StateName(from)},
+                          {"to", StateName(to)},
+                          {"pid", s.pid > 0 ? nlohmann::json(s.pid) : nlohmann::json(nullptr)},
+                          {"reason", reason},
+                          {"exit", nullptr}};
+  if (!s.exits.empty() && (to == State::kExited || to == State::kBackoff ||
+                           to == State::kStopped || to == State::kFatal) &&
+      s.exits.last().at >= s.start_time) {
+    event["exit"] = instance.StatusJson(Clock::now())["last_exit"];
+  }
+  events.PublishInstance(event);
+}
+
 }  // namespace
 
 Supervisor::Supervisor(SupervisorServices services, conf::Config config)
@@ -233,8 +254,9 @@ bool Supervisor::DependencyHolds(const conf::Dependency& dep, std::string& failu
 
 void Supervisor::PumpDependencies() {
   std::vector<Instance*> waiting;
-  for (auto* i : AllInstances())
-    if (i->fsm().status().waiting_for_dependencies) waiting.push_back(i);
+  for (auto& p : programs_)  // not AllInstances(): this runs at every settle, copying n pointers
+    for (auto& i : p.instances)
+      if (i->fsm().status().waiting_for_dependencies) waiting.push_back(i.get());
   std::stable_sort(waiting.begin(), waiting.end(), [](auto* a, auto* b) {
     return a->spec().priority < b->spec().priority;
   });
@@ -321,21 +343,7 @@ void Supervisor::OnTransition(Instance& instance, State from, State to,
   else
     spdlog::info("{}: {} -> {}{}{}", instance.name(), StateName(from), StateName(to),
                  reason.empty() ? "" : ": ", reason);
-  nlohmann::json event = {{"time", output::FormatRfc3339(std::chrono::system_clock::now())},
-                          {"name", instance.name()},
-                          {"program", instance.program()},
-                          {"instance", instance.index()},
-                          {"from", StateName(from)},
-                          {"to", StateName(to)},
-                          {"pid", s.pid > 0 ? nlohmann::json(s.pid) : nlohmann::json(nullptr)},
-                          {"reason", reason},
-                          {"exit", nullptr}};
-  if (!s.exits.empty() && (to == State::kExited || to == State::kBackoff ||
-                           to == State::kStopped || to == State::kFatal) &&
-      s.exits.last().at >= s.start_time) {
-    event["exit"] = instance.StatusJson(Clock::now())["last_exit"];
-  }
-  events_.PublishInstance(event);
+  if (events_.subscribers() > 0) PublishTransition(events_, instance, from, to, reason);
   Publish(instance);
   // `supd -c FILE -- CMD`: main's status is supd's, also when a shutdown stopped it.
   if (main_program_ && instance.program() == "main" && !s.exits.empty() &&
