@@ -4,6 +4,7 @@
 
 #include <map>
 #include <ostream>
+#include <string_view>
 
 #include "sup/conf/loader.h"
 
@@ -46,13 +47,44 @@ void WaitOptions(CLI::App* sub, Invocation& inv) {
       ->default_str("60s");
 }
 
-// Every subcommand of SPEC §5 (`top` renders from the status-segment reader, top.h).
-void DefineCommands(CLI::App& app, Invocation& inv) {
-  Selectors(Command(app, "status", "Show the state of every (or each selected) instance",
-                    "supctl status web"),
-            inv, false);
+// Every subcommand's name, for NamedCommand.
+constexpr std::string_view kCommandNames[] = {
+    "status", "start",  "stop",    "restart", "signal", "pid",    "logs",   "reload",     "check",
+    "wait",   "events", "notify",  "top",     "shutdown", "version", "import", "completion",
+    "__complete-names"};
+
+// The command argv names, when it is one of ours: then only that one is defined, since
+// defining all of them was ~70 us of every run (supctl runs once per command; BENCHMARKS.md
+// `supctl status` row). Empty (define all) for no command, an unknown one, or after "--".
+std::string_view NamedCommand(const std::vector<std::string>& args) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") return {};
+    if (a == "-s" || a == "--socket") {
+      ++i;  // its value
+      continue;
+    }
+    if (!a.empty() && a[0] == '-') continue;
+    for (std::string_view name : kCommandNames) {
+      if (a == name) return name;
+    }
+    return {};
+  }
+  return {};
+}
+
+// Every subcommand of SPEC §5 (`top` renders from the status-segment reader, top.h), or
+// only `only` when it is not empty.
+void DefineCommands(CLI::App& app, Invocation& inv, std::string_view only) {
+  auto wanted = [only](std::string_view name) { return only.empty() || only == name; };
+  if (wanted("status")) {
+    Selectors(Command(app, "status", "Show the state of every (or each selected) instance",
+                      "supctl status web"),
+              inv, false);
+  }
 
   for (const char* verb : {"start", "stop", "restart"}) {
+    if (!wanted(verb)) continue;
     const std::string v = verb;
     auto* sub = Command(app, v, v == "start"   ? "Start instances and wait until they are up"
                                 : v == "stop" ? "Stop instances and wait until they are down"
@@ -65,100 +97,125 @@ void DefineCommands(CLI::App& app, Invocation& inv) {
     }
   }
 
-  auto* signal = Command(app, "signal", "Send a signal to the main process of instances",
-                         "supctl signal HUP web   (or: supctl signal reload web)");
-  signal->add_option("SIG", inv.signal, "name (HUP, SIGHUP), number, or reload")->type_name("")->required();
-  Selectors(signal, inv, true);
-  signal->add_flag("--group", inv.group, "signal the whole process group");
+  if (wanted("signal")) {
+    auto* signal = Command(app, "signal", "Send a signal to the main process of instances",
+                           "supctl signal HUP web   (or: supctl signal reload web)");
+    signal->add_option("SIG", inv.signal, "name (HUP, SIGHUP), number, or reload")->type_name("")->required();
+    Selectors(signal, inv, true);
+    signal->add_flag("--group", inv.group, "signal the whole process group");
+  }
 
-  Selectors(Command(app, "pid", "Print supd's pid, or each selected instance's pid",
-                    "supctl pid web"),
-            inv, false);
+  if (wanted("pid")) {
+    Selectors(Command(app, "pid", "Print supd's pid, or each selected instance's pid",
+                      "supctl pid web"),
+              inv, false);
+  }
 
-  auto* logs = Command(app, "logs", "Print recent output of instances; -f follows it",
-                       "supctl logs web -n 100 -f");
-  Selectors(logs, inv, false);
-  logs->add_flag("-f,--follow", inv.follow, "keep printing new lines until interrupted");
-  logs->add_option("-n,--lines", inv.lines, "lines per instance from the ring")
-      ->type_name("N")
-      ->default_val(50)
-      ->check(CLI::NonNegativeNumber);
-  auto* out = logs->add_flag("--stdout", inv.only_stdout, "only standard output");
-  auto* errs = logs->add_flag("--stderr", inv.only_stderr, "only standard error");
-  out->excludes(errs);
+  if (wanted("logs")) {
+    auto* logs = Command(app, "logs", "Print recent output of instances; -f follows it",
+                         "supctl logs web -n 100 -f");
+    Selectors(logs, inv, false);
+    logs->add_flag("-f,--follow", inv.follow, "keep printing new lines until interrupted");
+    logs->add_option("-n,--lines", inv.lines, "lines per instance from the ring")
+        ->type_name("N")
+        ->default_val(50)
+        ->check(CLI::NonNegativeNumber);
+    auto* out = logs->add_flag("--stdout", inv.only_stdout, "only standard output");
+    auto* errs = logs->add_flag("--stderr", inv.only_stderr, "only standard error");
+    out->excludes(errs);
+  }
 
-  auto* reload = Command(app, "reload", "Re-read the config and apply the difference",
-                         "supctl reload --dry-run");
-  reload->add_flag("--dry-run", inv.dry_run, "print the plan, change nothing");
-  reload->add_option("--timeout", inv.timeout, "how long to wait for restarts (0 = no limit)")
-      ->type_name("DURATION")
-      ->default_str("60s");
+  if (wanted("reload")) {
+    auto* reload = Command(app, "reload", "Re-read the config and apply the difference",
+                           "supctl reload --dry-run");
+    reload->add_flag("--dry-run", inv.dry_run, "print the plan, change nothing");
+    reload->add_option("--timeout", inv.timeout, "how long to wait for restarts (0 = no limit)")
+        ->type_name("DURATION")
+        ->default_str("60s");
+  }
 
-  auto* check = Command(app, "check", "Validate a config file locally, without supd",
-                        "supctl check /etc/sup/sup.toml", false);
-  check->add_option("FILE", inv.file, "default: $SUP_CONFIG, else /etc/sup/sup.toml")->type_name("");
+  if (wanted("check")) {
+    auto* check = Command(app, "check", "Validate a config file locally, without supd",
+                          "supctl check /etc/sup/sup.toml", false);
+    check->add_option("FILE", inv.file, "default: $SUP_CONFIG, else /etc/sup/sup.toml")->type_name("");
+  }
 
-  auto* wait = Command(app, "wait", "Block until every selected instance is in a state",
-                       "supctl wait db --for ready --timeout 30s");
-  Selectors(wait, inv, true);
-  wait->add_option("--for", inv.wait_for, "the state to wait for")
-      ->type_name("STATE")
-      ->required()
-      ->check(CLI::IsMember(Choices().at("--for")));
-  wait->add_option("--timeout", inv.timeout, "give up after this long (0 = no limit)")
-      ->type_name("DURATION")
-      ->default_str("60s");
+  if (wanted("wait")) {
+    auto* wait = Command(app, "wait", "Block until every selected instance is in a state",
+                         "supctl wait db --for ready --timeout 30s");
+    Selectors(wait, inv, true);
+    wait->add_option("--for", inv.wait_for, "the state to wait for")
+        ->type_name("STATE")
+        ->required()
+        ->check(CLI::IsMember(Choices().at("--for")));
+    wait->add_option("--timeout", inv.timeout, "give up after this long (0 = no limit)")
+        ->type_name("DURATION")
+        ->default_str("60s");
+  }
 
-  Selectors(Command(app, "events", "Stream state changes as JSON lines until interrupted",
-                    "supctl events web"),
-            inv, false);
+  if (wanted("events")) {
+    Selectors(Command(app, "events", "Stream state changes as JSON lines until interrupted",
+                      "supctl events web"),
+              inv, false);
+  }
 
-  auto* notify = Command(app, "notify", "Send sd_notify messages to $NOTIFY_SOCKET",
-                         "supctl notify READY=1 STATUS=\"listening on :8080\"", false);
-  notify->add_option("KEY=VALUE", inv.assignments, "READY=1, STATUS=…, RELOADING=1, …")
-      ->type_name("")
-      ->required();
-  notify->add_flag("--no-block", inv.no_block, "do not wait until supd has read them");
+  if (wanted("notify")) {
+    auto* notify = Command(app, "notify", "Send sd_notify messages to $NOTIFY_SOCKET",
+                           "supctl notify READY=1 STATUS=\"listening on :8080\"", false);
+    notify->add_option("KEY=VALUE", inv.assignments, "READY=1, STATUS=…, RELOADING=1, …")
+        ->type_name("")
+        ->required();
+    notify->add_flag("--no-block", inv.no_block, "do not wait until supd has read them");
+  }
 
-  auto* top = Command(app, "top", "Live view of every instance's state and counters (shared memory)",
-                      "supctl top --once");
-  top->add_flag("--once", inv.once, "print one snapshot and exit");
-  top->add_option("--shm", inv.shm, "read this status segment directly, without the socket")
-      ->type_name("NAME");
+  if (wanted("top")) {
+    auto* top = Command(app, "top", "Live view of every instance's state and counters (shared memory)",
+                        "supctl top --once");
+    top->add_flag("--once", inv.once, "print one snapshot and exit");
+    top->add_option("--shm", inv.shm, "read this status segment directly, without the socket")
+        ->type_name("NAME");
+  }
 
-  Command(app, "shutdown", "Stop every program and then supd", "supctl shutdown");
-  Command(app, "version", "Print the versions of supctl and supd", "supctl version");
+  if (wanted("shutdown")) Command(app, "shutdown", "Stop every program and then supd", "supctl shutdown");
+  if (wanted("version")) Command(app, "version", "Print the versions of supctl and supd", "supctl version");
 
-  auto* import = Command(app, "import", "Convert another supervisor's config into sup.toml on stdout",
-                         "supctl import supervisord /etc/supervisor/supervisord.conf > sup.toml", false);
-  import->require_subcommand(1);
-  auto formatter = std::make_shared<CLI::Formatter>();
-  formatter->label("Positionals", "Arguments");
-  formatter->label("SUBCOMMAND", "FORMAT");
-  import->formatter(formatter);
-  auto* supervisord = import->add_subcommand(
-      "supervisord", "Convert a supervisord config (INI, with its [include] files) into sup.toml");
-  supervisord->footer(
-      "What cannot be carried over is listed on stderr, with its line, and as comments at the top\n"
-      "of the output; the output always passes `supctl check`.\n"
-      "Example: supctl import supervisord /etc/supervisor/supervisord.conf > sup.toml");
-  supervisord->group("Formats");
-  supervisord->add_option("FILE", inv.file, "the supervisord.conf to convert")->type_name("")->required();
-  supervisord->callback([&inv] { inv.import_format = "supervisord"; });
+  if (wanted("import")) {
+    auto* import = Command(app, "import", "Convert another supervisor's config into sup.toml on stdout",
+                           "supctl import supervisord /etc/supervisor/supervisord.conf > sup.toml", false);
+    import->require_subcommand(1);
+    auto formatter = std::make_shared<CLI::Formatter>();
+    formatter->label("Positionals", "Arguments");
+    formatter->label("SUBCOMMAND", "FORMAT");
+    import->formatter(formatter);
+    auto* supervisord = import->add_subcommand(
+        "supervisord", "Convert a supervisord config (INI, with its [include] files) into sup.toml");
+    supervisord->footer(
+        "What cannot be carried over is listed on stderr, with its line, and as comments at the top\n"
+        "of the output; the output always passes `supctl check`.\n"
+        "Example: supctl import supervisord /etc/supervisor/supervisord.conf > sup.toml");
+    supervisord->group("Formats");
+    supervisord->add_option("FILE", inv.file, "the supervisord.conf to convert")->type_name("")->required();
+    supervisord->callback([&inv] { inv.import_format = "supervisord"; });
+  }
 
-  auto* completion = Command(app, "completion", "Print a shell completion script for bash or zsh",
-                             "source <(supctl completion bash)   (zsh: source <(supctl completion zsh))",
-                             false);
-  completion->add_option("SHELL", inv.shell, "bash or zsh")
-      ->type_name("")
-      ->required()
-      ->check(CLI::IsMember(Choices().at("SHELL")));
+  if (wanted("completion")) {
+    auto* completion = Command(app, "completion", "Print a shell completion script for bash or zsh",
+                               "source <(supctl completion bash)   (zsh: source <(supctl completion zsh))",
+                               false);
+    completion->add_option("SHELL", inv.shell, "bash or zsh")
+        ->type_name("")
+        ->required()
+        ->check(CLI::IsMember(Choices().at("SHELL")));
+  }
   // The completion scripts ask supd for program names through this; not for people.
-  app.add_subcommand("__complete-names", "program and instance names, one a line")->group("");
+  if (wanted("__complete-names")) {
+    app.add_subcommand("__complete-names", "program and instance names, one a line")->group("");
+  }
 }
 
 // The application without its parse: supctl's whole command line, bound to `inv` and `socket`.
-void DefineApp(CLI::App& app, Invocation& inv, std::string& socket) {
+// `only`: see DefineCommands.
+void DefineApp(CLI::App& app, Invocation& inv, std::string& socket, std::string_view only = {}) {
   app.footer(
       "With no command, supctl prints `status`. -s and --json may also follow the command.\n"
       "Selectors (SEL): all, a program (all its instances), name:i (one instance), a group.\n"
@@ -173,7 +230,7 @@ void DefineApp(CLI::App& app, Invocation& inv, std::string& socket) {
   app.add_option("-s,--socket", socket, "control socket (default: $SUP_SOCKET, else the default path)")
       ->type_name("PATH");
   app.add_flag("--json", inv.json, "print supd's JSON documents instead of text");
-  DefineCommands(app, inv);
+  DefineCommands(app, inv, only);
 }
 
 CommandSpec Describe(const CLI::App& app, const std::string& name) {
@@ -203,7 +260,7 @@ ParseOutcome ParseCommandLine(const std::vector<std::string>& args, const conf::
   Invocation inv;
   CLI::App app(kPurpose, "supctl");
   std::string socket;
-  DefineApp(app, inv, socket);
+  DefineApp(app, inv, socket, NamedCommand(args));
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 wants them reversed
   try {

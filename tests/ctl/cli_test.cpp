@@ -140,3 +140,19 @@ TEST_CASE("supctl args: unknown command -> usage error 2 but --help -> 0 with us
   CHECK(out.str().find("--with-dependants") != std::string::npos);
   CHECK(out.str().find("Example: supctl restart") != std::string::npos);
 }
+
+TEST_CASE("supctl args: every command named alone (only it is defined) -> its own help and verb",
+          "[ctl][cli]") {
+  for (const auto& spec : DescribeCommands()) {
+    if (spec.name.empty()) continue;
+    INFO(spec.name);
+    std::ostringstream out, err;
+    auto parsed = ParseCommandLine({"-s", "/x.sock", spec.name, "--help"}, kEnv, 0, out, err);
+    REQUIRE(std::holds_alternative<int>(parsed));
+    CHECK(std::get<int>(parsed) == 0);
+    CHECK(out.str().find("supctl " + spec.name) != std::string::npos);
+  }
+  CHECK(Parse({"--socket", "status", "pid"}).verb == "pid");  // "status" is the socket here
+  CHECK(Parse({"--json", "version"}).verb == "version");
+  CHECK(Parse({"import", "supervisord", "/etc/supervisord.conf"}).import_format == "supervisord");
+}
