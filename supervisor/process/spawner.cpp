@@ -229,6 +229,17 @@ class ParkedFds {
   std::size_t used_ = 0;
 };
 
+// Whether supd's oom_score_adj now differs from `original` (true when unsure). One pread here
+// spares each child opening its own /proc file (a path walk: 9 % of a child's time before
+// exec at 1000 programs) when, as usual, nothing changed it.
+bool OomScoreAdjChanged(int own, const std::string& original) {
+  char current[32];
+  ssize_t n = own >= 0 ? pread(own, current, sizeof current, 0) : -1;
+  if (n <= 0) return true;
+  if (current[n - 1] == '\n') --n;
+  return std::string_view(current, static_cast<std::size_t>(n)) != original;
+}
+
 // Reads the exec-status pipe to EOF. EOF at once: exec succeeded (the pipe is O_CLOEXEC).
 // A ChildFailure: it did not, and the child is exiting with 127; it is reaped here.
 Result<void> AwaitExec(int status_read, pid_t pid, const SpawnRequest& request) {
@@ -307,14 +318,16 @@ Spawner::Spawner(OriginalLimits original)
     : original_(std::move(original)), dev_null_(open("/dev/null", O_RDONLY | O_CLOEXEC)) {
   // Made first thing (Daemon constructs its Spawner before opening anything else), so the
   // slots get the lowest numbers above stdio: the child's private table stays a few fds long.
-  if (!dev_null_) return;
-  int highest = dev_null_.get();
-  for (auto& slot : fd_slots_) {
-    slot.reset(fcntl(dev_null_.get(), F_DUPFD_CLOEXEC, 3));
-    if (!slot) return;
-    highest = std::max(highest, slot.get());
+  if (dev_null_) {
+    int highest = dev_null_.get();
+    for (auto& slot : fd_slots_) {
+      slot.reset(fcntl(dev_null_.get(), F_DUPFD_CLOEXEC, 3));
+      highest = std::max(highest, slot.get());
+    }
+    const bool all = std::all_of(fd_slots_.begin(), fd_slots_.end(), [](auto& s) { return s.valid(); });
+    if (all) copy_below_ = highest + 1;
   }
-  copy_below_ = highest + 1;
+  own_oom_score_adj_.reset(open("/proc/self/oom_score_adj", O_RDONLY | O_CLOEXEC));
 }
 
 Result<SpawnedChild> Spawner::Spawn(const SpawnRequest& request) const {
@@ -354,7 +367,8 @@ Result<SpawnedChild> Spawner::Spawn(const SpawnRequest& request) const {
   plan.original_limit_count = original_limits.size();
   plan.program_limits = program_limits.data();
   plan.program_limit_count = program_limits.size();
-  if (!original_.oom_score_adj.empty()) {
+  if (!original_.oom_score_adj.empty() &&
+      OomScoreAdjChanged(own_oom_score_adj_.get(), original_.oom_score_adj)) {
     plan.oom_score_adj = original_.oom_score_adj.c_str();
     plan.oom_score_adj_length = original_.oom_score_adj.size();
   }

@@ -63,6 +63,7 @@ class Spawner {
   UniqueFd dev_null_;  // O_RDONLY, opened once; the child's fd 0 unless stdin_fd is given
   std::array<UniqueFd, kFdSlots> fd_slots_;
   int copy_below_ = -1;  // above every slot and dev_null_; -1: no slots, the child copies all
+  UniqueFd own_oom_score_adj_;  // supd's /proc/self/oom_score_adj, re-read at every spawn
   ChildStack child_stack_;
 };
 
