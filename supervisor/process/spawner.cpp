@@ -240,6 +240,9 @@ bool OomScoreAdjChanged(int own, const std::string& original) {
   return std::string_view(current, static_cast<std::size_t>(n)) != original;
 }
 
+// dup_fd copies a table in steps of BITS_PER_LONG descriptors: below this, no copy is smaller.
+constexpr int kSmallFdTable = 64;
+
 // Reads the exec-status pipe to EOF. EOF at once: exec succeeded (the pipe is O_CLOEXEC).
 // A ChildFailure: it did not, and the child is exiting with 127; it is reaped here.
 Result<void> AwaitExec(int status_read, pid_t pid, const SpawnRequest& request) {
@@ -383,12 +386,19 @@ Result<SpawnedChild> Spawner::Spawn(const SpawnRequest& request) const {
   plan.uid = request.uid.value_or(0);
   plan.directory = request.directory.empty() ? nullptr : request.directory.c_str();
   plan.status_fd = status_write.get();
+  // Which of supd's fds the child copies. A small supd (one program restarting) has every
+  // source below 64, where the kernel copies a table in one 64-fd step anyway: the child takes
+  // those as they are. A large one parks the sources on the slots and the child takes those.
+  int highest_source = plan.status_fd;
+  for (const auto& move : fds.moves) highest_source = std::max(highest_source, move.from);
   ParkedFds parked(fd_slots_, copy_below_, dev_null_.get());
   std::vector<FdMove> parked_moves = fds.moves;
   int parked_status = status_write.get();
-  bool all_parked = parked.Park(parked_status);
+  bool all_parked = highest_source >= kSmallFdTable && parked.Park(parked_status);
   for (auto& move : parked_moves) all_parked = all_parked && parked.Park(move.from);
-  if (all_parked) {
+  if (highest_source < kSmallFdTable) {
+    plan.copy_below = kSmallFdTable;
+  } else if (all_parked) {
     plan.copy_below = copy_below_;
     plan.fd_moves = parked_moves.data();
     plan.status_fd = parked_status;

@@ -58,6 +58,8 @@ TEST_CASE("Spawner: a child of a supd holding a thousand fds gets none of them",
 TEST_CASE("Spawner: more pass_fds than it has slots for still arrive, and nothing else does",
           "[process][child]") {
   ProcessFixture fx;
+  std::vector<UniqueFd> filler;  // puts the sources above 64, where they would be parked
+  for (int i = 0; i < 100; ++i) filler.emplace_back(open("/dev/null", O_RDONLY | O_CLOEXEC));
   std::vector<UniqueFd> pages;
   auto request = WorkerRequest({"fds"});
   std::string expected = "fds: 0 1 2";
