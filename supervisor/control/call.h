@@ -31,6 +31,9 @@ class Call {
 
   // Single-reply requests: {"id":…,"ok":true,"result":RESULT}. Ends the call.
   virtual void Succeed(nlohmann::json result) = 0;
+  // The same with RESULT already written as JSON text (protocol::JsonWriter). Calls that
+  // never reach a socket (reload, the systemd notifier) get the parsed document.
+  virtual void SucceedText(std::string result_json) { Succeed(nlohmann::json::parse(result_json)); }
   // {"id":…,"ok":false,"error":{"code":CODE,"message":MESSAGE, …extra}}. Ends the call.
   // `code` is one of SPEC §6's closed set (protocol/errors.h).
   virtual void Fail(std::string_view code, std::string message, nlohmann::json extra = {}) = 0;

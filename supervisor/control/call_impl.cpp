@@ -29,6 +29,10 @@ void CallImpl::Finish(std::string line) {
 
 void CallImpl::Succeed(nlohmann::json result) { Finish(protocol::EncodeResult(id_, result)); }
 
+void CallImpl::SucceedText(std::string result_json) {
+  Finish(protocol::EncodeResultText(id_, result_json));
+}
+
 void CallImpl::Fail(std::string_view code, std::string message, nlohmann::json extra) {
   Finish(protocol::EncodeError(id_, code, message, extra));
 }

@@ -22,6 +22,7 @@ class CallImpl final : public Call {
 
   const Peer& peer() const override { return peer_; }
   void Succeed(nlohmann::json result) override;
+  void SucceedText(std::string result_json) override;
   void Fail(std::string_view code, std::string message, nlohmann::json extra = {}) override;
   void Emit(nlohmann::json item) override;
   void End() override;

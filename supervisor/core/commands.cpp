@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "protocol/errors.h"
+#include "protocol/json_writer.h"
 #include "protocol/message.h"
 #include "sup/conf/units.h"
 
@@ -104,17 +105,16 @@ void Commands::Status(const nlohmann::json& args, control::Call& call) {
   auto selected = supervisor_.Select(Selectors(args));
   if (!selected) return call.Fail(code::kNotFound, selected.error().context);
   const TimePoint now = Clock::now();
-  // Each instance is written as soon as it is built (protocol::RawJson) rather than held in one
-  // document: with 10 000 instances that document's copy, malloc and free dominated; reply
-  // text identical, ~150 -> ~70 ms of CPU (BENCHMARKS.md scale10k, perf record).
-  std::string instances = "[";
-  for (auto* i : *selected) {
-    if (instances.size() > 1) instances += ',';
-    instances += protocol::Dump(i->StatusJson(now));
-  }
-  instances += ']';
-  call.Succeed({{"supd", hooks_.supd_status ? hooks_.supd_status() : nlohmann::json::object()},
-                {"instances", protocol::RawJson(instances)}});
+  // Written as text (JsonWriter), not as a document: with 10 000 instances building,
+  // dumping and freeing one was most of the reply's time (BENCHMARKS.md scale10k).
+  std::string text;
+  protocol::JsonWriter w(text);
+  w.BeginObject().Key("instances").BeginArray();
+  for (auto* i : *selected) i->WriteStatus(w, now);
+  w.EndArray().Key("supd").Value(hooks_.supd_status ? hooks_.supd_status()
+                                                       : nlohmann::json::object());
+  w.EndObject();
+  call.SucceedText(std::move(text));
 }
 
 void Commands::Pid(const nlohmann::json& args, control::Call& call) {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "notify/notify_listener.h"
@@ -9,6 +10,7 @@
 #include "process/environment.h"
 #include "process/reaper.h"
 #include "process/spawner.h"
+#include "protocol/json_writer.h"
 #include "sup/conf/units.h"
 
 namespace sup::daemon {
@@ -21,13 +23,16 @@ std::chrono::milliseconds CeilMs(Clock::duration d) {
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-nlohmann::json ExitJson(const ExitRecord& r) {
-  return {{"code", r.status.by_signal() ? nlohmann::json(nullptr) : nlohmann::json(r.status.code)},
-          {"signal", r.status.by_signal() ? nlohmann::json(conf::SignalName(r.status.signal))
-                                          : nlohmann::json(nullptr)},
-          {"core_dumped", r.status.core_dumped},
-          {"at", output::FormatRfc3339(Instance::WallTime(r.at))},
-          {"run_s", std::round(Seconds(r.run_length) * 1000) / 1000}};
+// Members in name order, as an nlohmann::json object would write them.
+void WriteExit(protocol::JsonWriter& w, const ExitRecord& r) {
+  w.BeginObject().Member("at", output::FormatRfc3339(Instance::WallTime(r.at)));
+  if (r.status.by_signal()) w.Key("code").Null();
+  else w.Member("code", r.status.code);
+  w.Member("core_dumped", r.status.core_dumped)
+      .Member("run_s", std::round(Seconds(r.run_length) * 1000) / 1000);
+  if (r.status.by_signal()) w.Member("signal", conf::SignalName(r.status.signal));
+  else w.Key("signal").Null();
+  w.EndObject();
 }
 
 }  // namespace
@@ -288,12 +293,24 @@ std::chrono::system_clock::time_point Instance::WallTime(TimePoint t) {
          std::chrono::duration_cast<std::chrono::system_clock::duration>(Clock::now() - t);
 }
 
-nlohmann::json Instance::CountersJson() const {
-  nlohmann::json out = nlohmann::json::object();
-  if (!counters_) return out;
-  for (const auto& c : counters_->Read())
-    out[c.name] = c.kind == SUP_COUNTER_KIND_GAUGE ? nlohmann::json(c.gauge()) : nlohmann::json(c.value);
-  return out;
+std::vector<CounterValue> Instance::Counters() const {
+  return counters_ ? counters_->Read() : std::vector<CounterValue>{};
+}
+
+void Instance::WriteCounters(protocol::JsonWriter& w) const {
+  w.BeginObject();
+  if (counters_) {
+    auto counters = counters_->Read();  // by name; of two with one name, the later one
+    std::stable_sort(counters.begin(), counters.end(),
+                     [](const auto& a, const auto& b) { return a.name < b.name; });
+    for (std::size_t i = 0; i < counters.size(); ++i) {
+      const CounterValue& c = counters[i];
+      if (i + 1 < counters.size() && counters[i + 1].name == c.name) continue;
+      if (c.kind == SUP_COUNTER_KIND_GAUGE) w.Member(c.name, c.gauge());
+      else w.Member(c.name, c.value);
+    }
+  }
+  w.EndObject();
 }
 
 SlotData Instance::Slot() const {
@@ -329,37 +346,51 @@ static_assert(static_cast<int>(State::kFatal) == SUP_STATE_FATAL &&
               static_cast<int>(State::kRunning) == SUP_STATE_RUNNING &&
               static_cast<int>(Health::kUnhealthy) == SUP_HEALTH_UNHEALTHY);
 
-nlohmann::json Instance::StatusJson(TimePoint now) const {
+// Written straight to text, members in name order (what nlohmann::json wrote before): this
+// runs for every instance of every `status`, and building a document per instance was most
+// of the reply's cost at 10 000 instances (BENCHMARKS.md scale10k).
+void Instance::WriteStatus(protocol::JsonWriter& w, TimePoint now) const {
   const InstanceStatus& s = fsm_.status();
-  nlohmann::json exits = nlohmann::json::array();
-  const auto& records = s.exits.records();
-  for (auto it = records.rbegin(); it != records.rend(); ++it) exits.push_back(ExitJson(*it));
   const bool alive = s.pid > 0;
-  return {
-      {"name", name()},
-      {"program", program()},
-      {"instance", index_},
-      {"state", StateName(s.state)},
-      {"pid", alive ? nlohmann::json(s.pid) : nlohmann::json(nullptr)},
-      {"ready", s.ready},
-      {"health", HealthName(s.health)},
-      {"uptime_s", alive ? std::round(Seconds(now - s.start_time) * 10) / 10 : 0.0},
-      {"restarts", s.restarts},
-      {"last_exit", s.exits.empty() ? nlohmann::json(nullptr) : ExitJson(s.exits.last())},
-      {"exits", std::move(exits)},
-      {"status_text", status_text_},
-      {"health_detail", health_detail_},
-      {"notify_state", notify_state_},
-      {"errno", notify_errno_ ? nlohmann::json(*notify_errno_) : nlohmann::json(nullptr)},
-      {"waiting_for", s.waiting_for_dependencies ? waiting_for_ : std::string()},
-      {"error", s.error},
-      {"captured_bytes", output_->captured_bytes()},
-      {"dropped_lines", output_->dropped_lines()},
-      {"output_error", output_->error()},
-      {"counters", CountersJson()},
-      {"wanted_up", s.wanted_up},
-      {"completed", fsm_.completed()},
-  };
+  w.BeginObject();
+  w.Member("captured_bytes", output_->captured_bytes())
+      .Member("completed", fsm_.completed())
+      .Key("counters");
+  WriteCounters(w);
+  w.Member("dropped_lines", output_->dropped_lines())
+      .Member("error", s.error);
+  if (notify_errno_) w.Member("errno", *notify_errno_);
+  else w.Key("errno").Null();
+  w.Key("exits").BeginArray();
+  const auto& records = s.exits.records();
+  for (auto it = records.rbegin(); it != records.rend(); ++it) WriteExit(w, *it);
+  w.EndArray();
+  w.Member("health", HealthName(s.health))
+      .Member("health_detail", health_detail_)
+      .Member("instance", index_)
+      .Key("last_exit");
+  if (s.exits.empty()) w.Null();
+  else WriteExit(w, s.exits.last());
+  w.Member("name", name()).Member("notify_state", notify_state_).Member("output_error",
+                                                                          output_->error());
+  if (alive) w.Member("pid", s.pid);
+  else w.Key("pid").Null();
+  w.Member("program", program())
+      .Member("ready", s.ready)
+      .Member("restarts", s.restarts)
+      .Member("state", StateName(s.state))
+      .Member("status_text", status_text_)
+      .Member("uptime_s", alive ? std::round(Seconds(now - s.start_time) * 10) / 10 : 0.0)
+      .Member("waiting_for", s.waiting_for_dependencies ? std::string_view(waiting_for_) : "")
+      .Member("wanted_up", s.wanted_up);
+  w.EndObject();
+}
+
+nlohmann::json Instance::StatusJson(TimePoint now) const {
+  std::string text;
+  protocol::JsonWriter writer(text);
+  WriteStatus(writer, now);
+  return nlohmann::json::parse(text);
 }
 
 }  // namespace sup::daemon

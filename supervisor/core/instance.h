@@ -19,6 +19,7 @@
 #include "notify/notify_message.h"
 #include "loop/timer.h"
 #include "output/instance_output.h"
+#include "protocol/json_writer.h"
 #include "status/counter_page.h"
 #include "status/status_types.h"
 #include "sup/conf/config.h"
@@ -82,16 +83,20 @@ class Instance {
   SlotData Slot() const;
   std::uint32_t slot() const { return slot_; }
   bool has_counters() const { return counters_ != nullptr; }
+  // The program's counters as its page holds them now (none before the first spawn).
+  std::vector<CounterValue> Counters() const;
   void set_slot(std::uint32_t slot) { slot_ = slot; }
 
-  // One element of `status`'s "instances" array (SPEC §6).
+  // One element of `status`'s "instances" array (SPEC §6), as text...
+  void WriteStatus(protocol::JsonWriter& writer, TimePoint now) const;
+  // ...and as a document, for the few that need one (HTTP metrics, events).
   nlohmann::json StatusJson(TimePoint now) const;
   // The wall-clock time of a monotonic time point (exits are recorded monotonically).
   static std::chrono::system_clock::time_point WallTime(TimePoint t);
 
  private:
   output::InstanceOutputSpec OutputSpec() const;
-  nlohmann::json CountersJson() const;
+  void WriteCounters(protocol::JsonWriter& writer) const;
   // Health checks run while a process is alive (SPEC §3 [program.X.health]).
   void StartHealthChecks();
   void StopHealthChecks();

@@ -11,35 +11,14 @@ double UnixSeconds(std::chrono::system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
-// A page named in shared memory is read by name, as `supctl top` reads it. An anonymous page
-// (status_shm = "") has no name: its values come from the instance's status document, which
-// reads the page through the same reader and keeps the kind in the JSON number's type
-// (a counter is unsigned, a gauge signed).
-std::vector<CounterValue> Counters(const Instance& instance, TimePoint now) {
+// A page named in shared memory is read by name, as `supctl top` reads it; an anonymous page
+// (status_shm = "") has no name and is read through the instance.
+std::vector<CounterValue> Counters(const Instance& instance) {
   if (!instance.has_counters()) return {};
   const std::string page = instance.Slot().counter_page;
-  if (!page.empty()) {
-    auto values = ReadCountersByName(page);
-    return values ? std::move(*values) : std::vector<CounterValue>{};
-  }
-  std::vector<CounterValue> out;
-  const nlohmann::json status = instance.StatusJson(now);
-  const auto it = status.find("counters");
-  if (it == status.end() || !it->is_object()) return out;
-  for (const auto& [name, value] : it->items()) {
-    if (!ValidCounterName(name) || !value.is_number_integer()) continue;
-    CounterValue c;
-    c.name = name;
-    if (value.is_number_unsigned()) {
-      c.kind = SUP_COUNTER_KIND_COUNTER;
-      c.value = value.get<std::uint64_t>();
-    } else {
-      c.kind = SUP_COUNTER_KIND_GAUGE;
-      c.value = static_cast<std::uint64_t>(value.get<std::int64_t>());
-    }
-    out.push_back(std::move(c));
-  }
-  return out;
+  if (page.empty()) return instance.Counters();
+  auto values = ReadCountersByName(page);
+  return values ? std::move(*values) : std::vector<CounterValue>{};
 }
 
 InstanceSample Sample(const Instance& instance, TimePoint now) {
@@ -61,7 +40,7 @@ InstanceSample Sample(const Instance& instance, TimePoint now) {
   }
   sample.captured_bytes = instance.output().captured_bytes();
   sample.dropped_lines = instance.output().dropped_lines();
-  sample.counters = Counters(instance, now);
+  sample.counters = Counters(instance);
   return sample;
 }
 

@@ -10,42 +10,11 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::uint8_t kRawJsonSubtype = 0x6a;  // 'j'
-
 std::string Line(const json& j) { return Dump(j) + "\n"; }
-
-bool IsRaw(const json& j) {
-  return j.is_binary() && j.get_binary().has_subtype() &&
-         j.get_binary().subtype() == kRawJsonSubtype;
-}
-
-std::string DumpValue(const json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
 
 }  // namespace
 
-std::string Dump(const json& j) {
-  if (!j.is_object() || std::none_of(j.begin(), j.end(), IsRaw)) return DumpValue(j);
-  std::string out = "{";
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    if (out.size() > 1) out += ',';
-    out += DumpValue(json(it.key()));
-    out += ':';
-    if (IsRaw(*it)) {
-      const auto& bytes = it->get_binary();
-      out.append(bytes.begin(), bytes.end());
-    } else {
-      out += DumpValue(*it);
-    }
-  }
-  out += '}';
-  return out;
-}
-
-json RawJson(std::string_view text) {
-  return json::binary(json::binary_t::container_type(text.begin(), text.end()), kRawJsonSubtype);
-}
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 std::string IdKey(const json& id) { return Dump(id); }
 
@@ -93,8 +62,12 @@ std::string EncodeResult(const json& id, const json& result) {
   // Written around the result, not through a wrapping document: that copied the result, and
   // a status of 5 000 instances spent ~10 % of supd's time copying and freeing the copy
   // (perf record, BENCHMARKS.md scale10k).
+  return EncodeResultText(id, Dump(result));
+}
+
+std::string EncodeResultText(const json& id, std::string_view result_json) {
   std::string line = "{\"id\":" + Dump(id) + ",\"ok\":true,\"result\":";
-  line += Dump(result);
+  line += result_json;
   line += "}\n";
   return line;
 }

@@ -35,6 +35,8 @@ std::string EncodeRequest(const nlohmann::json& id, std::string_view cmd,
                           const nlohmann::json& args);
 // {"id":ID,"ok":true,"result":RESULT}: a single reply, and also one item of a stream.
 std::string EncodeResult(const nlohmann::json& id, const nlohmann::json& result);
+// The same with RESULT already JSON text (JsonWriter), written as it is.
+std::string EncodeResultText(const nlohmann::json& id, std::string_view result_json);
 // {"id":ID,"ok":false,"error":{"code","message", …extra's members}}.
 std::string EncodeError(const nlohmann::json& id, std::string_view code, std::string_view message,
                         const nlohmann::json& extra = {});
@@ -55,15 +57,7 @@ struct Reply {
 // Fails (std::string: what is wrong) on malformed JSON or a line that is not a reply.
 std::variant<Reply, std::string> DecodeReply(std::string_view line);
 
-// Compact JSON text with invalid UTF-8 replaced; the single place that calls dump(). A member
-// of a top-level object made by RawJson() is written as its text.
+// Compact JSON text with invalid UTF-8 replaced; the single place that calls dump().
 std::string Dump(const nlohmann::json& j);
-
-// A value already serialised (by Dump), to be sent as it is when it is a member of the
-// document an encoder writes: `{"instances": RawJson(text)}`. supd's status writes each
-// instance as soon as it is built instead of holding all of them in one document, whose
-// building and freeing cost more than the reply's text (BENCHMARKS.md scale10k). Carried as
-// a binary value with a private subtype; only Dump understands it.
-nlohmann::json RawJson(std::string_view text);
 
 }  // namespace sup::protocol
