@@ -357,10 +357,10 @@ void Instance::WriteStatus(protocol::JsonWriter& w, TimePoint now) const {
       .Member("completed", fsm_.completed())
       .Key("counters");
   WriteCounters(w);
-  w.Member("dropped_lines", output_->dropped_lines())
-      .Member("error", s.error);
+  w.Member("dropped_lines", output_->dropped_lines());
   if (notify_errno_) w.Member("errno", *notify_errno_);
   else w.Key("errno").Null();
+  w.Member("error", s.error);
   w.Key("exits").BeginArray();
   const auto& records = s.exits.records();
   for (auto it = records.rbegin(); it != records.rend(); ++it) WriteExit(w, *it);

@@ -31,6 +31,39 @@ def test_autostart_starts_wanted_programs_and_leaves_the_others_stopped(supd):
     assert r.returncode == 0  # wanted-down instances do not count for a bare status
 
 
+def test_status_document_has_spec_fields_with_their_types(supd):
+    """SPEC §6's `status` shape, field by field (supd writes it as text, not via a JSON DOM)."""
+    supd.start(prog("up", ["forever"], 'start_seconds = "0s"') +
+               prog("done", ["exit:3"], 'restart = "never"\nstart_seconds = "0s"') +
+               prog("off", ["forever"], "autostart = false"))
+    supd.wait_state("up", "RUNNING")
+    supd.wait_state("done", "EXITED")
+    doc = supd.request("status")[-1]["result"]
+    assert set(doc) == {"supd", "instances"}
+    assert {"pid", "version", "uptime_s", "rss_bytes", "cpu_s"} <= set(doc["supd"])
+    by_name = {i["name"]: i for i in doc["instances"]}
+    assert set(by_name) == {"up", "done", "off"}
+    spec_fields = {"name": str, "program": str, "instance": int, "state": str, "ready": bool,
+                   "health": str, "uptime_s": float, "restarts": int, "exits": list,
+                   "status_text": str, "waiting_for": str, "error": str, "captured_bytes": int,
+                   "dropped_lines": int, "counters": dict}
+    for inst in by_name.values():
+        for field, kind in spec_fields.items():
+            assert isinstance(inst[field], kind), (inst["name"], field, inst[field])
+        assert "pid" in inst and "last_exit" in inst
+    up, done, off = by_name["up"], by_name["done"], by_name["off"]
+    assert isinstance(up["pid"], int) and up["pid"] > 0 and up["last_exit"] is None
+    assert off["pid"] is None and off["state"] == "STOPPED" and off["uptime_s"] == 0.0
+    assert done["pid"] is None and done["state"] == "EXITED"
+    last = done["last_exit"]
+    assert last == done["exits"][0]
+    assert last["code"] == 3 and last["signal"] is None and last["core_dumped"] is False
+    assert isinstance(last["run_s"], float) and re.match(r"\d{4}-\d\d-\d\dT", last["at"])
+    # supctl prints the same document.
+    printed = json.loads(supd.ctl("--json", "status").stdout)
+    assert {i["name"] for i in printed["instances"]} == set(by_name)
+
+
 def test_a_failing_program_is_restarted_and_a_successful_one_is_not(supd):
     supd.start(prog("bad", ["sleep:300", "exit:1"], 'start_seconds = "100ms"\nbackoff = { initial = "50ms" }') +
                prog("good", ["sleep:300", "exit:0"], 'start_seconds = "100ms"'))
