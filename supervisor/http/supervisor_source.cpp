@@ -2,23 +2,12 @@
 
 #include "core/supervisor.h"
 #include "lifecycle/wait_rule.h"
-#include "status/counter_reader.h"
 
 namespace sup::daemon::http {
 namespace {
 
 double UnixSeconds(std::chrono::system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
-}
-
-// A page named in shared memory is read by name, as `supctl top` reads it; an anonymous page
-// (status_shm = "") has no name and is read through the instance.
-std::vector<CounterValue> Counters(const Instance& instance) {
-  if (!instance.has_counters()) return {};
-  const std::string page = instance.Slot().counter_page;
-  if (page.empty()) return instance.Counters();
-  auto values = ReadCountersByName(page);
-  return values ? std::move(*values) : std::vector<CounterValue>{};
 }
 
 InstanceSample Sample(const Instance& instance, TimePoint now) {
@@ -40,7 +29,7 @@ InstanceSample Sample(const Instance& instance, TimePoint now) {
   }
   sample.captured_bytes = instance.output().captured_bytes();
   sample.dropped_lines = instance.output().dropped_lines();
-  sample.counters = Counters(instance);
+  sample.counters = instance.Counters();  // through supd's own fd on the page, named or not
   return sample;
 }
 
