@@ -386,10 +386,12 @@ void Instance::WriteStatus(protocol::JsonWriter& w, TimePoint now) const {
   w.EndObject();
 }
 
-nlohmann::json Instance::StatusJson(TimePoint now) const {
+nlohmann::json Instance::LastExitJson() const {
+  const ExitHistory& exits = fsm_.status().exits;
+  if (exits.empty()) return nullptr;
   std::string text;
   protocol::JsonWriter writer(text);
-  WriteStatus(writer, now);
+  WriteExit(writer, exits.last());
   return nlohmann::json::parse(text);
 }
 

@@ -87,10 +87,10 @@ class Instance {
   std::vector<CounterValue> Counters() const;
   void set_slot(std::uint32_t slot) { slot_ = slot; }
 
-  // One element of `status`'s "instances" array (SPEC §6), as text...
+  // One element of `status`'s "instances" array (SPEC §6).
   void WriteStatus(protocol::JsonWriter& writer, TimePoint now) const;
-  // ...and as a document, for the few that need one (HTTP metrics, events).
-  nlohmann::json StatusJson(TimePoint now) const;
+  // Its "last_exit" member as a document (null before the first exit), for events.
+  nlohmann::json LastExitJson() const;
   // The wall-clock time of a monotonic time point (exits are recorded monotonically).
   static std::chrono::system_clock::time_point WallTime(TimePoint t);
 

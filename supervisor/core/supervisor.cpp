@@ -41,7 +41,7 @@ void PublishTransition(EventBus& events, Instance& instance, State from, State t
   if (!s.exits.empty() && (to == State::kExited || to == State::kBackoff ||
                            to == State::kStopped || to == State::kFatal) &&
       s.exits.last().at >= s.start_time) {
-    event["exit"] = instance.StatusJson(Clock::now())["last_exit"];
+    event["exit"] = instance.LastExitJson();
   }
   events.PublishInstance(event);
 }
