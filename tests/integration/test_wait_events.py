@@ -46,3 +46,22 @@ def test_events_stream_state_changes_as_json_lines(supd):
     finally:
         events.terminate()
         events.wait(5)
+
+
+def test_an_exit_event_carries_the_exit_record(supd):
+    supd.start(prog("job", ["exit:4"], 'start_seconds = "0s"\nrestart = "never"\nautostart = false'))
+    events = subprocess.Popen([SUPCTL, "-s", supd.sock, "events", "job"], stdout=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.3)  # let the subscription land before acting
+        assert supd.ctl("start", "job").returncode == 0
+        seen = []
+        while not any(e.get("to") == "EXITED" for e in seen):
+            seen.append(json.loads(events.stdout.readline()))
+        assert all(e["exit"] is None for e in seen[:-1])
+        exited = seen[-1]
+        assert exited["exit"]["code"] == 4 and exited["exit"]["signal"] is None
+        assert exited["exit"]["core_dumped"] is False and isinstance(exited["exit"]["run_s"], float)
+        assert exited["exit"] == supd.instance("job")["last_exit"]
+    finally:
+        events.terminate()
+        events.wait(5)
