@@ -75,7 +75,8 @@ for s in "${sanitizers[@]}"; do
     tsan)
       configure "$root/build-tsan" -O1 -DSUP_SANITIZE_THREAD=ON
       cmake --build "$root/build-tsan" -j"$jobs" --target \
-        status_tests agent_tests output_tests control_tests health_tests ctl_tests loop_tests
+        status_tests agent_tests output_tests control_tests health_tests ctl_tests loop_tests \
+        logging_tests
       echo "sanitize.sh: tsan built in $(( $(date +%s) - t0 )) s"
       TSAN_OPTIONS=halt_on_error=1:abort_on_error=1:second_deadlock_stack=1 \
         ctest --test-dir "$root/build-tsan" --output-on-failure -j"$jobs" --timeout 600 \

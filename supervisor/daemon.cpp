@@ -21,6 +21,7 @@
 #include "http/systemd_notifier.h"
 #include "init/leftovers.h"
 #include "logging.h"
+#include "loop/before_wait.h"
 #include "loop/signal_watcher.h"
 #include "loop/timer.h"
 #include "notify/notify_listener.h"
@@ -93,11 +94,17 @@ class Daemon {
       return kExitStartupFailure;
     }
     UnblockSignals();
+    // supd's own log lines wake the writer thread once per loop iteration, not once each:
+    // starting 200 programs logged 200 lines and woke it 200 times before the first spawn.
+    log_wake_ = std::make_unique<BeforeWait>(loop_, [] { WakeLogWriter(); });
+    DeferLogWakeUps(true);
     spdlog::info("supd {} (pid {}) serving {} with {} programs", SUP_VERSION, getpid(),
                  config_.supervisor.socket, config_.programs.size());
     supervisor_->StartAutostart();
     systemd_->WatchStartup();
     uv_run(&loop_, UV_RUN_DEFAULT);
+    DeferLogWakeUps(false);
+    log_wake_.reset();
     const int code = ExitCode();
     if (IsPid1()) ExitAsPid1(code);
     TearDown();
@@ -360,6 +367,7 @@ class Daemon {
   std::unique_ptr<http::HttpEndpoint> http_;
   std::vector<std::unique_ptr<SignalWatcher>> signals_;
   std::unique_ptr<Timer> leftover_timer_;
+  std::unique_ptr<BeforeWait> log_wake_;
   bool second_signal_ = false;
   bool leftovers_killed_ = false;
 };

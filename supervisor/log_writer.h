@@ -24,6 +24,14 @@ class StderrWriterSink final : public spdlog::sinks::base_sink<std::mutex> {
 
   std::uint64_t dropped() const;
 
+  // Lines logged on `thread` (the event loop's) stop waking the writer one by one: they wait
+  // for WakeIfPending(), which the loop calls before it sleeps, so a burst of lines (200
+  // programs starting) is one wake-up instead of 200. Lines from other threads wake it at
+  // once. A default-constructed id turns this off.
+  void DeferWakeUpsOn(std::thread::id thread);
+  static constexpr std::size_t kDeferredBytes = 64 * 1024;  // then the writer is woken anyway
+  void WakeIfPending();
+
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override;
   void flush_() override {}
@@ -39,6 +47,8 @@ class StderrWriterSink final : public spdlog::sinks::base_sink<std::mutex> {
   std::size_t queued_bytes_ = 0;
   std::uint64_t dropped_ = 0;
   bool stop_ = false;
+  std::thread::id deferred_thread_;  // lines logged on it leave the wake-up to WakeIfPending()
+  bool pending_ = false;             // such a line is queued and the writer not yet woken
   std::thread thread_;  // last: started once the members above exist
 };
 

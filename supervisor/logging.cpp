@@ -10,6 +10,10 @@
 namespace sup::daemon {
 namespace {
 
+// The sink whose wake-ups the loop defers: looked up once, not at every loop iteration.
+// Loop thread only; null while nothing is deferred.
+StderrWriterSink* deferring_sink = nullptr;
+
 // %* : the message as a JSON string literal (quotes included), for --log-format json.
 class JsonMessageFlag final : public spdlog::custom_flag_formatter {
  public:
@@ -45,6 +49,23 @@ bool SetUpLogging(const std::string& level, LogFormat format) {
   return true;
 }
 
-void ShutDownLogging() { spdlog::shutdown(); }
+void ShutDownLogging() {
+  DeferLogWakeUps(false);
+  spdlog::shutdown();
+}
+
+void DeferLogWakeUps(bool on) {
+  if (deferring_sink) deferring_sink->DeferWakeUpsOn(std::thread::id());
+  deferring_sink = nullptr;
+  if (!on) return;
+  if (auto logger = spdlog::default_logger())
+    for (const auto& sink : logger->sinks())
+      if (auto* ours = dynamic_cast<StderrWriterSink*>(sink.get())) deferring_sink = ours;
+  if (deferring_sink) deferring_sink->DeferWakeUpsOn(std::this_thread::get_id());
+}
+
+void WakeLogWriter() {
+  if (deferring_sink) deferring_sink->WakeIfPending();
+}
 
 }  // namespace sup::daemon

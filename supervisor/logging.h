@@ -13,5 +13,10 @@ enum class LogFormat { kText, kJson };
 bool SetUpLogging(const std::string& level, LogFormat format);
 // Flushes and stops the async logger (before exit).
 void ShutDownLogging();
+// The event loop's side of StderrWriterSink::DeferWakeUpsOn: DeferLogWakeUps(true) on the
+// loop thread before it runs, WakeLogWriter() each time the loop is about to wait (a
+// BeforeWait hook), DeferLogWakeUps(false) once the loop is over.
+void DeferLogWakeUps(bool on);
+void WakeLogWriter();
 
 }  // namespace sup::daemon

@@ -242,3 +242,25 @@ def test_signals_supd_does_not_handle_reach_programs_with_forward_signals(supd):
     wait_until(lambda: os.path.exists(got) and "fwd" in open(got).read(), 10, what="USR2 forwarded")
     time.sleep(0.3)
     assert open(got).read().split() == ["fwd"]
+
+
+def test_an_idle_supd_never_wakes_up(supd):
+    """SPEC §8: idle means zero wake-ups, summed over every thread of supd (counted, not timed)."""
+    supd.start(prog("a", ["forever"], 'start_seconds = "0s"') +
+               prog("b", ["forever"], 'start_seconds = "0s"') +
+               prog("c", ["forever"], 'start_seconds = "0s"'))
+    for name in ("a", "b", "c"):
+        supd.wait_state(name, "RUNNING")
+    task_dir = f"/proc/{supd.proc.pid}/task"
+
+    def switches():
+        total = 0
+        for tid in os.listdir(task_dir):
+            with open(f"{task_dir}/{tid}/status") as f:
+                total += sum(int(line.split()[1]) for line in f if line.startswith("voluntary_ctxt"))
+        return total
+
+    time.sleep(1)  # the last status request's connection is closed and handled
+    before = switches()
+    time.sleep(3)
+    assert switches() == before
