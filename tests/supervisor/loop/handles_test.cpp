@@ -1,4 +1,4 @@
-// Timer, SignalWatcher, PollWatcher, Async: callbacks run on the loop, re-arming and
+// Timer, SignalWatcher, PollWatcher, Async, BeforeWait: callbacks run on the loop, re-arming and
 // destruction inside a callback are safe, and no handle outlives its owner.
 #include <signal.h>
 #include <sys/socket.h>
@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "loop/async.h"
+#include "loop/before_wait.h"
 #include "loop/poll_watcher.h"
 #include "loop/signal_watcher.h"
 #include "loop/timer.h"
@@ -233,6 +234,27 @@ TEST_CASE("Async: Send from another thread runs the callback on the loop thread"
     sender.join();
     REQUIRE(t.RunUntil([&] { return ran; }));
     CHECK(ran_on == std::this_thread::get_id());
+  }
+  REQUIRE(t.Close());
+}
+
+TEST_CASE("BeforeWait: runs before the loop waits, never spins, and keeps no loop alive", "[loop][before_wait]") {
+  TestLoop t;
+  int runs = 0;
+  {
+    BeforeWait hook(t.loop, [&] { ++runs; });
+    // Nothing else active: the unref'd hook alone lets uv_run return at once.
+    CHECK(uv_run(&t.loop, UV_RUN_DEFAULT) == 0);
+    // A 50 ms timer: the loop waits once (or twice) for it, and the hook runs before each
+    // wait, not in a busy loop meanwhile.
+    bool fired = false;
+    Timer timer(t.loop);
+    timer.Start(50ms, [&] { fired = true; });
+    runs = 0;
+    uv_run(&t.loop, UV_RUN_DEFAULT);
+    CHECK(fired);
+    CHECK(runs >= 1);
+    CHECK(runs <= 3);
   }
   REQUIRE(t.Close());
 }
