@@ -1,8 +1,5 @@
 #include "protocol/message.h"
 
-#include <algorithm>
-#include <cstdint>
-
 #include "protocol/errors.h"
 
 namespace sup::protocol {

@@ -30,38 +30,34 @@ def test_wait_fails_at_once_when_the_condition_can_no_longer_hold(supd):
     assert time.monotonic() - started < 10
 
 
-def test_events_stream_state_changes_as_json_lines(supd):
-    supd.start(prog("svc", ["forever"], 'start_seconds = "0s"\nautostart = false'))
-    events = subprocess.Popen([SUPCTL, "-s", supd.sock, "events", "svc"], stdout=subprocess.PIPE, text=True)
+def start_and_watch(supd, name, until):
+    """`supctl events NAME` while `supctl start NAME`; the events up to the first `to == until`."""
+    events = subprocess.Popen([SUPCTL, "-s", supd.sock, "events", name], stdout=subprocess.PIPE, text=True)
     try:
         time.sleep(0.3)  # let the subscription land before acting
-        assert supd.ctl("start", "svc").returncode == 0
+        assert supd.ctl("start", name).returncode == 0
         seen = []
-        while not any(e.get("to") == "RUNNING" for e in seen):
+        while not any(e.get("to") == until for e in seen):
             seen.append(json.loads(events.stdout.readline()))
-        first = seen[0]
-        assert first["name"] == "svc" and first["program"] == "svc" and first["instance"] == 0
-        assert first["from"] == "STOPPED" and first["to"] == "STARTING"
-        assert {"time", "pid", "reason", "exit"} <= set(first)
+        return seen
     finally:
         events.terminate()
         events.wait(5)
+
+
+def test_events_stream_state_changes_as_json_lines(supd):
+    supd.start(prog("svc", ["forever"], 'start_seconds = "0s"\nautostart = false'))
+    first = start_and_watch(supd, "svc", "RUNNING")[0]
+    assert first["name"] == "svc" and first["program"] == "svc" and first["instance"] == 0
+    assert first["from"] == "STOPPED" and first["to"] == "STARTING"
+    assert {"time", "pid", "reason", "exit"} <= set(first)
 
 
 def test_an_exit_event_carries_the_exit_record(supd):
     supd.start(prog("job", ["exit:4"], 'start_seconds = "0s"\nrestart = "never"\nautostart = false'))
-    events = subprocess.Popen([SUPCTL, "-s", supd.sock, "events", "job"], stdout=subprocess.PIPE, text=True)
-    try:
-        time.sleep(0.3)  # let the subscription land before acting
-        assert supd.ctl("start", "job").returncode == 0
-        seen = []
-        while not any(e.get("to") == "EXITED" for e in seen):
-            seen.append(json.loads(events.stdout.readline()))
-        assert all(e["exit"] is None for e in seen[:-1])
-        exited = seen[-1]
-        assert exited["exit"]["code"] == 4 and exited["exit"]["signal"] is None
-        assert exited["exit"]["core_dumped"] is False and isinstance(exited["exit"]["run_s"], float)
-        assert exited["exit"] == supd.instance("job")["last_exit"]
-    finally:
-        events.terminate()
-        events.wait(5)
+    seen = start_and_watch(supd, "job", "EXITED")
+    assert all(e["exit"] is None for e in seen[:-1])
+    exited = seen[-1]
+    assert exited["exit"]["code"] == 4 and exited["exit"]["signal"] is None
+    assert exited["exit"]["core_dumped"] is False and isinstance(exited["exit"]["run_s"], float)
+    assert exited["exit"] == supd.instance("job")["last_exit"]

@@ -52,77 +52,74 @@ std::shared_ptr<spdlog::logger> LoggerOn(std::shared_ptr<StderrWriterSink> sink)
   return logger;
 }
 
+// A sink writing into a pipe, and a logger on it ("%v": the message alone).
+struct Logged {
+  Pipe pipe;
+  std::shared_ptr<StderrWriterSink> sink = std::make_shared<StderrWriterSink>(pipe.write_end);
+  std::shared_ptr<spdlog::logger> logger = LoggerOn(sink);
+
+  void DeferHere() { sink->DeferWakeUpsOn(std::this_thread::get_id()); }
+};
+
 }  // namespace
 
 TEST_CASE("StderrWriterSink: a line is written at once when wake-ups are not deferred", "[logging]") {
-  Pipe pipe;
-  auto sink = std::make_shared<StderrWriterSink>(pipe.write_end);
-  auto logger = LoggerOn(sink);
-  logger->info("one");
-  CHECK(pipe.Read(5'000, 4) == "one\n");
+  Logged t;
+  t.logger->info("one");
+  CHECK(t.pipe.Read(5'000, 4) == "one\n");
 }
 
 TEST_CASE("StderrWriterSink: deferred lines wait for WakeIfPending, then come in order", "[logging]") {
-  Pipe pipe;
-  auto sink = std::make_shared<StderrWriterSink>(pipe.write_end);
-  auto logger = LoggerOn(sink);
+  Logged t;
   // The writer must be asleep first: a thread that has not reached its wait yet (it has just
   // been started, or has just written) finds queued lines without being woken.
-  logger->info("awake");
-  REQUIRE(pipe.Read(5'000, 6) == "awake\n");
+  t.logger->info("awake");
+  REQUIRE(t.pipe.Read(5'000, 6) == "awake\n");
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  sink->DeferWakeUpsOn(std::this_thread::get_id());
-  logger->info("a");
-  logger->info("b");
-  CHECK(pipe.Read(100).empty());  // nobody woke the writer
-  sink->WakeIfPending();
-  CHECK(pipe.Read(5'000, 4) == "a\nb\n");
+  t.DeferHere();
+  t.logger->info("a");
+  t.logger->info("b");
+  CHECK(t.pipe.Read(100).empty());  // nobody woke the writer
+  t.sink->WakeIfPending();
+  CHECK(t.pipe.Read(5'000, 4) == "a\nb\n");
 }
 
 TEST_CASE("StderrWriterSink: a line from another thread wakes the writer even while deferring", "[logging]") {
-  Pipe pipe;
-  auto sink = std::make_shared<StderrWriterSink>(pipe.write_end);
-  auto logger = LoggerOn(sink);
-  sink->DeferWakeUpsOn(std::this_thread::get_id());
-  logger->info("deferred");
-  std::thread([&] { logger->info("other"); }).join();
-  CHECK(pipe.Read(5'000, 15) == "deferred\nother\n");
+  Logged t;
+  t.DeferHere();
+  t.logger->info("deferred");
+  std::thread([&] { t.logger->info("other"); }).join();
+  CHECK(t.pipe.Read(5'000, 15) == "deferred\nother\n");
 }
 
 TEST_CASE("StderrWriterSink: every 64 KiB of deferred lines wakes the writer without WakeIfPending", "[logging]") {
-  Pipe pipe;
-  auto sink = std::make_shared<StderrWriterSink>(pipe.write_end);
-  auto logger = LoggerOn(sink);
-  sink->DeferWakeUpsOn(std::this_thread::get_id());
+  Logged t;
+  t.DeferHere();
   const std::string line(99, 'x');
   const std::size_t lines = 2 * StderrWriterSink::kDeferredBytes / 100 + 1;  // 2 x 64 KiB
-  for (std::size_t i = 0; i < lines; ++i) logger->info(line);
+  for (std::size_t i = 0; i < lines; ++i) t.logger->info(line);
   // At least one full 64 KiB arrives unasked; less than 64 KiB may still wait for the loop.
-  std::string got = pipe.Read(2'000, lines * 100);
+  std::string got = t.pipe.Read(2'000, lines * 100);
   CHECK(got.size() >= StderrWriterSink::kDeferredBytes);
-  sink->WakeIfPending();
-  got += pipe.Read(5'000, lines * 100 - got.size());
+  t.sink->WakeIfPending();
+  got += t.pipe.Read(5'000, lines * 100 - got.size());
   CHECK(got.size() == lines * 100);
-  CHECK(sink->dropped() == 0);
+  CHECK(t.sink->dropped() == 0);
 }
 
 TEST_CASE("StderrWriterSink: deferred lines are written when the sink goes away", "[logging]") {
-  Pipe pipe;
-  {
-    auto sink = std::make_shared<StderrWriterSink>(pipe.write_end);
-    auto logger = LoggerOn(sink);
-    sink->DeferWakeUpsOn(std::this_thread::get_id());
-    logger->info("last words");
-  }
-  CHECK(pipe.Read(5'000, 11) == "last words\n");
+  Logged t;
+  t.DeferHere();
+  t.logger->info("last words");
+  t.logger.reset();
+  t.sink.reset();
+  CHECK(t.pipe.Read(5'000, 11) == "last words\n");
 }
 
 TEST_CASE("StderrWriterSink: turning deferral off hands over what was pending", "[logging]") {
-  Pipe pipe;
-  auto sink = std::make_shared<StderrWriterSink>(pipe.write_end);
-  auto logger = LoggerOn(sink);
-  sink->DeferWakeUpsOn(std::this_thread::get_id());
-  logger->info("pending");
-  sink->DeferWakeUpsOn(std::thread::id());
-  CHECK(pipe.Read(5'000, 8) == "pending\n");
+  Logged t;
+  t.DeferHere();
+  t.logger->info("pending");
+  t.sink->DeferWakeUpsOn(std::thread::id());
+  CHECK(t.pipe.Read(5'000, 8) == "pending\n");
 }
