@@ -56,16 +56,6 @@ nlohmann::json SupdFigures(std::chrono::steady_clock::time_point started) {
           {"cpu_s", std::round(cpu * 1000) / 1000}};
 }
 
-// supd may need many fds (pipes of thousands of programs): raise its own soft limit to the
-// hard one. Children get the original back (Spawner's OriginalLimits).
-void RaiseOwnFdLimit() {
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
-    lim.rlim_cur = lim.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &lim);
-  }
-}
-
 conf::ProgramSpec MainProgram(const std::vector<std::string>& command) {
   conf::ProgramSpec main;
   main.name = "main";
@@ -81,14 +71,13 @@ class Daemon {
   Daemon(conf::Config config, DaemonOptions options)
       : options_(std::move(options)),
         started_(std::chrono::steady_clock::now()),
-        spawner_(OriginalLimits::Capture()) {
+        spawner_(options_.original_limits) {
     uv_loop_init(&loop_);
     if (options_.main_command) config.programs.push_back(MainProgram(*options_.main_command));
     config_ = std::move(config);
   }
 
   int Run() {
-    RaiseOwnFdLimit();
     if (!SetUp()) {
       TearDown();
       return kExitStartupFailure;

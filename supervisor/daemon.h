@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "process/spawner.h"
 #include "sup/conf/config.h"
 
 namespace sup::daemon {
@@ -14,6 +15,7 @@ namespace sup::daemon {
 struct DaemonOptions {
   conf::Environment env;                            // supd's environment at start-up
   std::optional<std::vector<std::string>> main_command;  // `supd -c FILE -- CMD`
+  OriginalLimits original_limits;  // captured before supd raised its own: what programs get
 };
 
 // Runs until a graceful shutdown completes. Exit codes per SPEC §7: 2 start-up failure

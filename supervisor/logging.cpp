@@ -30,9 +30,13 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
 
 }  // namespace
 
+bool IsLogLevel(const std::string& level) {
+  return spdlog::level::from_str(level) != spdlog::level::off || level == "off";
+}
+
 bool SetUpLogging(const std::string& level, LogFormat format) {
-  auto parsed = spdlog::level::from_str(level);
-  if (parsed == spdlog::level::off && level != "off") return false;
+  if (!IsLogLevel(level)) return false;
+  const auto parsed = spdlog::level::from_str(level);
   auto sink = std::make_shared<StderrWriterSink>();
   auto logger = std::make_shared<spdlog::logger>("supd", sink);
   auto formatter = std::make_unique<spdlog::pattern_formatter>(

@@ -8,7 +8,9 @@ namespace sup::daemon {
 
 enum class LogFormat { kText, kJson };
 
-// Installs the default logger. `level` is an spdlog level name ("info", "debug", …);
+// Whether `level` is an spdlog level name that SetUpLogging accepts.
+bool IsLogLevel(const std::string& level);
+// Installs the default logger and starts its writer thread. `level` is an spdlog level name ("info", "debug", …);
 // returns false for an unknown level.
 bool SetUpLogging(const std::string& level, LogFormat format);
 // Flushes and stops the async logger (before exit).

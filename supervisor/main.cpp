@@ -15,6 +15,8 @@
 #include "daemon_signals.h"
 #include "init/init_mode.h"
 #include "logging.h"
+#include "process/fd_table.h"
+#include "process/spawner.h"
 #include "sup/conf/loader.h"
 #include "sup/conf/units.h"
 
@@ -102,8 +104,7 @@ int main(int argc, char** argv) {
   const std::string path = conf::ResolveConfigPath(opts.config, env);
   if (opts.check) return conf::RunCheck(path, env, geteuid(), std::cout, std::cerr);
 
-  if (!daemon::SetUpLogging(opts.log_level, opts.log_format == "json" ? daemon::LogFormat::kJson
-                                                                       : daemon::LogFormat::kText)) {
+  if (!daemon::IsLogLevel(opts.log_level)) {
     std::cerr << "supd: unknown --log-level '" << opts.log_level << "'\n";
     return kExitConfigError;
   }
@@ -111,10 +112,16 @@ int main(int argc, char** argv) {
   if (!loaded.config) {
     for (const auto& e : loaded.errors) std::cerr << e.ToString() << "\n";
     std::cerr << "supd: " << loaded.errors.size() << " error(s) in " << path << "\n";
-    daemon::ShutDownLogging();
     return kExitConfigError;
   }
+  // Still single-threaded: the limits as supd found them (its programs get these back), then
+  // its fd table at full size while that costs no RCU grace period (process/fd_table.h).
   daemon::DaemonOptions dopts;
+  dopts.original_limits = daemon::OriginalLimits::Capture();
+  daemon::RaiseOwnFdLimit();
+  daemon::ReserveFdTable(daemon::FdsFor(*loaded.config));
+  daemon::SetUpLogging(opts.log_level, opts.log_format == "json" ? daemon::LogFormat::kJson
+                                                             : daemon::LogFormat::kText);
   dopts.env = env;
   if (opts.has_command) dopts.main_command = opts.command;
   int rc = daemon::RunDaemon(std::move(*loaded.config), std::move(dopts));

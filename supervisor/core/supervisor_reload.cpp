@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/supervisor.h"
+#include "process/fd_table.h"
 #include "status/status_segment.h"
 
 namespace sup::daemon {
@@ -11,6 +12,8 @@ namespace sup::daemon {
 void Supervisor::ApplyReload(conf::Config new_config, const conf::ReloadPlan& plan) {
   config_ = std::move(new_config);
   graph_ = DependencyGraph(config_);
+  // Threads share the table by now: one RCU grace period here instead of one per doubling.
+  ReserveFdTable(FdsFor(config_));
 
   for (const auto& name : plan.removed) {
     auto it = std::find_if(programs_.begin(), programs_.end(),

@@ -244,6 +244,17 @@ def test_signals_supd_does_not_handle_reach_programs_with_forward_signals(supd):
     assert open(got).read().split() == ["fwd"]
 
 
+def test_supd_sizes_its_fd_table_for_every_program_before_starting_any(supd):
+    """The fd table is grown once, before supd has threads (process/fd_table.h): with 300
+    programs that are not started, supd holds a few dozen fds but a table for all of them."""
+    supd.start("".join(prog(f"p{i:03d}", ["forever"], "autostart = false") for i in range(300)))
+    with open(f"/proc/{supd.proc.pid}/status") as f:
+        fd_size = next(int(line.split()[1]) for line in f if line.startswith("FDSize:"))
+    held = len(os.listdir(f"/proc/{supd.proc.pid}/fd"))
+    assert held < 100
+    assert fd_size >= 300 * 3  # at least each program's two pipes and counter page
+
+
 def test_an_idle_supd_never_wakes_up(supd):
     """SPEC §8: idle means zero wake-ups, summed over every thread of supd (counted, not timed)."""
     supd.start(prog("a", ["forever"], 'start_seconds = "0s"') +

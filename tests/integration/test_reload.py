@@ -53,6 +53,17 @@ def test_reload_applies_the_plan_key_by_key(supd):
     assert not os.path.exists(f"/proc/{before['gone']['pid']}")
 
 
+def test_a_reload_that_adds_programs_sizes_the_fd_table_for_them(supd):
+    supd.start(prog("one", ["forever"], "autostart = false"))
+    supd.write_config("".join(prog(f"p{i:03d}", ["forever"], "autostart = false") for i in range(400)))
+    r = supd.ctl("reload")
+    assert r.returncode == 0, r.stdout + r.stderr
+    with open(f"/proc/{supd.proc.pid}/status") as f:
+        fd_size = next(int(line.split()[1]) for line in f if line.startswith("FDSize:"))
+    assert len(os.listdir(f"/proc/{supd.proc.pid}/fd")) < 100
+    assert fd_size >= 400 * 3  # at least each program's two pipes and counter page
+
+
 def test_shrinking_instances_stops_the_highest_indices(supd):
     supd.start(prog("pool", ["forever"], 'start_seconds = "0s"\ninstances = 4'))
     before = running(supd)
