@@ -57,18 +57,17 @@ std::unique_ptr<PageCopy> CopyOf(const void* page, std::size_t size) {
   return copy;
 }
 
-Result<std::unique_ptr<PageCopy>> PreadPage(int fd) {
-  auto copy = std::make_unique<PageCopy>();
+// Reads up to `size` bytes at `offset` into `out`: fewer only at the end of the file.
+Result<std::size_t> PreadFully(int fd, unsigned char* out, std::size_t size, std::size_t offset) {
   std::size_t done = 0;
-  while (done < sizeof(copy->bytes)) {
-    const ssize_t n = pread(fd, copy->bytes + done, sizeof(copy->bytes) - done, static_cast<off_t>(done));
+  while (done < size) {
+    const ssize_t n = pread(fd, out + done, size - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Fail(SystemError("read counter page", errno));
     if (n == 0) break;
     done += static_cast<std::size_t>(n);
   }
-  copy->size = done;
-  return copy;
+  return done;
 }
 
 }  // namespace
@@ -106,9 +105,23 @@ std::uint64_t ReadHeartbeat(const void* page, std::size_t size) {
 }
 
 Result<std::vector<CounterValue>> ReadCountersFromFd(int fd) {
-  auto copy = PreadPage(fd);
-  if (!copy) return Fail(copy.error());
-  return Decode(reinterpret_cast<const sup_counter_page*>((*copy)->bytes), (*copy)->size);
+  // The header first, then only the entries it claims: most pages never get a counter, and
+  // `status` reads every page (9 800 of them at scale, where copying whole 4 KiB pages was a
+  // fifth of the reply's time).
+  PageCopy copy;
+  constexpr std::size_t kHeader = sizeof(sup_counter_page_header);
+  auto header = PreadFully(fd, copy.bytes, kHeader, 0);
+  if (!header) return Fail(header.error());
+  copy.size = *header;
+  if (copy.size == kHeader) {
+    sup_counter_page_header h;
+    std::memcpy(&h, copy.bytes, kHeader);
+    const std::size_t count = std::min<std::size_t>(h.count, SUP_COUNTERS_PER_PAGE);
+    auto entries = PreadFully(fd, copy.bytes + kHeader, count * sizeof(sup_counter_entry), kHeader);
+    if (!entries) return Fail(entries.error());
+    copy.size += *entries;
+  }
+  return Decode(reinterpret_cast<const sup_counter_page*>(copy.bytes), copy.size);
 }
 
 std::uint64_t ReadHeartbeatFromFd(int fd) {

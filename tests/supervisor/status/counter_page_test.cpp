@@ -139,6 +139,7 @@ TEST_CASE("CounterPage: a fresh page -> valid empty header, readable through the
   REQUIRE(page);
   CHECK((*page)->fd() >= 0);
   CHECK(fcntl((*page)->fd(), F_GETFD) & FD_CLOEXEC);
+  CHECK(fcntl((*page)->fd(), F_GETFL) & O_NOATIME);  // supd's reads leave atime alone
   CHECK((*page)->Read().empty());
   CHECK((*page)->HeartbeatNs() == 0);
   sup_counter_page* p = MapRw((*page)->fd());
@@ -163,6 +164,26 @@ TEST_CASE("CounterPage: a worker shrinking its page -> reads stay safe and empty
   REQUIRE(ftruncate((*page)->fd(), 0) == 0);
   CHECK((*page)->Read().empty());
   CHECK((*page)->HeartbeatNs() == 0);
+}
+
+TEST_CASE("CounterPage: entries are read as far as the header claims and the file holds", "[counters]") {
+  auto page = CounterPage::Create("", 0600);
+  REQUIRE(page);
+  sup_counter_page* p = MapRw((*page)->fd());
+  sup_counter_page filled = EmptyPage();
+  Put(filled, "first", SUP_COUNTER_KIND_COUNTER, 1);
+  Put(filled, "second", SUP_COUNTER_KIND_GAUGE, 2);
+  Put(filled, "third", SUP_COUNTER_KIND_COUNTER, 3);
+  std::memcpy(p, &filled, sizeof(filled));
+  munmap(p, sizeof(sup_counter_page));
+  CHECK((*page)->Read().size() == 3);
+
+  // A worker cut its page inside the second entry: what is left of it is not an entry.
+  const off_t cut = sizeof(sup_counter_page_header) + sizeof(sup_counter_entry) + 7;
+  REQUIRE(ftruncate((*page)->fd(), cut) == 0);
+  const auto values = (*page)->Read();
+  REQUIRE(values.size() == 1);
+  CHECK(values[0] == CounterValue{"first", SUP_COUNTER_KIND_COUNTER, 1});
 }
 
 TEST_CASE("CounterPage: a named page -> no write bit, readable by name, unlinked at the end", "[counters]") {
