@@ -10,8 +10,8 @@ enum class LogFormat { kText, kJson };
 
 // Whether `level` is an spdlog level name that SetUpLogging accepts.
 bool IsLogLevel(const std::string& level);
-// Installs the default logger and starts its writer thread. `level` is an spdlog level name ("info", "debug", …);
-// returns false for an unknown level.
+// Installs the default logger and starts its writer thread. `level` is an spdlog level name
+// ("info", "debug", …); returns false for an unknown level.
 bool SetUpLogging(const std::string& level, LogFormat format);
 // Flushes and stops the async logger (before exit).
 void ShutDownLogging();

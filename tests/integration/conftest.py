@@ -34,6 +34,13 @@ def wait_until(predicate, timeout=10.0, interval=0.02, what="condition"):
         time.sleep(interval)
 
 
+def fd_table(pid):
+    """(size of the process's fd table, descriptors it holds open), from /proc."""
+    with open(f"/proc/{pid}/status") as f:
+        size = next(int(line.split()[1]) for line in f if line.startswith("FDSize:"))
+    return size, len(os.listdir(f"/proc/{pid}/fd"))
+
+
 class Supd:
     """One supd process under test."""
 

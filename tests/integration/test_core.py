@@ -6,7 +6,7 @@ import signal
 import subprocess
 import time
 
-from conftest import SUPCTL, SUPD, wait_until
+from conftest import SUPCTL, SUPD, fd_table, wait_until
 
 
 def prog(name, actions, extra=""):
@@ -248,9 +248,7 @@ def test_supd_sizes_its_fd_table_for_every_program_before_starting_any(supd):
     """The fd table is grown once, before supd has threads (process/fd_table.h): with 300
     programs that are not started, supd holds a few dozen fds but a table for all of them."""
     supd.start("".join(prog(f"p{i:03d}", ["forever"], "autostart = false") for i in range(300)))
-    with open(f"/proc/{supd.proc.pid}/status") as f:
-        fd_size = next(int(line.split()[1]) for line in f if line.startswith("FDSize:"))
-    held = len(os.listdir(f"/proc/{supd.proc.pid}/fd"))
+    fd_size, held = fd_table(supd.proc.pid)
     assert held < 100
     assert fd_size >= 300 * 3  # at least each program's two pipes and counter page
 

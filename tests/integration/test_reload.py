@@ -3,7 +3,7 @@ import json
 import os
 import signal
 
-from conftest import wait_until
+from conftest import fd_table, wait_until
 from test_core import prog
 
 BASE = (prog("keep", ["forever"], 'start_seconds = "0s"') +
@@ -58,9 +58,8 @@ def test_a_reload_that_adds_programs_sizes_the_fd_table_for_them(supd):
     supd.write_config("".join(prog(f"p{i:03d}", ["forever"], "autostart = false") for i in range(400)))
     r = supd.ctl("reload")
     assert r.returncode == 0, r.stdout + r.stderr
-    with open(f"/proc/{supd.proc.pid}/status") as f:
-        fd_size = next(int(line.split()[1]) for line in f if line.startswith("FDSize:"))
-    assert len(os.listdir(f"/proc/{supd.proc.pid}/fd")) < 100
+    fd_size, held = fd_table(supd.proc.pid)
+    assert held < 100
     assert fd_size >= 400 * 3  # at least each program's two pipes and counter page
 
 
