@@ -200,6 +200,23 @@ def test_supctl_shutdown_stops_everything(supd):
     assert supd.proc.wait(20) == 0
 
 
+def test_an_unknown_log_level_or_a_bad_config_stops_supd_with_2_before_it_serves(tmp_path):
+    sock = tmp_path / "sup.sock"
+    good = tmp_path / "good.toml"
+    good.write_text(f'[supervisor]\nsocket = "{sock}"\n[program.web]\ncommand = ["/bin/true"]\n')
+    r = subprocess.run([SUPD, "--log-level", "chatty", "-c", str(good)],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2
+    assert "unknown --log-level 'chatty'" in r.stderr
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f'[supervisor]\nsocket = "{sock}"\n[program.web]\ncommand = ["/bin/true"]\n'
+                   'restat = "always"\n')
+    r = subprocess.run([SUPD, "-c", str(bad)], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2
+    assert "bad.toml:5:" in r.stderr and "1 error(s) in" in r.stderr
+    assert not sock.exists()
+
+
 def test_check_reports_every_error_and_exits_2(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('[program.web]\ncommand = ["/bin/true"]\nrestat = "always"\n'
