@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 
 #include <spdlog/spdlog.h>
 
@@ -15,6 +16,13 @@
 #include "output/stream_sink.h"
 
 namespace sup::daemon::output {
+namespace {
+
+// What a read's batch is reserved beyond the bytes read: room for a carried partial line's
+// tail and a few cut long lines before it must grow.
+constexpr std::size_t kBatchSlack = 512;
+
+}  // namespace
 
 // One destination of this instance's lines: a (channel, budget) pair with how lines are
 // formatted for it. A merged stderr shares stdout's Routes.
@@ -26,6 +34,19 @@ struct InstanceOutput::Route {
   bool timestamps = false;
   bool json = false;
   std::string batch;  // lines of the bytes being processed, pushed once per read
+  // Lines queued for this route that still sit, '\n' included, in the read being split: a
+  // plain route copies the whole run into `batch` at once, not line by line.
+  const char* run = nullptr;
+  std::size_t run_size = 0;
+
+  bool plain() const { return !forward && !timestamps && !json; }
+  std::size_t queued_here() const { return batch.size() + run_size; }
+  void FlushRun() {
+    if (run_size == 0) return;
+    batch.append(run, run_size);
+    run = nullptr;
+    run_size = 0;
+  }
 };
 
 // One pipe of one run: a uv_pipe_t plus the splitter carrying its partial line. Owned by
@@ -268,8 +289,15 @@ void InstanceOutput::OnBytes(PipeReader& reader, std::string_view bytes) {
   now_ = std::chrono::system_clock::now();
   now_text_.clear();
   const Stream stream = reader.stream();
+  // A batch grows by at least the bytes read: allocating that once up front saves the
+  // reallocations and copies of growing it piece by piece (decorated lines may still grow it).
+  const int i = stream == Stream::kStderr;
+  for (Route* route : {sinks_[i][0], sinks_[i][1]})
+    if (route) route->batch.reserve(route->batch.size() + bytes.size() + kBatchSlack);
+  read_ = bytes;
   reader.splitter().Feed(bytes, [this, stream](std::string_view line) { EmitLine(stream, line); });
   FlushBatches();
+  read_ = {};
 }
 
 void InstanceOutput::OnEof(PipeReader& reader) {
@@ -290,8 +318,27 @@ void InstanceOutput::EmitLine(Stream stream, std::string_view line) {
   if (observer_) observer_(spec_.name, stream, now_, line);
   const int i = stream == Stream::kStderr;
   bool dropped = false;
+  // A line the splitter handed over in place, with its '\n' right behind it in the read.
+  const std::less<const char*> less;
+  const bool in_place = !read_.empty() && !less(line.data(), read_.data()) &&
+                        less(line.data() + line.size(), read_.data() + read_.size()) &&
+                        line.data()[line.size()] == '\n';
   for (Route* route : {sinks_[i][0], sinks_[i][1]}) {
     if (!route || (route->forward && route->forward->failed())) continue;
+    if (in_place && route->plain()) {
+      if (route->drop && route->budget->queued.load(std::memory_order_relaxed) +
+                                 route->queued_here() + line.size() + 1 > hub_.queue_bound()) {
+        dropped = true;
+        continue;
+      }
+      if (route->run + route->run_size != line.data()) {
+        route->FlushRun();
+        route->run = line.data();
+      }
+      route->run_size += line.size() + 1;
+      continue;
+    }
+    route->FlushRun();
     std::string& batch = route->batch;
     const std::size_t before = batch.size();
     if (route->json) {
@@ -323,6 +370,7 @@ void InstanceOutput::EmitLine(Stream stream, std::string_view line) {
 void InstanceOutput::FlushBatches() {
   bool over = false;
   for (auto& route : routes_) {
+    route->FlushRun();
     if (route->batch.empty()) continue;
     route->channel->Push(std::move(route->batch), route->budget);
     route->batch = std::string();

@@ -100,6 +100,7 @@ class InstanceOutput {
   Route* sinks_[2][2] = {};                     // [stream][file=0, forward=1], may be null
   std::vector<std::unique_ptr<PipeReader>> readers_;
   LineObserver observer_;
+  std::string_view read_;                      // the bytes being split (OnBytes only)
   std::chrono::system_clock::time_point now_;  // the arrival time of the bytes being split
   std::string now_text_;                       // now_ as RFC 3339, when a sink needs it
   std::string prefix_;                         // "web:1 | ", padded to prefix_width_

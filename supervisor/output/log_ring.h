@@ -43,6 +43,7 @@ class LogRing {
   bool allocated() const { return !buf_.empty(); }
 
  private:
+  std::size_t Wrap(std::size_t pos) const;
   void Read(std::size_t pos, char* out, std::size_t len) const;
   void Put(std::size_t pos, const char* in, std::size_t len);
   void EvictOldest();

@@ -80,8 +80,8 @@ class OutputHub {
   void HoldLoop(bool hold);
   std::size_t queue_bound() const { return options_.queue_bound; }
   // One read buffer for every pipe: each read is consumed before the next one starts.
-  char* read_buffer() { return read_buf_.data(); }
-  std::size_t read_buffer_size() const { return read_buf_.size(); }
+  char* read_buffer() { return read_buf_.get(); }
+  std::size_t read_buffer_size() const { return kReadBufferSize; }
   bool shut_down() const { return shut_down_; }
 
  private:
@@ -90,7 +90,12 @@ class OutputHub {
   uv_loop_t& loop_;
   Options options_;
   std::size_t prefix_width_ = 0;
-  std::vector<char> read_buf_ = std::vector<char>(64 * 1024);
+  // Four times a default pipe: a program writing flat out fills its (1 MiB) pipe, and supd
+  // then splits lines and wakes a writer once per 256 KiB instead of once per 64 KiB (1 GB
+  // captured: loop thread 530 -> 450 ms, 1 070 -> 1 170 MB/s). Left uninitialised so that
+  // its pages only become resident as reads fill them.
+  static constexpr std::size_t kReadBufferSize = 256 * 1024;
+  std::unique_ptr<char[]> read_buf_{new char[kReadBufferSize]};
   WriterPool files_;
   WriterPool stdout_pool_;
   WriterPool stderr_pool_;

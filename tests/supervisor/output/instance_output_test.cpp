@@ -1,14 +1,18 @@
 // InstanceOutput on a real loop with real pipes: capture, drain-before-exit, formats, sharing.
 #include "output/instance_output.h"
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <algorithm>
+#include <cstdint>
 #include <regex>
 #include <thread>
 
+#include "output/line_splitter.h"
 #include "output_test_util.h"
 
 using namespace sup::daemon::output;
@@ -77,6 +81,65 @@ TEST_CASE("InstanceOutput: 200 000 numbered lines through a real pipe -> all in 
     CHECK(out.captured_bytes() == static_cast<std::uint64_t>(kLines) * 8);
     CHECK(out.dropped_lines() == 0);
     CHECK(out.error().empty());
+  }
+  REQUIRE(CloseLoop(loop) == 0);
+}
+
+// A plain file route copies runs of whole lines straight from the read buffer, and what was
+// carried over from an earlier read, or cut at the limit, line by line. Whatever the read
+// boundaries, the file must hold exactly the lines the splitter makes of the stream.
+TEST_CASE("InstanceOutput: lines across reads, cut at the limit, empty or unterminated -> the file holds exactly the splitter's lines", "[output][loop]") {
+  std::string stream;
+  std::uint32_t seed = 777;
+  auto next = [&seed] { return (seed = seed * 1103515245u + 12345u) >> 16; };
+  for (int i = 0; stream.size() < 3'000'000; ++i) {
+    const std::size_t len = i % 97 == 0 ? LineSplitter::kMaxLine * 2 + next() % 5000  // cut twice
+                            : i % 13 == 0 ? 0                                          // empty
+                                          : next() % 300;
+    stream += std::to_string(i);
+    stream.append(len, static_cast<char>('a' + i % 26));
+    stream += '\n';
+  }
+  stream += "the last line has no newline";
+  std::string expected;
+  LineSplitter reference;
+  auto collect = [&expected](std::string_view line) {
+    expected.append(line);
+    expected += '\n';
+  };
+  reference.Feed(stream, collect);
+  reference.Finish(collect);
+
+  TempDir dir;
+  uv_loop_t loop;
+  REQUIRE(uv_loop_init(&loop) == 0);
+  {
+    OutputHub hub(loop, {});
+    InstanceOutput out(hub, Spec("mixed", dir / "mixed.log"));
+    Pipe pipe;
+    // As large as the spawner makes it: one read then holds a line longer than the limit.
+    REQUIRE(::fcntl(pipe.read, F_SETPIPE_SZ, 1 << 20) >= (1 << 20));
+    REQUIRE(out.Attach(pipe.read, -1));
+    std::thread writer([&] {
+      std::uint32_t wseed = 99;
+      for (std::size_t at = 0; at < stream.size();) {
+        wseed = wseed * 1103515245u + 12345u;
+        const std::size_t n = std::min<std::size_t>(1 + (wseed >> 8) % 300'000, stream.size() - at);
+        WriteAll(pipe.write, stream.substr(at, n));
+        at += n;
+        if ((wseed >> 4) % 4 == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+      pipe.CloseWrite();
+    });
+    REQUIRE(RunUntil(loop, [&] { return out.attached_pipes() == 0; }));
+    writer.join();
+    REQUIRE(hub.Shutdown());
+    const std::string file = ReadFile(dir / "mixed.log");
+    const auto diverge = std::mismatch(file.begin(), file.end(), expected.begin(), expected.end());
+    INFO("file " << file.size() << " bytes, expected " << expected.size() << ", first difference at "
+                 << (diverge.first - file.begin()));
+    CHECK((file.size() == expected.size() && diverge.first == file.end()));
+    CHECK(out.captured_bytes() == stream.size());
   }
   REQUIRE(CloseLoop(loop) == 0);
 }

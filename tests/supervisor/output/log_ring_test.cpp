@@ -1,6 +1,8 @@
 #include "output/log_ring.h"
 
 #include <catch2/catch.hpp>
+#include <cstdint>
+#include <deque>
 #include <string>
 
 using namespace sup::daemon::output;
@@ -87,4 +89,34 @@ TEST_CASE("LogRing: resize smaller -> the newest records that fit are kept", "[o
   REQUIRE(t.size() == 3);
   CHECK(t[0].line == "rec17");
   CHECK(t[2].line == "rec19");
+}
+
+// Against a plain model, with line lengths and a capacity chosen so that records, headers and
+// even a header's length field are cut by the end of the buffer at every possible offset.
+TEST_CASE("LogRing: records of every length wrapping at every offset -> the model's tail", "[output][ring]") {
+  const std::size_t cap = 97;  // prime: the write position visits every offset
+  LogRing ring(cap);
+  std::deque<std::pair<std::string, std::int64_t>> model;
+  std::size_t model_used = 0;
+  std::uint32_t seed = 12345;
+  for (int i = 0; i < 5000; ++i) {
+    seed = seed * 1103515245u + 12345u;
+    const std::size_t len = (seed >> 16) % 40;  // 0 .. 39 bytes
+    std::string line(len, static_cast<char>('a' + i % 26));
+    if (len > 0) line[0] = static_cast<char>('A' + i % 26);
+    ring.Append(Stream::kStdout, kT0 + std::chrono::milliseconds(i), line);
+    model.emplace_back(line, i);
+    model_used += LogRing::kRecordOverhead + len;
+    while (model_used > cap) {
+      model_used -= LogRing::kRecordOverhead + model.front().first.size();
+      model.pop_front();
+    }
+    REQUIRE(ring.used() == model_used);
+    const auto tail = ring.Tail(1000);
+    REQUIRE(tail.size() == model.size());
+    for (std::size_t k = 0; k < tail.size(); ++k) {
+      REQUIRE(tail[k].line == model[k].first);
+      REQUIRE(tail[k].time == kT0 + std::chrono::milliseconds(model[k].second));
+    }
+  }
 }
