@@ -295,9 +295,20 @@ void InstanceOutput::OnBytes(PipeReader& reader, std::string_view bytes) {
   for (Route* route : {sinks_[i][0], sinks_[i][1]})
     if (route) route->batch.reserve(route->batch.size() + bytes.size() + kBatchSlack);
   read_ = bytes;
+  // The ring keeps the last `capacity` bytes of records. A line followed in this read by at
+  // least that many bytes of complete lines would be evicted again before the read is done
+  // (every record costs at least the bytes it came from), so it is not written at all: a
+  // program writing flat out fills 256 KiB reads, four times the default ring.
+  const void* last_newline = ::memrchr(bytes.data(), '\n', bytes.size());
+  const char* complete_end = last_newline ? static_cast<const char*>(last_newline) + 1 : nullptr;
+  ring_skip_until_ = complete_end && static_cast<std::size_t>(complete_end - bytes.data()) >
+                                         ring_.capacity()
+                         ? complete_end - ring_.capacity()
+                         : nullptr;
   reader.splitter().Feed(bytes, [this, stream](std::string_view line) { EmitLine(stream, line); });
   FlushBatches();
   read_ = {};
+  ring_skip_until_ = nullptr;
 }
 
 void InstanceOutput::OnEof(PipeReader& reader) {
@@ -314,15 +325,16 @@ const std::string& InstanceOutput::NowText() {
 }
 
 void InstanceOutput::EmitLine(Stream stream, std::string_view line) {
-  ring_.Append(stream, now_, line);
+  // Whether the splitter handed the line over in place, inside the read being split.
+  const std::less<const char*> less;
+  const bool in_read = !read_.empty() && !less(line.data(), read_.data()) &&
+                       less(line.data() + line.size(), read_.data() + read_.size());
+  if (!in_read || !less(line.data() + line.size(), ring_skip_until_)) ring_.Append(stream, now_, line);
   if (observer_) observer_(spec_.name, stream, now_, line);
   const int i = stream == Stream::kStderr;
   bool dropped = false;
-  // A line the splitter handed over in place, with its '\n' right behind it in the read.
-  const std::less<const char*> less;
-  const bool in_place = !read_.empty() && !less(line.data(), read_.data()) &&
-                        less(line.data() + line.size(), read_.data() + read_.size()) &&
-                        line.data()[line.size()] == '\n';
+  // In place and with its '\n' right behind it: the bytes a plain route writes are already there.
+  const bool in_place = in_read && line.data()[line.size()] == '\n';
   for (Route* route : {sinks_[i][0], sinks_[i][1]}) {
     if (!route || (route->forward && route->forward->failed())) continue;
     if (in_place && route->plain()) {

@@ -101,6 +101,7 @@ class InstanceOutput {
   std::vector<std::unique_ptr<PipeReader>> readers_;
   LineObserver observer_;
   std::string_view read_;                      // the bytes being split (OnBytes only)
+  const char* ring_skip_until_ = nullptr;      // in read_: lines ending before it skip the ring
   std::chrono::system_clock::time_point now_;  // the arrival time of the bytes being split
   std::string now_text_;                       // now_ as RFC 3339, when a sink needs it
   std::string prefix_;                         // "web:1 | ", padded to prefix_width_

@@ -193,6 +193,39 @@ TEST_CASE("InstanceOutput: DrainNow after the exit -> bytes written before it ca
   REQUIRE(CloseLoop(loop) == 0);
 }
 
+// Lines followed in the same read by more than the ring holds are never written to it; the
+// ring must still end up exactly as if every line had been appended.
+TEST_CASE("InstanceOutput: one read of many times the ring -> the ring holds what appending every line leaves", "[output][loop]") {
+  uv_loop_t loop;
+  REQUIRE(uv_loop_init(&loop) == 0);
+  {
+    OutputHub hub(loop, {});
+    auto spec = Spec("burst");
+    spec.stdout_spec.ring = 1000;
+    spec.stderr_spec.ring = 0;
+    InstanceOutput out(hub, spec);
+    Pipe pipe;
+    REQUIRE(out.Attach(pipe.read, -1));
+    LogRing model(1000);
+    std::string burst;
+    std::uint32_t seed = 4242;
+    for (int i = 0; burst.size() < 40'000; ++i) {
+      seed = seed * 1103515245u + 12345u;
+      std::string line = std::to_string(i) + std::string((seed >> 16) % 60, 'z');
+      model.Append(Stream::kStdout, {}, line);
+      burst += line + "\n";
+    }
+    WriteAll(pipe.write, burst);  // fits the pipe: one read takes it all
+    out.DrainNow();
+    const auto want = model.Tail(1000);
+    const auto got = out.Tail(1000);
+    REQUIRE(got.size() == want.size());
+    for (std::size_t k = 0; k < got.size(); ++k) CHECK(got[k].line == want[k].line);
+    CHECK(out.ring().used() == model.used());
+  }
+  REQUIRE(CloseLoop(loop) == 0);
+}
+
 TEST_CASE("InstanceOutput: forwarding -> 'name | line' on supd's stdout, stderr lines on its stderr", "[output][loop]") {
   uv_loop_t loop;
   REQUIRE(uv_loop_init(&loop) == 0);
