@@ -129,7 +129,7 @@ TEST_CASE("Agent: counters, gauges and heartbeat -> visible to supd's reader thr
   CHECK(page->HeartbeatNs() <= MonoNs());
 }
 
-TEST_CASE("Agent: registering a name twice -> the same counter; kinds and limits checked", "[agent]") {
+TEST_CASE("Agent: registering a name twice -> the same counter, kinds and limits checked", "[agent]") {
   auto page = NewPage();
   CHECK(InChild([&] {
           UsePage(*page);

@@ -36,7 +36,7 @@ TEST_CASE("IniReader: key = value and key: value -> entries with their lines", "
   CHECK(Value(doc, "group:g", "programs") == "web");
 }
 
-TEST_CASE("IniReader: inline ; and # need whitespace before them -> else part of the value", "[ctl][import]") {
+TEST_CASE("IniReader: inline comment markers need whitespace before them -> else part of the value", "[ctl][import]") {
   auto doc = Parse("[x]\na = one ; comment\nb = two;three\nc = four # comment\nd = five#six\n# whole line\n");
   REQUIRE(doc.errors.empty());
   CHECK(Value(doc, "x", "a") == "one");

@@ -195,7 +195,7 @@ TEST_CASE("HttpServer: a malformed or unknown address -> Start fails", "[http]")
   REQUIRE(loop.Close() == 0);
 }
 
-TEST_CASE("HttpServer: 127.0.0.1 and localhost -> loopback; * -> every address, not loopback",
+TEST_CASE("HttpServer: 127.0.0.1 and localhost -> loopback, the wildcard -> every address",
           "[http]") {
   for (const char* address : {"127.0.0.1:0", "localhost:0"}) {
     INFO(address);
@@ -214,7 +214,7 @@ TEST_CASE("HttpServer: 127.0.0.1 and localhost -> loopback; * -> every address, 
   REQUIRE(h.Finish() == 0);
 }
 
-TEST_CASE("SplitHostPort: host:port, [v6]:port -> split; a missing part -> false", "[http]") {
+TEST_CASE("SplitHostPort: host:port and bracketed v6 -> split, a missing part -> false", "[http]") {
   std::string host, port;
   REQUIRE(SplitHostPort("127.0.0.1:9100", host, port));
   CHECK((host == "127.0.0.1" && port == "9100"));
@@ -228,7 +228,7 @@ TEST_CASE("SplitHostPort: host:port, [v6]:port -> split; a missing part -> false
   CHECK_FALSE(SplitHostPort("[::1]x:80", host, port));
 }
 
-TEST_CASE("IsLoopback: 127.0.0.0/8, ::1 and v4-mapped 127.x -> true; others false", "[http]") {
+TEST_CASE("IsLoopback: 127.0.0.0/8, ::1 and v4-mapped 127.x -> true, others false", "[http]") {
   auto v4 = [](const char* text) {
     sockaddr_in a{};
     a.sin_family = AF_INET;

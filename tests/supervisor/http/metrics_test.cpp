@@ -102,7 +102,7 @@ TEST_CASE("RenderMetrics: per-instance figures -> labelled by program and index"
   CHECK(text.find("instance=") == std::string::npos);  // Prometheus' own target label
 }
 
-TEST_CASE("RenderMetrics: no exit yet -> no last-exit samples; an exit -> code, signal, time",
+TEST_CASE("RenderMetrics: no exit yet -> no last-exit samples, an exit -> code, signal and time",
           "[http]") {
   MetricsSnapshot s = TwoWebs();
   s.instances[1].last_exit = ExitSample{-1, 9, 1700000100.25, 3.5};

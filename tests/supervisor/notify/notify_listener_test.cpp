@@ -250,7 +250,7 @@ TEST_CASE("NotifyListener: Drain -> queued datagrams handled without running the
   CHECK(f.got[7].status == "7");
 }
 
-TEST_CASE("NotifyListener: a stale socket at the path -> replaced; another file -> error", "[notify][listener]") {
+TEST_CASE("NotifyListener: a stale socket at the path -> replaced, another file -> error", "[notify][listener]") {
   TempDir dir;
   uv_loop_t loop;
   REQUIRE(uv_loop_init(&loop) == 0);

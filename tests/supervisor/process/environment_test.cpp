@@ -33,7 +33,7 @@ TEST_CASE("BuildEnvironment: the user's passwd entry overrides supd's HOME", "[p
                    "PATH=/opt/bin:/usr/bin", "SHELL=/bin/bash", "SUPER=kept", "USER=app"});
 }
 
-TEST_CASE("BuildEnvironment: the program's environment overrides user and supd; later keys win",
+TEST_CASE("BuildEnvironment: the program's environment overrides user and supd, later keys win",
           "[process][env]") {
   const UserEntry user{"app", 1000, 1000, "/home/app", "/bin/bash"};
   const Vars program = {{"HOME", "/srv"}, {"PATH", "/app/bin"}, {"X", "1"}, {"X", "2"}};
@@ -69,7 +69,7 @@ TEST_CASE("FindInEnvironment: a name matches exactly and never as a prefix", "[p
   CHECK(FindInEnvironment(env, "PAT") == nullptr);
 }
 
-TEST_CASE("LookupUser: root by name and by id; an unknown name is kNotFound", "[process][env]") {
+TEST_CASE("LookupUser: root by name and by id, an unknown name is kNotFound", "[process][env]") {
   auto by_name = LookupUser("root");
   REQUIRE(by_name);
   CHECK(by_name->uid == 0);
@@ -92,7 +92,7 @@ TEST_CASE("LookupUser: a bare uid without a passwd entry is accepted with HOME=/
   CHECK(user->home == "/");
 }
 
-TEST_CASE("LookupGroup: names and numbers resolve; unknown names do not", "[process][env]") {
+TEST_CASE("LookupGroup: names and numbers resolve, unknown names do not", "[process][env]") {
   auto root = LookupGroup("root");
   REQUIRE(root);
   CHECK(*root == 0u);
