@@ -53,6 +53,12 @@ void LogStreams::Serve(std::shared_ptr<control::Call> call, const nlohmann::json
   followers_.push_back({std::move(call), std::move(names), only});
 }
 
+bool LogStreams::Follows(const std::string& instance) const {
+  return std::any_of(followers_.begin(), followers_.end(), [&](const Follower& f) {
+    return f.call->open() && f.names.count(instance);
+  });
+}
+
 void LogStreams::OnLine(const std::string& instance, output::Stream stream,
                         std::chrono::system_clock::time_point time, std::string_view line) {
   std::erase_if(followers_, [](const Follower& f) { return !f.call->open(); });

@@ -25,6 +25,8 @@ class LogStreams {
   void Serve(std::shared_ptr<control::Call> call, const nlohmann::json& args,
              const std::vector<Instance*>& instances);
 
+  // Whether a live follower wants `instance`'s lines (asked once per read, before OnLine).
+  bool Follows(const std::string& instance) const;
   // An instance captured a line (from its InstanceOutput observer).
   void OnLine(const std::string& instance, output::Stream stream,
               std::chrono::system_clock::time_point time, std::string_view line);

@@ -76,7 +76,7 @@ std::unique_ptr<Instance> Supervisor::MakeInstance(const conf::ProgramSpec& spec
                                         std::chrono::system_clock::time_point time,
                                         std::string_view line) {
     logs_.OnLine(name, stream, time, line);
-  });
+  }, [this](const std::string& name) { return logs_.Follows(name); });
   return instance;
 }
 

@@ -104,6 +104,7 @@ class InstanceOutput::PipeReader {
 
   Stream stream() const { return stream_; }
   LineSplitter& splitter() { return splitter_; }
+  const LineSplitter& splitter() const { return splitter_; }
 
  private:
   uv_stream_t* UvStream() { return reinterpret_cast<uv_stream_t*>(pipe_.get()); }
@@ -298,17 +299,66 @@ void InstanceOutput::OnBytes(PipeReader& reader, std::string_view bytes) {
   // The ring keeps the last `capacity` bytes of records. A line followed in this read by at
   // least that many bytes of complete lines would be evicted again before the read is done
   // (every record costs at least the bytes it came from), so it is not written at all: a
-  // program writing flat out fills 256 KiB reads, four times the default ring.
+  // program writing flat out fills 256 KiB reads, twice the default ring (64 KiB a stream).
   const void* last_newline = ::memrchr(bytes.data(), '\n', bytes.size());
   const char* complete_end = last_newline ? static_cast<const char*>(last_newline) + 1 : nullptr;
   ring_skip_until_ = complete_end && static_cast<std::size_t>(complete_end - bytes.data()) >
                                          ring_.capacity()
                          ? complete_end - ring_.capacity()
                          : nullptr;
-  reader.splitter().Feed(bytes, [this, stream](std::string_view line) { EmitLine(stream, line); });
+  auto emit = [this, stream](std::string_view line) { EmitLine(stream, line); };
+  const auto [from, to] = BulkLines(reader, bytes);
+  if (from < to) {
+    reader.splitter().Feed(bytes.substr(0, from), emit);  // completes the carried line
+    for (Route* route : {sinks_[i][0], sinks_[i][1]}) {
+      if (!route) continue;
+      if (route->run + route->run_size != bytes.data() + from) {
+        route->FlushRun();
+        route->run = bytes.data() + from;
+      }
+      route->run_size += to - from;
+    }
+    bytes.remove_prefix(to);
+  }
+  reader.splitter().Feed(bytes, emit);
   FlushBatches();
   read_ = {};
   ring_skip_until_ = nullptr;
+}
+
+// The bytes [from, to) of the read that can go to this stream's sinks without being split into
+// lines: whole lines, none longer than the splitter's limit, that the ring would evict before
+// the read ends, while every sink takes lines as they are (plain, blocking) and nobody follows.
+// A program writing flat out then costs a copy per read, not a call chain per line. `from` is
+// past the end of a line carried over from the last read, which the splitter completes.
+std::pair<std::size_t, std::size_t> InstanceOutput::BulkLines(const PipeReader& reader,
+                                                              std::string_view bytes) const {
+  if (!ring_skip_until_) return {0, 0};
+  if (observer_ && (!followed_ || followed_(spec_.name))) return {0, 0};
+  const int i = reader.stream() == Stream::kStderr;
+  for (const Route* route : {sinks_[i][0], sinks_[i][1]})
+    if (route && (!route->plain() || route->drop)) return {0, 0};
+  const std::size_t searched = ring_skip_until_ - bytes.data();
+  std::size_t from = 0;
+  if (reader.splitter().pending() > 0) {
+    const void* first = std::memchr(bytes.data(), '\n', searched);
+    if (!first) return {0, 0};
+    from = static_cast<const char*>(first) - bytes.data() + 1;
+  }
+  const void* last = ::memrchr(bytes.data(), '\n', searched);
+  if (!last) return {0, 0};  // one long line reaches past the ring's share of the read
+  const std::size_t whole = static_cast<const char*>(last) - bytes.data() + 1;
+  // A line longer than the limit is cut by the splitter. Each line's '\n' lies within
+  // max_line + 1 bytes of its start, so jumping to the last '\n' of each such window skips
+  // only lines that are short enough.
+  const std::size_t window = reader.splitter().max_line() + 1;
+  std::size_t to = from;
+  while (to < whole) {
+    const void* nl = ::memrchr(bytes.data() + to, '\n', std::min(whole - to, window));
+    if (!nl) break;  // the line starting at `to` will be cut
+    to = static_cast<const char*>(nl) - bytes.data() + 1;
+  }
+  return {from, to};
 }
 
 void InstanceOutput::OnEof(PipeReader& reader) {

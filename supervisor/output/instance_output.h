@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "output/log_ring.h"
@@ -39,6 +40,9 @@ class InstanceOutput {
   using LineObserver = std::function<void(const std::string& instance, Stream stream,
                                           std::chrono::system_clock::time_point time,
                                           std::string_view line)>;
+  // Asked once per read: whether the observer wants this instance's lines now. When it says
+  // no, lines that need nothing but their bytes copied are not split one by one.
+  using FollowCheck = std::function<bool(const std::string& instance)>;
 
   // `hub` must outlive this object. Nothing is opened yet.
   InstanceOutput(OutputHub& hub, InstanceOutputSpec spec);
@@ -64,7 +68,11 @@ class InstanceOutput {
   // Reopens this instance's log files (OutputHub::ReopenFiles does all of them).
   void Reopen();
 
-  void SetObserver(LineObserver observer) { observer_ = std::move(observer); }
+  // Without `followed`, the observer is taken to want every line.
+  void SetObserver(LineObserver observer, FollowCheck followed = nullptr) {
+    observer_ = std::move(observer);
+    followed_ = std::move(followed);
+  }
 
   // The last `n` lines of the ring, oldest first; only of `only` when set.
   std::vector<LogRecord> Tail(std::size_t n, std::optional<Stream> only = std::nullopt) const;
@@ -85,6 +93,8 @@ class InstanceOutput {
   Result<void> BuildRoutes(const InstanceOutputSpec& spec,
                            std::vector<std::unique_ptr<Route>>& routes, Route* out[2][2]);
   void OnBytes(PipeReader& reader, std::string_view bytes);
+  std::pair<std::size_t, std::size_t> BulkLines(const PipeReader& reader,
+                                                std::string_view bytes) const;
   void OnEof(PipeReader& reader);
   const std::string& NowText();
   void EmitLine(Stream stream, std::string_view line);
@@ -100,6 +110,7 @@ class InstanceOutput {
   Route* sinks_[2][2] = {};                     // [stream][file=0, forward=1], may be null
   std::vector<std::unique_ptr<PipeReader>> readers_;
   LineObserver observer_;
+  FollowCheck followed_;
   std::string_view read_;                      // the bytes being split (OnBytes only)
   const char* ring_skip_until_ = nullptr;      // in read_: lines ending before it skip the ring
   std::chrono::system_clock::time_point now_;  // the arrival time of the bytes being split

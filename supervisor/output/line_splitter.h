@@ -22,6 +22,7 @@ class LineSplitter {
   void Finish(const Emit& emit);
 
   std::size_t pending() const { return pending_.size(); }
+  std::size_t max_line() const { return max_line_; }
 
  private:
   std::size_t max_line_;

@@ -408,3 +408,83 @@ TEST_CASE("InstanceOutput: restart -> ring kept, the old pipe still read until i
   }
   REQUIRE(CloseLoop(loop) == 0);
 }
+
+// Reads of 16 times the ring from a 1 MiB pipe: lines a plain file only needs copied are
+// not handed out one by one, unless someone follows the instance (`supctl logs -f`).
+TEST_CASE("InstanceOutput: a flood -> a follower still sees every line, without one the file alone gets them", "[output][loop]") {
+  for (const bool follows : {true, false}) {
+    CAPTURE(follows);
+    TempDir dir;
+    uv_loop_t loop;
+    REQUIRE(uv_loop_init(&loop) == 0);
+    {
+      OutputHub hub(loop, {});
+      auto spec = Spec("flood", dir / "flood.log");
+      spec.stdout_spec.ring = 16 * 1024;
+      spec.stderr_spec.ring = 0;
+      InstanceOutput out(hub, spec);
+      std::size_t observed = 0;
+      bool in_order = true;
+      out.SetObserver(
+          [&](const std::string&, Stream, auto, std::string_view line) {
+            in_order = in_order && line == Numbered("n", static_cast<int>(observed)).substr(0, 7);
+            ++observed;
+          },
+          [&](const std::string& name) { return follows && name == "flood"; });
+      Pipe pipe;
+      REQUIRE(::fcntl(pipe.read, F_SETPIPE_SZ, 1 << 20) >= (1 << 20));
+      constexpr int kLines = 120'000;  // 960 000 bytes: all in the pipe before the first read
+      std::string all;
+      for (int i = 0; i < kLines; ++i) all += Numbered("n", i);
+      WriteAll(pipe.write, all);
+      pipe.CloseWrite();
+      REQUIRE(out.Attach(pipe.read, -1));
+      REQUIRE(RunUntil(loop, [&] { return out.attached_pipes() == 0; }));
+      REQUIRE(hub.Shutdown());
+      CHECK(ReadFile(dir / "flood.log") == all);
+      CHECK(out.Tail(1).at(0).line == "n119999");
+      if (follows) {
+        CHECK(observed == kLines);
+        CHECK(in_order);
+      } else {
+        CHECK(observed < kLines / 4);  // most lines took the bulk path
+      }
+    }
+    REQUIRE(CloseLoop(loop) == 0);
+  }
+}
+
+// The ring's share of a read can lie inside one long line: nothing before it may be taken in
+// bulk then, and the file and ring must still be exact.
+TEST_CASE("InstanceOutput: a long line reaching into the ring's share of a read -> file and ring exact", "[output][loop]") {
+  TempDir dir;
+  uv_loop_t loop;
+  REQUIRE(uv_loop_init(&loop) == 0);
+  {
+    OutputHub hub(loop, {});
+    auto spec = Spec("long", dir / "long.log");
+    spec.stdout_spec.ring = 1000;
+    spec.stderr_spec.ring = 0;
+    InstanceOutput out(hub, spec);
+    Pipe pipe;
+    REQUIRE(::fcntl(pipe.read, F_SETPIPE_SZ, 1 << 20) >= (1 << 20));
+    REQUIRE(out.Attach(pipe.read, -1));
+    // First a read that leaves the shared read buffer full of '\n's beyond the next read.
+    std::string all;
+    for (int i = 0; i < 100'000; ++i) all += "x\n";
+    WriteAll(pipe.write, all);
+    REQUIRE(RunUntil(loop, [&] { return out.captured_bytes() == all.size(); }));
+    const std::string burst = std::string(5000, 'L') + "\nshort\nend\n";
+    all += burst;
+    WriteAll(pipe.write, burst);
+    pipe.CloseWrite();
+    REQUIRE(RunUntil(loop, [&] { return out.attached_pipes() == 0; }));
+    REQUIRE(hub.Shutdown());
+    CHECK(ReadFile(dir / "long.log") == all);
+    const auto tail = out.Tail(10);
+    REQUIRE(tail.size() == 2);  // the 5 000-byte line did not fit a 1 000-byte ring beside them
+    CHECK(tail[0].line == "short");
+    CHECK(tail[1].line == "end");
+  }
+  REQUIRE(CloseLoop(loop) == 0);
+}
