@@ -297,28 +297,30 @@ void InstanceOutput::OnBytes(PipeReader& reader, std::string_view bytes) {
     if (route) route->batch.reserve(route->batch.size() + bytes.size() + kBatchSlack);
   read_ = bytes;
   // The ring keeps the last `capacity` bytes of records. A line followed in this read by at
-  // least that many bytes of complete lines would be evicted again before the read is done
+  // least that many bytes of whole lines would be evicted again before the read is done
   // (every record costs at least the bytes it came from), so it is not written at all: a
   // program writing flat out fills 256 KiB reads, twice the default ring (64 KiB a stream).
   const void* last_newline = ::memrchr(bytes.data(), '\n', bytes.size());
-  const char* complete_end = last_newline ? static_cast<const char*>(last_newline) + 1 : nullptr;
-  ring_skip_until_ = complete_end && static_cast<std::size_t>(complete_end - bytes.data()) >
-                                         ring_.capacity()
-                         ? complete_end - ring_.capacity()
-                         : nullptr;
+  const std::size_t whole =
+      last_newline ? static_cast<const char*>(last_newline) - bytes.data() + 1 : 0;
+  ring_skip_until_ = whole > ring_.capacity() ? bytes.data() + whole - ring_.capacity() : nullptr;
   auto emit = [this, stream](std::string_view line) { EmitLine(stream, line); };
-  const auto [from, to] = BulkLines(reader, bytes);
-  if (from < to) {
-    reader.splitter().Feed(bytes.substr(0, from), emit);  // completes the carried line
-    for (Route* route : {sinks_[i][0], sinks_[i][1]}) {
-      if (!route) continue;
-      if (route->run + route->run_size != bytes.data() + from) {
-        route->FlushRun();
-        route->run = bytes.data() + from;
+  if (TakesBulk(stream)) {
+    const auto [from, to] = BulkLines(reader.splitter(), bytes.substr(0, whole));
+    if (from < to) {
+      reader.splitter().Feed(bytes.substr(0, from), emit);  // completes the carried line
+      const std::string_view lines = bytes.substr(from, to - from);
+      for (Route* route : {sinks_[i][0], sinks_[i][1]}) {
+        if (!route) continue;
+        if (route->run + route->run_size != lines.data()) {
+          route->FlushRun();
+          route->run = lines.data();
+        }
+        route->run_size += lines.size();
       }
-      route->run_size += to - from;
+      AppendToRing(stream, lines);
+      bytes.remove_prefix(to);
     }
-    bytes.remove_prefix(to);
   }
   reader.splitter().Feed(bytes, emit);
   FlushBatches();
@@ -326,39 +328,55 @@ void InstanceOutput::OnBytes(PipeReader& reader, std::string_view bytes) {
   ring_skip_until_ = nullptr;
 }
 
-// The bytes [from, to) of the read that can go to this stream's sinks without being split into
-// lines: whole lines, none longer than the splitter's limit, that the ring would evict before
-// the read ends, while every sink takes lines as they are (plain, blocking) and nobody follows.
-// A program writing flat out then costs a copy per read, not a call chain per line. `from` is
-// past the end of a line carried over from the last read, which the splitter completes.
-std::pair<std::size_t, std::size_t> InstanceOutput::BulkLines(const PipeReader& reader,
-                                                              std::string_view bytes) const {
-  if (!ring_skip_until_) return {0, 0};
-  if (observer_ && (!followed_ || followed_(spec_.name))) return {0, 0};
-  const int i = reader.stream() == Stream::kStderr;
+// Whether the stream's lines need nothing but their bytes copied and the ring fed: every sink
+// takes lines as they are (plain, blocking) and nobody follows the instance. A program writing
+// flat out then costs a copy per read and a short loop for the ring's share, not a call chain
+// per line.
+bool InstanceOutput::TakesBulk(Stream stream) const {
+  if (observer_ && (!followed_ || followed_(spec_.name))) return false;
+  const int i = stream == Stream::kStderr;
   for (const Route* route : {sinks_[i][0], sinks_[i][1]})
-    if (route && (!route->plain() || route->drop)) return {0, 0};
-  const std::size_t searched = ring_skip_until_ - bytes.data();
+    if (route && (!route->plain() || route->drop)) return false;
+  return true;
+}
+
+// The bytes [from, to) of `whole` (a read's whole lines) that can bypass the splitter: `from`
+// is past the end of a line carried over from the last read, which the splitter completes, and
+// `to` stops before any line longer than the splitter's limit, which it cuts.
+std::pair<std::size_t, std::size_t> InstanceOutput::BulkLines(const LineSplitter& splitter,
+                                                              std::string_view whole) {
   std::size_t from = 0;
-  if (reader.splitter().pending() > 0) {
-    const void* first = std::memchr(bytes.data(), '\n', searched);
+  if (splitter.pending() > 0) {
+    const void* first = std::memchr(whole.data(), '\n', whole.size());
     if (!first) return {0, 0};
-    from = static_cast<const char*>(first) - bytes.data() + 1;
+    from = static_cast<const char*>(first) - whole.data() + 1;
   }
-  const void* last = ::memrchr(bytes.data(), '\n', searched);
-  if (!last) return {0, 0};  // one long line reaches past the ring's share of the read
-  const std::size_t whole = static_cast<const char*>(last) - bytes.data() + 1;
-  // A line longer than the limit is cut by the splitter. Each line's '\n' lies within
-  // max_line + 1 bytes of its start, so jumping to the last '\n' of each such window skips
-  // only lines that are short enough.
-  const std::size_t window = reader.splitter().max_line() + 1;
+  // Each line's '\n' lies within max_line + 1 bytes of its start, so jumping to the last '\n'
+  // of each such window skips only lines that are short enough.
+  const std::size_t window = splitter.max_line() + 1;
   std::size_t to = from;
-  while (to < whole) {
-    const void* nl = ::memrchr(bytes.data() + to, '\n', std::min(whole - to, window));
+  while (to < whole.size()) {
+    const void* nl = ::memrchr(whole.data() + to, '\n', std::min(whole.size() - to, window));
     if (!nl) break;  // the line starting at `to` will be cut
-    to = static_cast<const char*>(nl) - bytes.data() + 1;
+    to = static_cast<const char*>(nl) - whole.data() + 1;
   }
   return {from, to};
+}
+
+// Appends the lines of `lines` ('\n'-terminated, none over the limit) that the ring keeps:
+// those ending at or after ring_skip_until_, as EmitLine would.
+void InstanceOutput::AppendToRing(Stream stream, std::string_view lines) {
+  const char* at = lines.data();
+  const char* const end = at + lines.size();
+  if (ring_skip_until_ && at < ring_skip_until_) {
+    const void* skipped = ::memrchr(at, '\n', std::min(ring_skip_until_, end) - at);
+    if (skipped) at = static_cast<const char*>(skipped) + 1;
+  }
+  while (at < end) {
+    const char* nl = static_cast<const char*>(std::memchr(at, '\n', end - at));
+    ring_.Append(stream, now_, std::string_view(at, nl - at));
+    at = nl + 1;
+  }
 }
 
 void InstanceOutput::OnEof(PipeReader& reader) {

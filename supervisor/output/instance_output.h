@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "output/line_splitter.h"
 #include "output/log_ring.h"
 #include "output/output_hub.h"
 #include "sup/base/result.h"
@@ -93,8 +94,10 @@ class InstanceOutput {
   Result<void> BuildRoutes(const InstanceOutputSpec& spec,
                            std::vector<std::unique_ptr<Route>>& routes, Route* out[2][2]);
   void OnBytes(PipeReader& reader, std::string_view bytes);
-  std::pair<std::size_t, std::size_t> BulkLines(const PipeReader& reader,
-                                                std::string_view bytes) const;
+  bool TakesBulk(Stream stream) const;
+  static std::pair<std::size_t, std::size_t> BulkLines(const LineSplitter& splitter,
+                                                       std::string_view whole);
+  void AppendToRing(Stream stream, std::string_view lines);
   void OnEof(PipeReader& reader);
   const std::string& NowText();
   void EmitLine(Stream stream, std::string_view line);
