@@ -79,8 +79,9 @@ int main(int argc, char** argv) {
   using namespace sup;
   daemon::BlockAllSignals();  // first: a TERM during config loading is never lost
   daemon::EnsureStandardFds();
-  // Captured output moves through 64 KiB chunks allocated and freed at a high rate: without
-  // this, glibc trims the heap top after nearly every chunk (a brk pair per chunk in strace).
+  // Captured output moves through chunks of up to 256 KiB allocated and freed at a high rate:
+  // without this, glibc trims the heap top after nearly every chunk (a brk pair per chunk in
+  // strace).
   mallopt(M_TRIM_THRESHOLD, 8 << 20);
   mallopt(M_TOP_PAD, 1 << 20);
 
