@@ -113,6 +113,24 @@ def test_supctl_logs_shows_the_tail_and_follows(supd):
         follow.wait(5)
 
 
+def test_a_follower_gets_every_line_of_a_burst_that_goes_only_to_a_file(supd):
+    # A file-only program's reads skip the line-by-line path unless someone follows it.
+    supd.start(prog("burst", ["sleep:2500", "lines:5000:b", "forever"],
+                    'start_seconds = "0s"\nstdout = { file = "burst.log", forward = false }'))
+    # Bounded: a follower that is never fed ends at the timeout, and the comparison fails.
+    follow = subprocess.Popen(["timeout", "20", SUPCTL, "-s", supd.sock, "logs", "-f", "-n", "0",
+                               "burst"], stdout=subprocess.PIPE, text=True)
+    try:
+        got = [follow.stdout.readline().rstrip().rsplit(" ", 1)[-1] for _ in range(5000)]
+    finally:
+        follow.terminate()
+        follow.wait(5)
+    assert got == [f"b{i:06d}" for i in range(1, 5001)]
+    path = supd.dir + "/logs/burst.log"
+    wait_until(lambda: len(read_all([path])) >= 5000, 10, what="5000 lines on disk")
+    assert read_all([path]) == got
+
+
 def test_an_unwritable_log_directory_fails_the_start_with_the_error_and_supd_carries_on(supd):
     supd.start(prog("blocked", ["forever"], 'start_retries = 0\nstdout = { file = "/proc/no-such-dir/x.log" }') +
                prog("fine", ["forever"], 'start_seconds = "0s"'))
