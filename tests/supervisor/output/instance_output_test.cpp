@@ -93,9 +93,12 @@ TEST_CASE("InstanceOutput: lines across reads, cut at the limit, empty or unterm
   std::uint32_t seed = 777;
   auto next = [&seed] { return (seed = seed * 1103515245u + 12345u) >> 16; };
   for (int i = 0; stream.size() < 3'000'000; ++i) {
+    if (i % 13 == 0) {  // an empty line
+      stream += '\n';
+      continue;
+    }
     const std::size_t len = i % 97 == 0 ? LineSplitter::kMaxLine * 2 + next() % 5000  // cut twice
-                            : i % 13 == 0 ? 0                                          // empty
-                                          : next() % 300;
+                                        : next() % 300;
     stream += std::to_string(i);
     stream.append(len, static_cast<char>('a' + i % 26));
     stream += '\n';
