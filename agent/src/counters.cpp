@@ -19,9 +19,10 @@
 namespace sup::agent {
 namespace {
 
-// A writer that dies between claiming and publishing an entry would otherwise make every later
-// registration wait forever; past this many spins such an entry is skipped.
-constexpr int kClaimSpinLimit = 1 << 16;
+// A writer preempted between claiming an entry and publishing it keeps every registration that
+// scans past the entry waiting; on a loaded machine that can last milliseconds. A writer that
+// died there never publishes, so past this wait the entry is given up for the process's lifetime.
+constexpr uint64_t kClaimWaitNs = 1'000'000'000;
 
 bool ValidName(const char* name) noexcept {
   if (name == nullptr || name[0] == '\0') return false;
@@ -83,16 +84,42 @@ sup_counter_page* Page() noexcept {
   return p == kNoPage ? nullptr : reinterpret_cast<sup_counter_page*>(p);
 }
 
-// Waits for an entry another thread has claimed; false if it never got published.
-bool WaitPublished(sup_counter_entry& e) noexcept {
-  std::atomic_ref<uint32_t> state(e.state);
-  for (int i = 0; i < kClaimSpinLimit; ++i) {
+uint64_t MonotonicNs() noexcept {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// Entries this process waited kClaimWaitNs for in vain, one bit per index: waited for once only.
+std::atomic<uint64_t> g_abandoned{0};
+static_assert(SUP_COUNTERS_PER_PAGE <= 64, "g_abandoned has one bit per entry");
+
+// Waits for entry `index`, below `count`, which another writer has claimed; false if it is not
+// published in time. Its state is still FREE between the claiming CAS on `count` and the
+// publishing store, so FREE means "being written" here, exactly like CLAIMED: skipping it would
+// let this thread register the same name a second time, and readers keep only the first of two.
+bool WaitPublished(sup_counter_page& page, uint32_t index) noexcept {
+  const uint64_t bit = uint64_t{1} << index;
+  if ((g_abandoned.load(std::memory_order_relaxed) & bit) != 0) return false;
+  std::atomic_ref<uint32_t> state(page.entries[index].state);
+  uint64_t deadline = 0;
+  for (int spin = 0;; ++spin) {
     const uint32_t s = state.load(std::memory_order_acquire);
     if (s == SUP_COUNTER_PUBLISHED) return true;
-    if (s != SUP_COUNTER_CLAIMED) return false;
-    if ((i & 63) == 63) sched_yield();
+    if (s != SUP_COUNTER_FREE && s != SUP_COUNTER_CLAIMED) return false;
+    if (spin < 1024) {  // the writer is usually a few stores from done
+      if (spin >= 64) sched_yield();
+      continue;
+    }
+    const uint64_t now = MonotonicNs();
+    if (deadline == 0) deadline = now + kClaimWaitNs;
+    if (now >= deadline) {
+      g_abandoned.fetch_or(bit, std::memory_order_relaxed);
+      return false;
+    }
+    const struct timespec pause = {0, 100000};  // 100 µs: the writer is off the CPU
+    nanosleep(&pause, nullptr);
   }
-  return false;
 }
 
 sup_counter_t* Register(const char* name, uint32_t kind) noexcept {
@@ -111,8 +138,8 @@ sup_counter_t* Register(const char* name, uint32_t kind) noexcept {
   for (;;) {
     const uint32_t limit = claimed < SUP_COUNTERS_PER_PAGE ? claimed : SUP_COUNTERS_PER_PAGE;
     for (; scanned < limit; ++scanned) {
+      if (!WaitPublished(*page, scanned)) continue;
       sup_counter_entry& e = page->entries[scanned];
-      if (!WaitPublished(e)) continue;
       if (strncmp(e.name, name, sizeof(e.name)) != 0) continue;
       if (e.kind != kind) {
         errno = EEXIST;
@@ -166,10 +193,8 @@ void sup_gauge_set(sup_counter_t* gauge, int64_t value) {
 void sup_heartbeat(void) {
   sup_counter_page* page = sup::agent::Page();
   if (page == nullptr) return;
-  struct timespec ts;
-  if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) return;
-  const uint64_t ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
-  std::atomic_ref<uint64_t>(page->header.heartbeat_ns).store(ns, std::memory_order_release);
+  std::atomic_ref<uint64_t>(page->header.heartbeat_ns).store(sup::agent::MonotonicNs(),
+                                                             std::memory_order_release);
 }
 
 int sup_agent_has_counters(void) { return sup::agent::Page() != nullptr ? 1 : 0; }

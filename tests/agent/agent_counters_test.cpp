@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstring>
 #include <map>
 #include <string>
 #include <thread>
@@ -179,6 +181,57 @@ TEST_CASE("Agent: threads registering the same names at once -> one entry each, 
   const auto values = page->Read();
   REQUIRE(values.size() == kNames);
   for (const auto& v : values) CHECK(v.value == std::uint64_t{kThreads} * kAdds);
+}
+
+// The window the test above can only hit by luck, held open on purpose: another writer has
+// claimed entry 0 (count is 1) but not yet published it, so its state is still FREE.
+TEST_CASE("Agent: an entry claimed but not yet published -> registering its name waits for it", "[agent]") {
+  auto page = NewPage();
+  REQUIRE(InChild([&] {
+            UsePage(*page);
+            void* map = mmap(nullptr, sizeof(sup_counter_page), PROT_READ | PROT_WRITE, MAP_SHARED,
+                             page->fd(), 0);
+            if (map == MAP_FAILED) return 1;
+            auto* shared = static_cast<sup_counter_page*>(map);
+            std::atomic_ref<std::uint32_t>(shared->header.count).store(1);
+            std::atomic<sup_counter_t*> registered{nullptr};
+            std::thread registering([&] { registered = sup_counter("slow"); });
+            // The claimer publishes later, as a writer preempted after its CAS would.
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            sup_counter_entry& e = shared->entries[0];
+            std::memcpy(e.name, "slow", 5);
+            e.kind = SUP_COUNTER_KIND_COUNTER;
+            std::atomic_ref<std::uint32_t>(e.state).store(SUP_COUNTER_PUBLISHED);
+            registering.join();
+            // The agent maps the page at its own address: the entry is told by what it holds.
+            sup_counter_add(registered.load(), 7);
+            if (std::atomic_ref<std::uint64_t>(e.value).load() != 7) return 2;
+            return std::atomic_ref<std::uint32_t>(shared->header.count).load() == 1 ? 0 : 3;
+          }) == 0);
+}
+
+// A claimer that died between its CAS and its publishing store: its entry is given up after a
+// bounded wait, and only once per process.
+TEST_CASE("Agent: an entry claimed and never published -> given up, later names take the next entries", "[agent]") {
+  auto page = NewPage();
+  REQUIRE(InChild([&] {
+            UsePage(*page);
+            void* map = mmap(nullptr, sizeof(sup_counter_page), PROT_READ | PROT_WRITE, MAP_SHARED,
+                             page->fd(), 0);
+            if (map == MAP_FAILED) return 1;
+            auto* shared = static_cast<sup_counter_page*>(map);
+            std::atomic_ref<std::uint32_t>(shared->header.count).store(1);
+            sup_counter_t* first = sup_counter("first");
+            if (first == nullptr || sup_counter("second") == nullptr) return 2;
+            if (sup_counter("first") != first) return 3;
+            sup_counter_add(first, 5);
+            return std::atomic_ref<std::uint32_t>(shared->header.count).load() == 3 ? 0 : 4;
+          }) == 0);
+  const auto values = page->Read();
+  REQUIRE(values.size() == 2);
+  CHECK(values[0].name == "first");
+  CHECK(values[0].value == 5);
+  CHECK(values[1].name == "second");
 }
 
 TEST_CASE("Agent: a restarted worker on the same page -> its counters continue", "[agent]") {

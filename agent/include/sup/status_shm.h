@@ -21,6 +21,10 @@
  *  - Registration: a writer CASes `count` from n to n+1 to own entry n, fills kind and name,
  *    then stores state = SUP_COUNTER_PUBLISHED (release). Readers load state (acquire) and
  *    ignore every other entry. Values are updated with relaxed atomic add/store.
+ *  - A writer looking for a name must wait for every entry below `count` that is not yet
+ *    published (FREE or CLAIMED: its claimer is between the CAS and the store), or it may
+ *    register the name twice; readers keep only the first. libsupagent gives an entry up
+ *    after 1 s (its claimer died) and registers past it.
  *  - The page is written by an untrusted process: readers must validate everything (count,
  *    name charset and NUL, kind) and must not map it without guarding its size (prefer pread).
  */
