@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config ccache git
-  libuv1-dev libtomlplusplus-dev libspdlog-dev nlohmann-json3-dev libcli11-dev catch2
+  libuv1-dev libtomlplusplus-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev catch2
   libhttp-parser-dev
   python3 python3-pytest python3-prometheus-client python3-yaml procps util-linux socat zsh
 )

@@ -4,13 +4,13 @@ file(GLOB _core CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/core/*.cpp)
 # which run under TSan, do not have to build the whole daemon.
 add_library(sup_logging STATIC logging.cpp log_writer.cpp)
 target_include_directories(sup_logging PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
-target_link_libraries(sup_logging PUBLIC spdlog::spdlog nlohmann_json::nlohmann_json Threads::Threads)
+target_link_libraries(sup_logging PUBLIC sup_spdlog nlohmann_json::nlohmann_json Threads::Threads)
 
 add_library(sup_daemon STATIC ${_core} daemon.cpp daemon_signals.cpp)
 target_include_directories(sup_daemon PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(sup_daemon PUBLIC
   sup_conf sup_protocol sup_control sup_loop sup_process sup_lifecycle sup_output sup_init
-  sup_logging PkgConfig::LIBUV spdlog::spdlog nlohmann_json::nlohmann_json Threads::Threads)
+  sup_logging PkgConfig::LIBUV sup_spdlog nlohmann_json::nlohmann_json Threads::Threads)
 foreach(optional sup_status sup_notify sup_health)
   if(TARGET ${optional})
     target_link_libraries(sup_daemon PUBLIC ${optional})
