@@ -7,28 +7,38 @@
 
 namespace sup::daemon::output {
 
-struct PoolState {
+struct PoolState : std::enable_shared_from_this<PoolState> {
   std::mutex mu;
   std::condition_variable work;  // a channel became ready, or stopping
   std::condition_variable idle;  // outstanding reached 0, or a thread exited
   std::deque<std::shared_ptr<SinkChannel>> ready;
   std::size_t outstanding = 0;  // items queued on any channel and not yet done
-  int alive = 0;
+  int max_threads = 0;
+  std::vector<std::thread> threads;  // started so far, at most max_threads
+  int alive = 0;    // started and not yet exited
+  int running = 0;  // inside a channel's RunBatch: not free for another channel
   bool stopping = false;
   std::atomic<bool> accepting{true};
 
+  // A thread is started only when a ready channel would otherwise find no free thread: a
+  // pool nobody writes to has none, and one that writes a sink at a time has one, not
+  // max_threads (each one more to wake and to kill at exit; as PID 1 that was ~0.07 ms of
+  // SIGTERM -> exit).
   void Schedule(std::shared_ptr<SinkChannel> channel) {
     {
       std::lock_guard lock(mu);
       ready.push_back(std::move(channel));
+      const auto free = static_cast<std::size_t>(alive - running);
+      if (!stopping && free < ready.size() && static_cast<int>(threads.size()) < max_threads) {
+        StartThreadLocked();
+        return;
+      }
     }
     work.notify_one();
   }
-  void Done(std::size_t n) {
-    std::lock_guard lock(mu);
-    outstanding -= n;
-    if (outstanding == 0) idle.notify_all();
-  }
+
+ private:
+  void StartThreadLocked();
 };
 
 namespace {
@@ -51,16 +61,33 @@ void RunThread(std::shared_ptr<PoolState> state) noexcept {
     if (state->stopping) break;
     std::shared_ptr<SinkChannel> channel = std::move(state->ready.front());
     state->ready.pop_front();
+    ++state->running;
     lock.unlock();
-    const bool more = channel->RunBatch();
+    const SinkChannel::Batch batch = channel->RunBatch();
     lock.lock();
-    if (more) state->ready.push_back(std::move(channel));  // behind the others: fairness
+    // Free again before Flush can see the work done, so that the next line finds this thread
+    // free rather than starting another.
+    --state->running;
+    state->outstanding -= batch.done;
+    if (state->outstanding == 0) state->idle.notify_all();
+    if (batch.more) state->ready.push_back(std::move(channel));  // behind the others: fairness
   }
   --state->alive;
   state->idle.notify_all();
 }
 
 }  // namespace
+
+void PoolState::StartThreadLocked() {
+  // Writer threads take no signals: they go to the loop thread, and a SIGPIPE raised by a
+  // write to a closed pipe stays pending here instead of killing supd (EPIPE is returned).
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  ++alive;
+  threads.emplace_back(RunThread, shared_from_this());
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
 
 SinkChannel::SinkChannel(std::shared_ptr<PoolState> pool, std::unique_ptr<LogSink> sink)
     : pool_(std::move(pool)), sink_(std::move(sink)) {}
@@ -92,7 +119,7 @@ void SinkChannel::Enqueue(Item item) {
   if (schedule) pool_->Schedule(shared_from_this());
 }
 
-bool SinkChannel::RunBatch() {
+SinkChannel::Batch SinkChannel::RunBatch() {
   std::deque<Item> batch;
   {
     std::lock_guard lock(mu_);
@@ -106,22 +133,19 @@ bool SinkChannel::RunBatch() {
       Credit(item.budget, item.lines.size());
     }
   }
-  pool_->Done(batch.size());
   std::lock_guard lock(mu_);
-  if (!items_.empty()) return true;
+  if (!items_.empty()) return {batch.size(), true};
   scheduled_ = false;
-  return false;
+  return {batch.size(), false};
 }
 
 WriterPool::WriterPool(int threads) : state_(std::make_shared<PoolState>()) {
-  // Writer threads take no signals: they go to the loop thread, and a SIGPIPE raised by a
-  // write to a closed pipe stays pending here instead of killing supd (EPIPE is returned).
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  state_->alive = threads;
-  for (int i = 0; i < threads; ++i) threads_.emplace_back(RunThread, state_);
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  state_->max_threads = threads;
+}
+
+int WriterPool::threads_started() const {
+  std::lock_guard lock(state_->mu);
+  return static_cast<int>(state_->threads.size());
 }
 
 WriterPool::~WriterPool() { Stop(std::chrono::milliseconds(5'000)); }
@@ -136,22 +160,22 @@ bool WriterPool::Flush(std::chrono::milliseconds timeout) {
 }
 
 void WriterPool::Stop(std::chrono::milliseconds timeout) {
-  if (threads_.empty()) return;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   Flush(timeout);
   state_->accepting.store(false, std::memory_order_release);
+  std::vector<std::thread> threads;
   bool all_exited;
   {
     std::unique_lock lock(state_->mu);
-    state_->stopping = true;
+    state_->stopping = true;  // from now on no thread is started
     state_->work.notify_all();
     all_exited = state_->idle.wait_until(lock, deadline, [&] { return state_->alive == 0; });
+    threads.swap(state_->threads);
   }
-  for (auto& t : threads_) {
+  for (auto& t : threads) {
     if (all_exited) t.join();
     else t.detach();  // blocked in a write that may never return; it holds its own state
   }
-  threads_.clear();
 }
 
 }  // namespace sup::daemon::output

@@ -1,6 +1,7 @@
 // The threads that write captured output. A SinkChannel serialises one LogSink's work (at
 // most one writer thread runs a given sink at a time, in queue order); a WriterPool is a few
-// threads serving the channels that have work. A slow sink occupies one thread, not the pool.
+// threads serving the channels that have work, started as work needs them. A slow sink
+// occupies one thread, not the pool.
 #pragma once
 
 #include <atomic>
@@ -46,8 +47,12 @@ class SinkChannel : public std::enable_shared_from_this<SinkChannel> {
 
   LogSink& sink() { return *sink_; }  // status() only, from other threads
 
-  // Writer thread: writes what is queued; returns true when more work arrived meanwhile.
-  bool RunBatch();
+  // Writer thread: writes what is queued. `done` items; `more` when more arrived meanwhile.
+  struct Batch {
+    std::size_t done = 0;
+    bool more = false;
+  };
+  Batch RunBatch();
 
  private:
   struct Item {
@@ -66,6 +71,7 @@ class SinkChannel : public std::enable_shared_from_this<SinkChannel> {
 
 class WriterPool {
  public:
+  // Up to `threads` threads, each started when a channel has work and no thread is free.
   explicit WriterPool(int threads);
   ~WriterPool();  // Stop(), then joins
   WriterPool(const WriterPool&) = delete;
@@ -81,9 +87,10 @@ class WriterPool {
   // `timeout` are detached (each keeps the channel it runs alive). Idempotent.
   void Stop(std::chrono::milliseconds timeout);
 
+  int threads_started() const;
+
  private:
   std::shared_ptr<PoolState> state_;  // shared with the threads so a detached one stays valid
-  std::vector<std::thread> threads_;
 };
 
 }  // namespace sup::daemon::output
