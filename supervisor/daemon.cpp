@@ -301,7 +301,7 @@ class Daemon {
   // As PID 1, supd's exit ends the namespace and the kernel reclaims every descriptor, thread
   // and mapping anyway: only what outlives the process is done (socket and shared-memory
   // names removed, captured output and supd's last lines written). TearDown's orderly rest,
-  // 13 signal watchers stopped one by one, four writer threads and the loop joined, was
+  // 13 signal watchers stopped one by one, the writer threads and the loop joined, was
   // ~0.35 ms of the ~1.9 ms from SIGTERM to exit (BENCHMARKS.md pid1).
   [[noreturn]] void ExitAsPid1(int code) {
     http_.reset();
