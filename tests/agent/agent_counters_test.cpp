@@ -48,6 +48,16 @@ std::uint64_t MonoNs() {
   return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
+// Plays another writer that has claimed entry 0 (count is 1) and not published it yet: the
+// page as that writer maps it, or null.
+sup_counter_page* ClaimEntryZero(const CounterPage& page) {
+  void* map = mmap(nullptr, sizeof(sup_counter_page), PROT_READ | PROT_WRITE, MAP_SHARED, page.fd(), 0);
+  if (map == MAP_FAILED) return nullptr;
+  auto* shared = static_cast<sup_counter_page*>(map);
+  std::atomic_ref<std::uint32_t>(shared->header.count).store(1);
+  return shared;
+}
+
 }  // namespace
 
 TEST_CASE("Agent: no SUP_COUNTERS_FD -> every counter call is a harmless no-op", "[agent]") {
@@ -189,11 +199,8 @@ TEST_CASE("Agent: an entry claimed but not yet published -> registering its name
   auto page = NewPage();
   REQUIRE(InChild([&] {
             UsePage(*page);
-            void* map = mmap(nullptr, sizeof(sup_counter_page), PROT_READ | PROT_WRITE, MAP_SHARED,
-                             page->fd(), 0);
-            if (map == MAP_FAILED) return 1;
-            auto* shared = static_cast<sup_counter_page*>(map);
-            std::atomic_ref<std::uint32_t>(shared->header.count).store(1);
+            sup_counter_page* shared = ClaimEntryZero(*page);
+            if (shared == nullptr) return 1;
             std::atomic<sup_counter_t*> registered{nullptr};
             std::thread registering([&] { registered = sup_counter("slow"); });
             // The claimer publishes later, as a writer preempted after its CAS would.
@@ -216,11 +223,8 @@ TEST_CASE("Agent: an entry claimed and never published -> given up, later names 
   auto page = NewPage();
   REQUIRE(InChild([&] {
             UsePage(*page);
-            void* map = mmap(nullptr, sizeof(sup_counter_page), PROT_READ | PROT_WRITE, MAP_SHARED,
-                             page->fd(), 0);
-            if (map == MAP_FAILED) return 1;
-            auto* shared = static_cast<sup_counter_page*>(map);
-            std::atomic_ref<std::uint32_t>(shared->header.count).store(1);
+            sup_counter_page* shared = ClaimEntryZero(*page);
+            if (shared == nullptr) return 1;
             sup_counter_t* first = sup_counter("first");
             if (first == nullptr || sup_counter("second") == nullptr) return 2;
             if (sup_counter("first") != first) return 3;
