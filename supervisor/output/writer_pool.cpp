@@ -4,6 +4,9 @@
 #include <signal.h>
 
 #include <atomic>
+#include <exception>
+
+#include <spdlog/spdlog.h>
 
 namespace sup::daemon::output {
 
@@ -28,17 +31,26 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
     {
       std::lock_guard lock(mu);
       ready.push_back(std::move(channel));
-      const auto free = static_cast<std::size_t>(alive - running);
-      if (!stopping && free < ready.size() && static_cast<int>(threads.size()) < max_threads) {
-        StartThreadLocked();
-        return;
-      }
+      if (StartIfNeededLocked()) return;
     }
     work.notify_one();
   }
+  // After a failed start, a channel already scheduled never calls Schedule again: its next
+  // items retry here.
+  void RetryStart() {
+    std::lock_guard lock(mu);
+    StartIfNeededLocked();
+  }
+
+  std::atomic<bool> start_failed{false};  // the last attempt failed: warned once
 
  private:
-  void StartThreadLocked();
+  bool StartIfNeededLocked() noexcept {
+    const auto free = static_cast<std::size_t>(alive - running);
+    return !stopping && free < ready.size() && static_cast<int>(threads.size()) < max_threads &&
+           StartThreadLocked();
+  }
+  bool StartThreadLocked() noexcept;
 };
 
 namespace {
@@ -78,15 +90,27 @@ void RunThread(std::shared_ptr<PoolState> state) noexcept {
 
 }  // namespace
 
-void PoolState::StartThreadLocked() {
+// False when the thread could not be created (RLIMIT_NPROC, memory): the channel then waits
+// for a thread already started, and every item pushed to the pool tries again. supd keeps
+// running; a program whose queue fills meanwhile is paused by back-pressure, and stays paused
+// until another item to the pool finds a thread can be started.
+bool PoolState::StartThreadLocked() noexcept {
   // Writer threads take no signals: they go to the loop thread, and a SIGPIPE raised by a
   // write to a closed pipe stays pending here instead of killing supd (EPIPE is returned).
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  ++alive;
-  threads.emplace_back(RunThread, shared_from_this());
+  bool started = false;
+  try {
+    threads.emplace_back(RunThread, shared_from_this());
+    ++alive;
+    started = true;
+  } catch (const std::exception& e) {  // std::system_error from the thread, bad_alloc
+    if (!start_failed.load()) spdlog::warn("output: cannot start a writer thread: {}", e.what());
+  }
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  start_failed.store(!started);
+  return started;
 }
 
 SinkChannel::SinkChannel(std::shared_ptr<PoolState> pool, std::unique_ptr<LogSink> sink)
@@ -116,7 +140,11 @@ void SinkChannel::Enqueue(Item item) {
     schedule = !scheduled_;
     scheduled_ = true;
   }
-  if (schedule) pool_->Schedule(shared_from_this());
+  if (schedule) {
+    pool_->Schedule(shared_from_this());
+  } else if (pool_->start_failed.load(std::memory_order_relaxed)) {
+    pool_->RetryStart();
+  }
 }
 
 SinkChannel::Batch SinkChannel::RunBatch() {
@@ -141,6 +169,7 @@ SinkChannel::Batch SinkChannel::RunBatch() {
 
 WriterPool::WriterPool(int threads) : state_(std::make_shared<PoolState>()) {
   state_->max_threads = threads;
+  state_->threads.reserve(static_cast<std::size_t>(threads));
 }
 
 int WriterPool::threads_started() const {

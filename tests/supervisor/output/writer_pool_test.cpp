@@ -1,8 +1,14 @@
 // WriterPool starts its threads as work needs them: none for a pool nobody writes to, one for
 // sinks written one at a time, another only while every started thread is busy.
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -66,3 +72,59 @@ TEST_CASE("WriterPool: sinks blocked in a write -> the next ones get threads, up
   CHECK(FakeSink::Data(*c) == "c\n");
   CHECK(pool.threads_started() == 2);
 }
+
+// Sanitizers reserve terabytes of address space up front: an address-space limit cannot be set
+// just above what the process uses, so the sanitizer builds leave this test out.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SUP_NO_AS_LIMIT 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SUP_NO_AS_LIMIT 1
+#endif
+#endif
+
+#ifndef SUP_NO_AS_LIMIT
+TEST_CASE("WriterPool: a thread that cannot be started -> no crash, the lines wait and are written once one can", "[output][pool]") {
+  // In a child: the limit is process-wide and could not be given back to this test binary.
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    auto result = [] {
+      WriterPool pool(1);
+      auto state = std::make_shared<FakeSink::State>();
+      auto channel = pool.AddChannel(std::make_unique<FakeSink>(state));
+      rlimit before{};
+      getrlimit(RLIMIT_AS, &before);
+      long pages = 0;
+      if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+        if (std::fscanf(f, "%ld", &pages) != 1) pages = 0;
+        std::fclose(f);
+      }
+      if (pages == 0) return 1;
+      // A stack larger than any this test binary's earlier threads left in glibc's stack
+      // cache, so that the thread needs a new mapping; room for small allocations only.
+      pthread_attr_t attr;
+      pthread_attr_init(&attr);
+      pthread_attr_setstacksize(&attr, 64u << 20);
+      pthread_setattr_default_np(&attr);
+      pthread_attr_destroy(&attr);
+      rlimit tight = before;
+      tight.rlim_cur = static_cast<rlim_t>(pages) * 4096 + (2u << 20);
+      if (setrlimit(RLIMIT_AS, &tight) != 0) return 2;
+      channel->Push("first\n", nullptr);
+      const bool flushed = pool.Flush(50ms);
+      const int started = pool.threads_started();
+      setrlimit(RLIMIT_AS, &before);
+      if (flushed || started != 0) return 3;
+      channel->Push("second\n", nullptr);  // the next line tries again, and now succeeds
+      if (!pool.Flush(5s) || pool.threads_started() != 1) return 4;
+      return FakeSink::Data(*state) == "first\nsecond\n" ? 0 : 5;
+    }();
+    _exit(result);
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
+#endif  // SUP_NO_AS_LIMIT
