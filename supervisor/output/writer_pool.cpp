@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <exception>
+#include <thread>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -22,6 +24,7 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
   int running = 0;  // inside a channel's RunBatch: not free for another channel
   bool stopping = false;
   std::atomic<bool> accepting{true};
+  std::atomic<bool> start_failed{false};  // the last attempt to start a thread failed: warned once
 
   // A thread is started only when a ready channel would otherwise find no free thread: a
   // pool nobody writes to has none, and one that writes a sink at a time has one, not
@@ -41,8 +44,6 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
     std::lock_guard lock(mu);
     StartIfNeededLocked();
   }
-
-  std::atomic<bool> start_failed{false};  // the last attempt failed: warned once
 
  private:
   bool StartIfNeededLocked() noexcept {
