@@ -2,6 +2,7 @@
 
 #include <poll.h>
 
+#include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
 #include <exception>
@@ -19,11 +20,17 @@ namespace {
 using nlohmann::json;
 namespace code = protocol::code;
 
-// One uv_write in flight; owns the bytes until libuv is done with them.
+// One uv_write in flight; owns its chunks until libuv is done with them, which may be after
+// the connection is gone (a close cancels it).
 struct WriteRequest {
   uv_write_t req;
-  std::string data;
+  std::unique_ptr<OutputBatch> batch;
 };
+
+bool IsRefusal(std::string_view error_code) {
+  return error_code == code::kPermissionDenied || error_code == code::kBusy ||
+         error_code == code::kBadRequest;
+}
 
 }  // namespace
 
@@ -33,7 +40,8 @@ Connection::Connection(ControlServer& server, UvHandle<uv_pipe_t> pipe, Peer pee
       pipe_(std::move(pipe)),
       peer_(peer),
       groups_(std::move(groups)),
-      framer_(server.options().max_line) {
+      framer_(server.options().max_line),
+      output_(server.budget()) {
   pipe_->data = this;
 }
 
@@ -64,7 +72,9 @@ void Connection::Close() {
   server_.Retire(this);  // first: a cancel hook may call ControlServer::Close()
   DetachCalls();
   idle_.reset();
-  pipe_.reset();  // pending writes complete with UV_ECANCELED; OnWritten frees them
+  pipe_.reset();  // a batch being written completes with UV_ECANCELED; OnWritten frees it
+  output_.Clear();
+  std::string().swap(unread_);
 }
 
 void Connection::DetachCalls() {
@@ -151,31 +161,72 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
 
 void Connection::PeerEof() {
   // A full close (POLLHUP: both directions are shut) ends every call at once; a half-close
-  // only ends the requests.
+  // only ends the requests: every reply to those already sent is still written, in full.
   uv_os_fd_t fd = -1;
   uv_fileno(reinterpret_cast<uv_handle_t*>(pipe_.get()), &fd);
   pollfd pfd{fd, 0, 0};
   const bool hung_up = ::poll(&pfd, 1, 0) < 0 || (pfd.revents & (POLLHUP | POLLERR)) != 0;
-  if (hung_up || calls_.empty()) {
+  if (hung_up) {
     Close();
     return;
   }
   half_closed_ = true;
   uv_read_stop(reinterpret_cast<uv_stream_t*>(pipe_.get()));
+  if (calls_.empty()) CloseAfterFlush();
 }
 
 void Connection::Received(std::string_view bytes) {
-  for (auto& item : framer_.Feed(bytes)) {
-    if (closed_ || draining_) return;
-    if (item.oversize) {
-      Refuse(nullptr, code::kBadRequest,
-             "request line longer than " + std::to_string(server_.options().max_line) + " bytes");
-      CloseAfterFlush();
-      return;
+  // Line by line, so that reading can stop between two requests of one read.
+  dispatching_ = true;
+  while (!bytes.empty() && !closed_ && !draining_) {
+    if (OutputFull()) {
+      unread_.assign(bytes);
+      break;
     }
-    HandleLine(item.line);
+    const auto nl = bytes.find('\n');
+    const std::size_t take = nl == std::string_view::npos ? bytes.size() : nl + 1;
+    for (auto& item : framer_.Feed(bytes.substr(0, take))) {
+      if (closed_ || draining_) break;
+      if (item.oversize) {
+        Refuse(nullptr, code::kBadRequest,
+               "request line longer than " + std::to_string(server_.options().max_line) + " bytes");
+        CloseAfterFlush();
+        break;
+      }
+      HandleLine(item.line);
+    }
+    bytes.remove_prefix(take);
   }
+  dispatching_ = false;
+  if (closed_ || draining_) return;
+  if (OutputFull()) PauseReading();
   UpdateIdleTimer();
+}
+
+bool Connection::OutputFull() const {
+  return output_.held() > server_.options().pause_reading_above;
+}
+
+void Connection::PauseReading() {
+  if (reading_paused_) return;
+  reading_paused_ = true;
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(pipe_.get()));
+}
+
+void Connection::ResumeReading() {
+  if (!reading_paused_ || OutputFull() || closed_ || draining_) return;
+  reading_paused_ = false;
+  if (!unread_.empty()) {
+    const std::string rest = std::exchange(unread_, {});
+    Received(rest);
+    if (reading_paused_ || closed_ || draining_) return;
+  }
+  if (half_closed_) return;
+  const int rc = uv_read_start(reinterpret_cast<uv_stream_t*>(pipe_.get()), OnAlloc, OnRead);
+  if (rc != 0) {
+    spdlog::debug("control: read from pid {}: {}", peer_.pid, uv_strerror(rc));
+    Close();
+  }
 }
 
 void Connection::HandleLine(const std::string& line) {
@@ -189,6 +240,10 @@ void Connection::HandleLine(const std::string& line) {
 }
 
 void Connection::Refuse(const json& id, std::string_view error_code, const std::string& message) {
+  if (IsRefusal(error_code)) {
+    server_.refusals().Warn(peer_.uid, fmt::format("control: refused a request ({}) from uid {} pid {}: {}",
+                                                   error_code, peer_.uid, peer_.pid, message));
+  }
   Write(protocol::EncodeError(id, error_code, message));
 }
 
@@ -204,9 +259,12 @@ void Connection::Dispatch(protocol::Request request) {
     return;
   }
   if (!IsReadOnlyCommand(cmd) && !peer_.privileged) {
-    spdlog::warn("control: permission denied: '{}' from uid {} pid {}", cmd, peer_.uid, peer_.pid);
-    Refuse(request.id, code::kPermissionDenied,
-           "'" + cmd + "' needs root, supd's user, or a user in allow_users/allow_groups");
+    // Logged here with the command, not by Refuse: the line operators grep for.
+    server_.refusals().Warn(peer_.uid, fmt::format("control: permission denied: '{}' from uid {} pid {}",
+                                                   cmd, peer_.uid, peer_.pid));
+    Write(protocol::EncodeError(request.id, code::kPermissionDenied,
+                                "permission denied: '" + cmd +
+                                    "' needs root, supd's user, or a user in allow_users/allow_groups"));
     return;
   }
   if (cmd == "cancel") {
@@ -261,43 +319,89 @@ void Connection::Cancel(const protocol::Request& request) {
 
 void Connection::Write(std::string line) {
   if (closed_ || draining_) return;
-  auto* stream = reinterpret_cast<uv_stream_t*>(pipe_.get());
-  const size_t backlog = uv_stream_get_write_queue_size(stream);
-  if (backlog > server_.options().max_pending_output) {
-    spdlog::warn("control: dropping client uid {} pid {}: {} bytes of replies unread", peer_.uid,
-                 peer_.pid, backlog);
+  if (output_.empty()) waiting_since_ = uv_now(&server_.loop());
+  output_.Append(std::move(line), dispatching_);
+  const auto& options = server_.options();
+  if (output_.stream_held() > options.max_pending_output) {
+    spdlog::warn("control: dropping client uid {} pid {}: {} bytes of stream output unread (bound {})",
+                 peer_.uid, peer_.pid, output_.stream_held(), options.max_pending_output);
     Close();
     return;
   }
-  auto* write = new WriteRequest{{}, std::move(line)};
+  if (server_.budget()->held() > options.max_total_output) {
+    server_.EnforceTotalOutput();
+    if (closed_) return;
+  }
+  Flush();
+}
+
+void Connection::Flush() {
+  if (writing_ || closed_) return;
+  auto batch = output_.Take();
+  if (!batch) return;
+  uv_buf_t bufs[OutputQueue::kMaxBatch];
+  unsigned n = 0;
+  for (auto& chunk : batch->chunks()) {
+    bufs[n++] = uv_buf_init(chunk.data.data(), static_cast<unsigned>(chunk.data.size()));
+  }
+  auto* write = new WriteRequest{{}, std::move(batch)};
   write->req.data = write;
-  uv_buf_t buf = uv_buf_init(write->data.data(), static_cast<unsigned>(write->data.size()));
-  const int rc = uv_write(&write->req, stream, &buf, 1, OnWritten);
+  const int rc = uv_write(&write->req, reinterpret_cast<uv_stream_t*>(pipe_.get()), bufs, n, OnWritten);
   if (rc != 0) {
+    output_.Returned(*write->batch);
     delete write;
     spdlog::debug("control: write to pid {}: {}", peer_.pid, uv_strerror(rc));
     Close();
+    return;
   }
+  writing_ = true;
 }
 
 void Connection::OnWritten(uv_write_t* req, int status) noexcept {
   std::unique_ptr<WriteRequest> write(static_cast<WriteRequest*>(req->data));
-  if (status == 0 || status == UV_ECANCELED) return;
   auto* self = static_cast<Connection*>(req->handle->data);
-  if (self == nullptr) return;
-  spdlog::debug("control: write to pid {}: {}", self->peer_.pid, uv_strerror(status));
-  self->Close();
+  if (self == nullptr) return;  // closed: the batch is freed here, its budget given back
+  self->output_.Returned(*write->batch);
+  write.reset();
+  self->Written(status);
+}
+
+void Connection::Written(int status) {
+  writing_ = false;
+  if (status != 0) {
+    if (status != UV_ECANCELED) spdlog::debug("control: write to pid {}: {}", peer_.pid, uv_strerror(status));
+    Close();
+    return;
+  }
+  waiting_since_ = uv_now(&server_.loop());  // progress: this client reads
+  Flush();
+  // A client that reads is not idle, even with nothing in flight (a long reply).
+  if (calls_.empty() || draining_) UpdateIdleTimer();
+  try {
+    ResumeReading();
+  } catch (const std::exception& e) {
+    spdlog::error("control: client pid {}: {}", peer_.pid, e.what());
+    Close();
+  }
+  ShutdownWhenFlushed();
 }
 
 void Connection::CloseAfterFlush() {
   draining_ = true;
   DetachCalls();
   if (closed_) return;  // a cancel hook closed the server, and this connection with it
-  auto* stream = reinterpret_cast<uv_stream_t*>(pipe_.get());
-  uv_read_stop(stream);
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(pipe_.get()));
+  unread_.clear();
   UpdateIdleTimer();  // bounds the flush if the client never reads
+  ShutdownWhenFlushed();
+}
+
+void Connection::ShutdownWhenFlushed() {
+  // uv_shutdown waits for libuv's own queue only; ours must be empty first.
+  if (!draining_ || closed_ || shutdown_sent_ || !output_.empty()) return;
+  shutdown_sent_ = true;
   auto* req = new uv_shutdown_t;
-  if (uv_shutdown(req, stream, OnShutdown) != 0) {
+  if (uv_shutdown(req, reinterpret_cast<uv_stream_t*>(pipe_.get()), OnShutdown) != 0) {
     delete req;
     Close();
   }

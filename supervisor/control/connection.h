@@ -1,6 +1,7 @@
 // One accepted client of the control socket: reads and frames its requests, keeps its calls
-// in flight by id, writes their replies with a bound on unsent bytes, and closes itself when
-// idle, oversize, too slow or gone. Owned by ControlServer; loop thread only.
+// in flight by id, writes their replies through a bounded OutputQueue, stops reading requests
+// while its replies pile up (SPEC §9.1), and closes itself when idle, oversize, stuck or gone.
+// Owned by ControlServer; loop thread only.
 #pragma once
 
 #include <sys/types.h>
@@ -14,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "control/call.h"
+#include "control/output_queue.h"
 #include "loop/uv_handle.h"
 #include "protocol/line_framer.h"
 #include "protocol/message.h"
@@ -39,7 +41,9 @@ class Connection {
   // except to return. Idempotent.
   void Close();
 
-  // Queues one reply line. Drops the client (Close) when its unread backlog is over the bound.
+  // Queues one line. A line written while one of this client's requests is being handled
+  // is a reply; any other is stream output, and drops the client (Close) when the stream
+  // output it holds is over max_pending_output.
   void Write(std::string line);
 
   // A call ended (Succeed/Fail/End, or destroyed unanswered): forget it, write its last
@@ -49,6 +53,9 @@ class Connection {
   void RefreshPrivilege();
   const Peer& peer() const { return peer_; }
   bool closed() const { return closed_; }
+  std::size_t output_held() const { return output_.held(); }
+  // Loop time (ms) since which the oldest output of this client waits to be written.
+  uint64_t output_waiting_since() const { return waiting_since_; }
 
  private:
   static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf) noexcept;
@@ -67,6 +74,14 @@ class Connection {
   void UpdateIdleTimer();
   void DetachCalls();
   void CloseAfterFlush();
+  // Hands the next queued chunks to libuv when nothing is being written.
+  void Flush();
+  void Written(int status);
+  bool OutputFull() const;
+  void PauseReading();
+  // Output fell back under the bound: handles the requests left unread, then reads again.
+  void ResumeReading();
+  void ShutdownWhenFlushed();
 
   ControlServer& server_;
   UvHandle<uv_pipe_t> pipe_;
@@ -83,6 +98,13 @@ class Connection {
   // requests, but the answers to those in flight are still wanted. A full close that follows
   // is noticed at the next write (EPIPE), since nothing is read any more.
   bool half_closed_ = false;
+  OutputQueue output_;
+  bool writing_ = false;         // a batch of output_ is with libuv
+  uint64_t waiting_since_ = 0;   // see output_waiting_since()
+  bool dispatching_ = false;     // handling this client's requests: writes are replies
+  bool reading_paused_ = false;  // output over pause_reading_above: requests stay unread
+  std::string unread_;           // bytes read but not yet handled when reading paused
+  bool shutdown_sent_ = false;
 };
 
 }  // namespace sup::daemon::control

@@ -71,7 +71,7 @@ Error StartError(ErrorCode code, int sys, std::string context) {
 }  // namespace
 
 ControlServer::ControlServer(uv_loop_t& loop, ServerOptions options, CommandHandler& handler)
-    : loop_(loop), options_(std::move(options)), handler_(handler) {}
+    : loop_(loop), options_(std::move(options)), handler_(handler), refusals_(loop) {}
 
 ControlServer::~ControlServer() {
   Close();
@@ -303,8 +303,31 @@ bool ControlServer::Admit(uv_pipe_t* pipe, const Peer& peer) {
   const std::string line = protocol::EncodeError(nullptr, protocol::code::kBusy, why);
   uv_buf_t buf = uv_buf_init(const_cast<char*>(line.data()), static_cast<unsigned>(line.size()));
   uv_try_write(reinterpret_cast<uv_stream_t*>(pipe), &buf, 1);
-  spdlog::warn("control: refused a client (uid {} pid {}): {}", peer.uid, peer.pid, why);
+  refusals_.Warn(peer.uid, fmt::format("control: refused a client (uid {} pid {}): {}", peer.uid,
+                                       peer.pid, why));
   return false;
+}
+
+void ControlServer::EnforceTotalOutput() {
+  const std::size_t limit = options_.max_total_output;
+  std::size_t freeing = 0;  // held by the clients dropped here, given back as libuv lets go
+  while (budget_->held() - std::min(freeing, budget_->held()) > limit) {
+    Connection* victim = nullptr;
+    for (const auto& c : connections_) {
+      if (c->output_held() == 0) continue;
+      if (victim == nullptr || c->output_waiting_since() < victim->output_waiting_since() ||
+          (c->output_waiting_since() == victim->output_waiting_since() &&
+           c->output_held() > victim->output_held())) {
+        victim = c.get();
+      }
+    }
+    if (victim == nullptr) return;
+    freeing += victim->output_held();
+    spdlog::warn("control: dropping client uid {} pid {}: its {} bytes of output waited longest while "
+                 "all clients together hold {} (bound {})",
+                 victim->peer().uid, victim->peer().pid, victim->output_held(), budget_->held(), limit);
+    victim->Close();
+  }
 }
 
 void ControlServer::Retire(Connection* connection) {

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "control/call.h"
+#include "control/output_queue.h"
+#include "control/refusal_log.h"
 #include "loop/uv_handle.h"
 #include "protocol/errors.h"
 #include "sup/base/result.h"
@@ -36,7 +38,12 @@ struct ServerOptions {
   std::size_t privileged_reserve = 16;
   std::chrono::milliseconds idle_timeout{60'000};
   std::size_t max_line = protocol::kMaxRequestLine;
-  std::size_t max_pending_output = 4u << 20;  // unsent reply bytes before a client is dropped
+  // Output bounds (SPEC §9.1 Connections), in bytes of memory really held (OutputQueue):
+  // stream output one connection may hold before it is dropped; queued output above which
+  // its requests are not read until it has read its replies; all connections together.
+  std::size_t max_pending_output = 4u << 20;
+  std::size_t pause_reading_above = 1u << 20;
+  std::size_t max_total_output = 64u << 20;
   // Requests in flight on one connection (streams, waits). Each holds memory in supd and
   // any peer may open them (events, wait are read-only): past this, `busy` for that id.
   std::size_t max_calls_per_client = 256;
@@ -85,6 +92,12 @@ class ControlServer {
   // it runs at the top of each of the server's libuv callbacks, where none is on the stack.
   void Retire(Connection* connection);
   void Sweep();
+  // Output held by all connections together.
+  const std::shared_ptr<OutputBudget>& budget() const { return budget_; }
+  // Over max_total_output: drops the clients whose output has waited longest (stuck
+  // readers), until what is left fits. May close the caller's own connection.
+  void EnforceTotalOutput();
+  RefusalLog& refusals() { return refusals_; }
   // Read buffer shared by every connection: libuv calls read_cb right after alloc_cb.
   char* read_buffer() { return read_buffer_.data(); }
   std::size_t read_buffer_size() const { return read_buffer_.size(); }
@@ -109,6 +122,8 @@ class ControlServer {
   dev_t socket_dev_ = 0;               // identity of the socket we bound, for the unlink
   ino_t socket_ino_ = 0;
   bool bound_ = false;
+  std::shared_ptr<OutputBudget> budget_ = std::make_shared<OutputBudget>();
+  RefusalLog refusals_;
   std::vector<char> read_buffer_ = std::vector<char>(64 * 1024);
 };
 

@@ -15,6 +15,8 @@ namespace {
 
 namespace code = protocol::code;
 
+constexpr std::size_t kMaxSelectors = 1024;
+
 // A request whose args do not have the documented shape; answered with bad_request.
 struct BadArgs : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -26,6 +28,11 @@ std::vector<std::string> Selectors(const nlohmann::json& args) {
   const auto& sel = args["select"];
   if (sel.is_string()) return {sel.get<std::string>()};
   if (!sel.is_array()) throw BadArgs("args.select must be an array of strings");
+  // Any peer may send a selector list (status, events, wait): bounded, so that no request
+  // holds the loop for long (SPEC §9.1 Connections).
+  if (sel.size() > kMaxSelectors)
+    throw BadArgs("args.select holds " + std::to_string(sel.size()) + " entries; at most " +
+                  std::to_string(kMaxSelectors) + " are allowed");
   for (const auto& s : sel) {
     if (!s.is_string()) throw BadArgs("args.select must be an array of strings");
     out.push_back(s.get<std::string>());

@@ -12,7 +12,6 @@ import socket
 import stat
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
@@ -554,39 +553,7 @@ def test_supctl_told_busy_exits_1_with_the_reason(supd):
             c.sock.close()
 
 
-def test_a_client_that_never_reads_its_replies_is_dropped_and_supd_memory_stays_bounded(supd):
-    body = "".join(prog(f"p{i}", ["forever"], 'start_seconds = "0s"') for i in range(10))
-    supd.start(body)
-    wait_until(lambda: all(i["state"] == "RUNNING" for i in supd.status().values()), 20, what="all running")
-    pid = supd.proc.pid
-    rss_before = rss(pid)
-    hog = connect(supd.sock, timeout=60)
-    hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    request = b"".join(b'{"id":%d,"cmd":"status"}\n' % i for i in range(5000))  # ~20 MB of replies
-    result = {}
-
-    def pipeline():
-        try:
-            for _ in range(20):
-                hog.sendall(request)
-            result["sent"] = "all"
-        except OSError as e:  # dropped: EPIPE or ECONNRESET
-            result["sent"] = repr(e)
-
-    t = threading.Thread(target=pipeline, daemon=True)
-    t.start()
-    # Meanwhile another client is served, and the hog is dropped.
-    other = LineReader(connect(supd.sock))
-    wait_logged(supd, rf"dropping client uid 0 pid {os.getpid()}: \d+ bytes of replies unread", 60)
-    assert other.call({"id": 1, "cmd": "status"})["ok"]
-    t.join(60)
-    assert not t.is_alive()
-    assert wait_eof(hog, 60)
-    hog.close()
-    # The backlog is bounded (4 MiB): supd never held the 100 MB this client asked for.
-    assert rss(pid) - rss_before < 48 * 1024 * 1024, (rss_before, rss(pid))
-    assert supd.proc.poll() is None
-    assert supd.ctl("status").returncode == 0
+# A client that stops reading its replies: test_connection_limits.py.
 
 
 def supd_cpu_s(supd):

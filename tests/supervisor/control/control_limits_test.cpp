@@ -98,18 +98,47 @@ TEST_CASE("ControlServer: an open stream -> kept past the idle timeout and close
   REQUIRE(h.Finish() == 0);
 }
 
-TEST_CASE("ControlServer: a client that does not read its replies -> dropped, others still served",
+TEST_CASE("ControlServer: a client whose stream output piles up past the bound -> dropped, others still served",
           "[control][limits]") {
   Harness h([](auto& o) { o.max_pending_output = 64 * 1024; });
   RawClient slow(h.path);
   RawClient other(h.path);
-  REQUIRE(h.loop.RunUntil([&] { return h.server->clients() == 2; }));
-  slow.Send(Request(1, "logs"));  // 200 x 16 KiB replies, never read
+  slow.Send(Request(1, "events"));
+  REQUIRE(h.loop.RunUntil([&] { return h.handler.held.size() == 1; }));
+  // Stream lines come outside any request of the client's: only dropping bounds them.
+  const std::string chunk(16 * 1024, 'x');
+  auto stream = h.handler.held[0];
+  for (int i = 0; i < 200 && stream->open(); ++i) stream->Emit(json{{"line", chunk}});
+  CHECK_FALSE(stream->open());
   REQUIRE(h.loop.RunUntil([&] { return h.server->clients() == 1; }));
   other.Send(Request(2, "status"));
   auto reply = other.Next(h.loop);
   REQUIRE(reply);
   CHECK((*reply)["ok"] == true);
+  REQUIRE(h.Finish() == 0);
+}
+
+TEST_CASE("ControlServer: replies piling up -> the next requests stay unread until the client reads, none dropped",
+          "[control][limits]") {
+  Harness h([](auto& o) {
+    o.max_pending_output = 64 * 1024;  // replies are not bounded by it: they pause reading
+    o.pause_reading_above = 256 * 1024;
+  });
+  RawClient client(h.path);
+  client.Send(Request(1, "logs") + Request(2, "logs") + Request(3, "version"));  // 2 x 3.2 MB
+  REQUIRE(h.loop.RunUntil([&] { return client.Ready(); }));
+  CHECK(h.handler.commands == std::vector<std::string>{"logs"});  // the rest waits in the socket
+  int lines = 0;
+  bool version = false;
+  while (!version) {
+    auto reply = client.Next(h.loop);
+    REQUIRE(reply);
+    version = (*reply)["id"] == 3;
+    ++lines;
+  }
+  CHECK(lines == 2 * 201 + 1);
+  CHECK(h.handler.commands == std::vector<std::string>{"logs", "logs"});
+  CHECK(h.server->clients() == 1);
   REQUIRE(h.Finish() == 0);
 }
 
