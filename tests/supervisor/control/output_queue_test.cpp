@@ -1,5 +1,5 @@
 // OutputQueue counts the memory really held by a connection's output (SPEC §9.1).
-#include <catch2/catch_test_macros.hpp>
+#include <catch2/catch.hpp>
 
 #include "control/output_queue.h"
 

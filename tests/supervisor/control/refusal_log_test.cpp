@@ -1,5 +1,5 @@
 // RefusalLog: warnings about refused requests, at most 10 a second per uid (SPEC §9.1).
-#include <catch2/catch_test_macros.hpp>
+#include <catch2/catch.hpp>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
