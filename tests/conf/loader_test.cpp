@@ -230,7 +230,9 @@ TEST_CASE("LoadString: a program with only a command -> every SPEC default", "[c
   const SupervisorSpec& s = c.supervisor;
   CHECK(s.socket == "/run/user/1000/sup/sup.sock");
   CHECK(s.socket_mode == 0600);
-  CHECK(s.status_shm == "/sup");
+  // Not root's default socket: a name of its own (SPEC §9.1), two users' supd never share one.
+  CHECK(s.status_shm == DefaultStatusShm("/run/user/1000/sup/sup.sock"));
+  CHECK(s.status_shm != "/sup");
   CHECK(s.shm_mode == 0640);
   CHECK(s.logs_dir == "/home/u/.local/state/sup/log");
   CHECK(s.shutdown_timeout == Duration{30'000});
@@ -240,8 +242,19 @@ TEST_CASE("LoadString: a program with only a command -> every SPEC default", "[c
 TEST_CASE("LoadString: root supd -> /run/sup socket and /var/log/sup logs", "[conf][loader]") {
   const Config c = LoadOk("", 0);
   CHECK(c.supervisor.socket == "/run/sup/sup.sock");
+  CHECK(c.supervisor.status_shm == "/sup");
   CHECK(c.supervisor.logs_dir == "/var/log/sup");
   CHECK(c.programs.empty());
+}
+
+TEST_CASE("LoadString: status_shm follows the socket unless it is set", "[conf][loader]") {
+  CHECK(LoadOk("[supervisor]\nsocket = \"/tmp/x/s.sock\"\n", 0).supervisor.status_shm ==
+        DefaultStatusShm("/tmp/x/s.sock"));
+  CHECK(LoadOk("[supervisor]\nsocket = \"/run/sup/sup.sock\"\n", 0).supervisor.status_shm == "/sup");
+  CHECK(LoadOk("[supervisor]\nsocket = \"/tmp/x/s.sock\"\nstatus_shm = \"\"\n", 0)
+            .supervisor.status_shm.empty());
+  CHECK(LoadOk("[supervisor]\nsocket = \"/tmp/x/s.sock\"\nstatus_shm = \"/mine\"\n", 0)
+            .supervisor.status_shm == "/mine");
 }
 
 TEST_CASE("DefaultSocketPath and DefaultLogsDir: non-root fallbacks follow XDG, then HOME, then /tmp",
