@@ -386,3 +386,18 @@ limits = { nofile = "unlimited", core = "1GiB" }
   CHECK(c.programs[0].limits.core == 1'073'741'824u);
   CHECK(c.programs[0].limits.nproc == 0);
 }
+
+TEST_CASE("DefaultStatusShm: /sup for root's default socket, else a hash of the path", "[conf][loader]") {
+  CHECK(DefaultStatusShm("/run/sup/sup.sock") == "/sup");
+  CHECK(DefaultStatusShm("/run/sup/../sup/./sup.sock") == "/sup");
+  const std::string a = DefaultStatusShm("/tmp/a/sup.sock");
+  CHECK(a.size() == 13);
+  CHECK(a.rfind("/sup-", 0) == 0);
+  CHECK(a != DefaultStatusShm("/tmp/b/sup.sock"));
+  // FNV-1a 32 of "/tmp/a/sup.sock", as docs/protocol.md shows how to compute it.
+  std::uint32_t h = 2166136261u;
+  for (unsigned char c : std::string("/tmp/a/sup.sock")) h = (h ^ c) * 16777619u;
+  char want[16];
+  std::snprintf(want, sizeof(want), "/sup-%08x", h);
+  CHECK(a == want);
+}

@@ -1,5 +1,5 @@
 // The pieces of SPEC §9.1's "Crash of supd" and "Status segment ownership" that need no daemon:
-// process start times, the default segment name, trusting what is under the name, and finding
+// process start times, trusting what is under the segment's name, and finding
 // and stopping the programs a dead supd left.
 #include <fcntl.h>
 #include <signal.h>
@@ -15,7 +15,6 @@
 #include "status/proc_stat.h"
 #include "status/segment_reader.h"
 #include "status/status_segment.h"
-#include "sup/conf/loader.h"
 
 using namespace sup::daemon;
 using sup::daemon::testing::DeadPid;
@@ -77,22 +76,6 @@ TEST_CASE("ProcStartTicks: ours is stable, a dead pid has none", "[status][crash
   CHECK(ProcessGone(DeadPid(), 0));
   CHECK_FALSE(ProcessGone(getpid(), *mine));
   CHECK(ProcessGone(getpid(), *mine + 1));  // the pid, reused by another process
-}
-
-TEST_CASE("DefaultStatusShm: /sup for root's default socket, else a hash of the path", "[status]") {
-  using sup::conf::DefaultStatusShm;
-  CHECK(DefaultStatusShm("/run/sup/sup.sock") == "/sup");
-  CHECK(DefaultStatusShm("/run/sup/../sup/./sup.sock") == "/sup");
-  const std::string a = DefaultStatusShm("/tmp/a/sup.sock");
-  CHECK(a.size() == 13);
-  CHECK(a.rfind("/sup-", 0) == 0);
-  CHECK(a != DefaultStatusShm("/tmp/b/sup.sock"));
-  // FNV-1a 32 of "/tmp/a/sup.sock", as docs/protocol.md shows how to compute it.
-  std::uint32_t h = 2166136261u;
-  for (unsigned char c : std::string("/tmp/a/sup.sock")) h = (h ^ c) * 16777619u;
-  char want[16];
-  std::snprintf(want, sizeof(want), "/sup-%08x", h);
-  CHECK(a == want);
 }
 
 TEST_CASE("StatusSegment: a world-writable object under the name -> removed, never read", "[status][owner]") {
