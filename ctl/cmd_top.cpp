@@ -1,17 +1,43 @@
 // `supctl top`: asks supd once for its status segment's name (unless --shm names it), then
-// reads everything else from shared memory (top.h).
+// reads everything else from shared memory (top.h). When the socket cannot be used (no
+// permission to connect, say), the name is derived from the socket path as supd derives its
+// default (SPEC §9.1), and read if a live supd holds it.
+#include <sstream>
+
 #include "ctl/commands.h"
 #include "ctl/exit_codes.h"
 #include "ctl/session.h"
 #include "ctl/top.h"
+#include "status/proc_stat.h"
+#include "status/segment_reader.h"
+#include "sup/conf/loader.h"
 
 namespace sup::ctl {
+namespace {
+
+// The default segment of the supd serving `socket`, if a live supd holds it.
+std::string LiveDefaultSegment(const std::string& socket) {
+  const std::string name = conf::DefaultStatusShm(socket);
+  auto snap = daemon::ReadNamedSegment(name);
+  if (!snap || daemon::ProcessGone(snap->info.supd_pid, snap->info.supd_start_ticks)) return "";
+  return name;
+}
+
+}  // namespace
 
 int RunTop(Context& ctx) {
   std::string name = ctx.inv.shm;
   if (name.empty()) {
-    auto session = Session::Open(ctx.inv.socket, ctx.err);
-    if (auto* code = std::get_if<int>(&session)) return *code;
+    std::ostringstream why;
+    auto session = Session::Open(ctx.inv.socket, why);
+    if (auto* code = std::get_if<int>(&session)) {
+      name = LiveDefaultSegment(ctx.inv.socket);
+      if (name.empty()) {
+        ctx.err << why.str();
+        return *code;
+      }
+      return RunTop(name, ctx.inv.once, ctx.out);
+    }
     auto reply = std::get<Session>(session).Call(WireRequest{"shm", nlohmann::json::object()});
     if (auto* code = std::get_if<int>(&reply)) return *code;
     name = std::get<nlohmann::json>(reply).value("name", "");

@@ -15,6 +15,7 @@
 #include "core/reloader.h"
 #include "core/supervisor.h"
 #include "sup/conf/expand.h"
+#include "sup/conf/units.h"
 #include "daemon_signals.h"
 #include "http/http_endpoint.h"
 #include "http/supervisor_source.h"
@@ -28,6 +29,7 @@
 #include "process/reaper.h"
 #include "output/output_hub.h"
 #include "process/spawner.h"
+#include "status/left_programs.h"
 #include "status/status_segment.h"
 
 namespace sup::daemon {
@@ -122,23 +124,13 @@ class Daemon {
     const std::string socket = config_.supervisor.socket;
     const std::string notify_path = socket.substr(0, socket.rfind('/') + 1) + "notify";
 
-    if (!config_.supervisor.status_shm.empty()) {
-      std::uint32_t count = 0;
-      for (const auto& p : config_.programs) count += p.instances;
-      auto segment = StatusSegment::Create(config_.supervisor.status_shm,
-                                           config_.supervisor.shm_mode, std::max(count, 1u));
-      if (!segment) {
-        spdlog::error("{}", segment.error().Message());
-        std::fprintf(stderr, "supd: %s\n", segment.error().Message().c_str());
-        return false;
-      }
-      status_ = std::move(*segment);
-    }
+    if (!config_.supervisor.status_shm.empty() && !OpenStatusSegment()) return false;
 
     SupervisorServices services;
     services.output_hub = hub_.get();
     services.status = status_.get();
     services.notify_socket = notify_path;
+    services.control_socket = socket;
     services.loop = &loop_;
     services.spawner = &spawner_;
     services.reaper = reaper_.get();
@@ -172,7 +164,7 @@ class Daemon {
       return figures;
     };
     hooks.shutdown = [this] { supervisor_->BeginShutdown("supctl shutdown"); };
-    hooks.shm_name = config_.supervisor.status_shm;
+    hooks.shm_name = status_ ? status_->name() : std::string();  // "" also when it could not be had
     commands_ = std::make_unique<Commands>(*supervisor_, std::move(hooks));
 
     control::ServerOptions server;
@@ -202,6 +194,54 @@ class Daemon {
     systemd_ = std::make_unique<http::SystemdNotifier>(
         *supervisor_, options_.env.count("NOTIFY_SOCKET") ? options_.env.at("NOTIFY_SOCKET") : "");
     return StartHttp() && WatchSignals();
+  }
+
+  // The status segment, replacing what its name held (SPEC §9.1): an untrusted object is
+  // removed, and a crashed supd's programs are stopped before anything of ours starts.
+  bool OpenStatusSegment() {
+    const auto& s = config_.supervisor;
+    std::uint32_t count = 0;
+    for (const auto& p : config_.programs) count += p.instances;
+    Takeover found;
+    auto segment = StatusSegment::Create(s.status_shm, s.shm_mode, std::max(count, 1u), &found);
+    if (!found.replaced_foreign.empty())
+      spdlog::warn("status segment {}: replaced an object of {} (only supd's own uid, with no "
+                   "group or other write permission, is trusted)",
+                   s.status_shm, found.replaced_foreign);
+    if (!segment && segment.error().code == ErrorCode::kPermission) {
+      // Another user's object in sticky /dev/shm: refusing to start would let any local user
+      // keep this supd down, so it runs without the segment (no `supctl top`).
+      spdlog::error("{}: running without a status segment", segment.error().Message());
+      return true;
+    }
+    if (!segment) {
+      spdlog::error("{}", segment.error().Message());
+      std::fprintf(stderr, "supd: %s\n", segment.error().Message().c_str());
+      return false;
+    }
+    status_ = std::move(*segment);
+    if (found.abandoned) StopLeftPrograms(*found.abandoned);
+    return true;
+  }
+
+  // Programs a crashed supd left running (its segment's slots whose pid still has the recorded
+  // start time) are stopped before ours start, so none runs twice. A bounded wait before the
+  // loop exists (left_programs.h says why).
+  static void StopLeftPrograms(const Snapshot& abandoned) {
+    const auto left = FindLeftPrograms(abandoned);
+    if (left.empty()) return;
+    spdlog::warn("stopping {} programs left by supd pid {}", left.size(), abandoned.info.supd_pid);
+    for (const auto& p : left)
+      spdlog::info("{} (pid {}, left by supd pid {}): {}{}", p.name, p.pid,
+                   abandoned.info.supd_pid, conf::SignalName(p.stop_signal),
+                   p.kill_group ? " to its process group" : "");
+    const auto result = daemon::StopLeftPrograms(left);
+    for (const auto& p : result.killed)
+      spdlog::warn("{} (pid {}, left by supd pid {}): stop_timeout ({}) expired: SIGKILL", p.name,
+                   p.pid, abandoned.info.supd_pid, conf::FormatDuration(p.stop_timeout));
+    for (const auto& p : result.stuck)
+      spdlog::error("{} (pid {}, left by supd pid {}) survived SIGKILL; starting anyway", p.name,
+                    p.pid, abandoned.info.supd_pid);
   }
 
   // [supervisor] http: off unless set; failing to serve it is a start-up failure.
@@ -271,13 +311,16 @@ class Daemon {
   }
 
   // Every program is gone. As PID 1, end what is left in the namespace (SPEC §7) within
-  // what remains of shutdown_timeout, then stop the loop.
+  // what remains of shutdown_timeout, then stop the loop. The timeout is the Supervisor's,
+  // the one the last reload applied (SPEC §9.1 "Reload"), never config_'s start-up copy.
   void OnProgramsStopped() {
     if (IsPid1() && SignalLeftovers(SweepScope::kNamespace, SIGTERM)) {
+      const auto timeout = supervisor_->config().supervisor.shutdown_timeout;
       auto elapsed = std::chrono::steady_clock::now() - supervisor_->shutdown_began();
-      auto left = config_.supervisor.shutdown_timeout -
-                  std::chrono::duration_cast<std::chrono::milliseconds>(elapsed);
+      auto left = timeout - std::chrono::duration_cast<std::chrono::milliseconds>(elapsed);
       if (left.count() < 0 || second_signal_) left = std::chrono::milliseconds(0);
+      spdlog::info("leftover processes got SIGTERM; SIGKILL in {} ms (shutdown_timeout {} ms)",
+                   left.count(), timeout.count());
       leftover_timer_ = std::make_unique<Timer>(loop_);
       leftover_timer_->Start(left, [this] { FinishLeftovers(true); });
       return;

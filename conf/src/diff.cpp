@@ -6,6 +6,8 @@
 #include <array>
 #include <string_view>
 
+#include "sup/conf/expand.h"
+
 namespace sup::conf {
 namespace {
 
@@ -26,12 +28,15 @@ bool Same(const std::vector<Dependency>& a, const std::vector<Dependency>& b) {
   });
 }
 
+// A relative log file moves when `logs_dir` does (SPEC §6: logs_dir applies on reload): its
+// file key counts as changed then, so the instance reopens it in the new directory.
 void OutputChanges(const std::string& stream, const OutputSpec& a, const OutputSpec& b,
+                   const SupervisorSpec& sa, const SupervisorSpec& sb,
                    std::vector<std::string>& keys) {
   auto check = [&](const char* key, bool same) {
     if (!same) keys.push_back(stream + "." + key);
   };
-  check("file", a.file == b.file);
+  check("file", ResolveLogFile(a.file, sa) == ResolveLogFile(b.file, sb));
   check("max_size", a.max_size == b.max_size);
   check("backups", a.backups == b.backups);
   check("forward", a.forward == b.forward);
@@ -42,7 +47,8 @@ void OutputChanges(const std::string& stream, const OutputSpec& a, const OutputS
   if (stream == "stderr") check("merge", a.merge == b.merge);
 }
 
-std::vector<std::string> ChangedKeys(const ProgramSpec& a, const ProgramSpec& b) {
+std::vector<std::string> ChangedKeys(const ProgramSpec& a, const ProgramSpec& b,
+                                     const SupervisorSpec& sa, const SupervisorSpec& sb) {
   std::vector<std::string> keys;
   auto check = [&](const char* key, bool same) {
     if (!same) keys.emplace_back(key);
@@ -75,8 +81,8 @@ std::vector<std::string> ChangedKeys(const ProgramSpec& a, const ProgramSpec& b)
   check("watchdog", a.watchdog == b.watchdog);
   check("on_fatal", a.on_fatal == b.on_fatal);
   check("limits", Same(a.limits, b.limits));
-  OutputChanges("stdout", a.stdout_log, b.stdout_log, keys);
-  OutputChanges("stderr", a.stderr_log, b.stderr_log, keys);
+  OutputChanges("stdout", a.stdout_log, b.stdout_log, sa, sb, keys);
+  OutputChanges("stderr", a.stderr_log, b.stderr_log, sa, sb, keys);
   const HealthSpec& h = a.health;
   const HealthSpec& k = b.health;
   check("health.exec", h.exec == k.exec);
@@ -104,7 +110,7 @@ ReloadPlan Diff(const Config& old_config, const Config& new_config) {
       plan.added.push_back(p.name);
       continue;
     }
-    std::vector<std::string> keys = ChangedKeys(*before, p);
+    std::vector<std::string> keys = ChangedKeys(*before, p, old_config.supervisor, new_config.supervisor);
     if (keys.empty()) {
       plan.untouched.push_back(p.name);
     } else if (std::any_of(keys.begin(), keys.end(), IsRestartKey)) {

@@ -55,6 +55,7 @@ void ReadSupervisor(Context& ctx, const toml::table& t, LoadState& state) {
   r.StringList("allow_users", s.allow_users);
   r.StringList("allow_groups", s.allow_groups);
   r.String("status_shm", s.status_shm);
+  state.status_shm_set = r.Find("status_shm") != nullptr;
   if (!s.status_shm.empty() &&
       (s.status_shm.front() != '/' || s.status_shm.size() < 2 || s.status_shm.size() > 255 ||
        s.status_shm.find('/', 1) != std::string::npos)) {
@@ -150,6 +151,7 @@ void ReadDocument(const toml::table& root, const std::string& file, bool is_main
 void ApplySupervisorDefaults(LoadState& state, const std::string& config_dir) {
   SupervisorSpec& s = state.config.supervisor;
   if (!state.socket_set) s.socket = DefaultSocketPath(state.uid, state.env);
+  if (!state.status_shm_set) s.status_shm = DefaultStatusShm(s.socket);
   if (!state.logs_dir_set) {
     s.logs_dir = DefaultLogsDir(state.uid, state.env);
   } else if (s.logs_dir.front() != '/') {

@@ -34,6 +34,7 @@ struct LoadState {
   SourcePos supervisor_pos;
   ProgramSource supervisor_keys;  // the same kind of map, for [supervisor]'s keys
   bool socket_set = false;
+  bool status_shm_set = false;  // status_shm given ("" included): no default derived
   bool socket_mode_set = false;
   bool logs_dir_set = false;
   std::vector<ConfigError> errors;

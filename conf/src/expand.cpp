@@ -5,15 +5,12 @@
 #include <charconv>
 
 namespace sup::conf {
-namespace {
 
 std::string ResolveLogFile(const std::string& file, const SupervisorSpec& s) {
   if (file.empty() || file.front() == '/') return file;
   if (s.logs_dir.empty()) return file;
   return s.logs_dir.back() == '/' ? s.logs_dir + file : s.logs_dir + "/" + file;
 }
-
-}  // namespace
 
 std::string InstanceName(const ProgramSpec& p, int index) {
   return p.instances == 1 ? p.name : p.name + ":" + std::to_string(index);

@@ -4,6 +4,8 @@
 #include <glob.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -132,6 +134,18 @@ std::string DefaultSocketPath(uid_t uid, const Environment& env) {
   if (auto it = env.find("XDG_RUNTIME_DIR"); it != env.end() && !it->second.empty())
     return it->second + "/sup/sup.sock";
   return "/tmp/sup-" + std::to_string(uid) + "/sup.sock";
+}
+
+std::string DefaultStatusShm(const std::string& socket) {
+  std::error_code ec;
+  std::filesystem::path path = std::filesystem::absolute(socket, ec);
+  const std::string absolute = ec ? socket : path.lexically_normal().string();
+  if (absolute == "/run/sup/sup.sock") return "/sup";
+  std::uint32_t hash = 2166136261u;  // FNV-1a, 32 bits: stable, and simple to redo in any language
+  for (const unsigned char c : absolute) hash = (hash ^ c) * 16777619u;
+  char name[16];
+  std::snprintf(name, sizeof(name), "/sup-%08x", hash);
+  return name;
 }
 
 std::string DefaultLogsDir(uid_t uid, const Environment& env) {

@@ -11,6 +11,7 @@
 #include "process/reaper.h"
 #include "process/spawner.h"
 #include "protocol/json_writer.h"
+#include "status/proc_stat.h"
 #include "sup/conf/units.h"
 
 namespace sup::daemon {
@@ -339,6 +340,15 @@ SlotData Instance::Slot() const {
   d.captured_bytes = output_->captured_bytes();
   d.dropped_lines = output_->dropped_lines();
   if (counters_) d.counter_page = counters_->name();
+  // What the next supd needs to stop this process should this supd die (SPEC §9.1).
+  if (s.pid > 0 && s.pid != ticks_pid_) {
+    ticks_pid_ = s.pid;
+    ticks_ = ProcStartTicks(s.pid).value_or(0);
+  }
+  if (s.pid > 0) d.pid_start_ticks = ticks_;
+  d.stop_signal = spec_.stop_signal;
+  d.kill_group = spec_.kill_group;
+  d.stop_timeout_ms = static_cast<std::uint64_t>(spec_.stop_timeout.count());
   return d;
 }
 

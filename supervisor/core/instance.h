@@ -121,6 +121,9 @@ class Instance {
   HealthCounter health_counter_;
   std::string health_detail_;              // the last probe's result, for status
   pid_t pgid_ = 0;  // the last spawned process group: kept while the group drains
+  // The start time of the pid last published (read once per pid, for crash recovery).
+  mutable pid_t ticks_pid_ = 0;
+  mutable std::uint64_t ticks_ = 0;
   std::string waiting_for_;
   std::string status_text_;
   std::string notify_state_;  // "stopping" / "reloading" as the program announced it

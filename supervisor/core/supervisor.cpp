@@ -87,8 +87,11 @@ void Supervisor::Publish(Instance& instance) {
 }
 
 std::unique_ptr<CounterPage> Supervisor::NewCounterPage() {
-  const std::string name = CounterPageName(config_.supervisor.status_shm, getpid(), next_page_++);
-  auto page = CounterPage::Create(name, config_.supervisor.shm_mode);
+  // Named after the segment supd really has: status_shm and shm_mode are not applied by a
+  // reload, so config_ may name others since.
+  const StatusSegment* segment = services_.status;
+  const std::string name = CounterPageName(segment ? segment->name() : "", getpid(), next_page_++);
+  auto page = CounterPage::Create(name, segment ? segment->mode() : config_.supervisor.shm_mode);
   if (!page) {
     spdlog::warn("counter page {}: {}", name, page.error().Message());
     return nullptr;
@@ -210,7 +213,7 @@ std::vector<std::string> Supervisor::ChildEnvironment(const Instance& instance) 
   SupVariables sup;
   sup.program = spec.name;
   sup.instance = std::to_string(instance.index());
-  sup.socket = config_.supervisor.socket;
+  sup.socket = services_.control_socket;
   sup.notify_socket = services_.notify_socket;
   if (instance.has_counters()) sup.counters_fd = Instance::kCountersFd;
   if (spec.watchdog)

@@ -34,9 +34,12 @@ struct SupervisorServices {
   const Spawner* spawner = nullptr;
   Reaper* reaper = nullptr;
   output::OutputHub* output_hub = nullptr;
-  StatusSegment* status = nullptr;  // null when status_shm = ""
+  StatusSegment* status = nullptr;  // null when status_shm = "" (or it could not be had)
   conf::Environment startup_env;  // supd's environment at start-up
   std::string notify_socket;      // NOTIFY_SOCKET for children ("" = none)
+  // SUP_SOCKET for children: the socket supd serves, which a reload never changes (the config's
+  // `socket` after a reload may name another, not applied).
+  std::string control_socket;
 };
 
 class Supervisor final : public InstanceHost {

@@ -50,6 +50,7 @@ std::optional<Snapshot> ReadSegment(const void* base, std::size_t size, int pati
   snap.info.supd_pid = static_cast<pid_t>(h->supd_pid);
   snap.info.supd_start_ns = h->supd_start_ns;
   snap.info.supd_start_mono_ns = h->supd_start_mono_ns;
+  snap.info.supd_start_ticks = h->supd_start_ticks;
   snap.info.generation = LoadAcquire(h->generation);
   snap.info.capacity = static_cast<std::uint32_t>(capacity);
   const std::uint32_t used = LoadAcquire(h->slots_used);

@@ -69,6 +69,10 @@ sup_status_slot_data EncodeSlot(const SlotData& d) {
   raw.dropped_lines = d.dropped_lines;
   CopyString(raw.name, d.name);
   CopyString(raw.counter_page, d.counter_page);
+  raw.pid_start_ticks = d.pid_start_ticks;
+  raw.stop_signal = static_cast<std::uint32_t>(d.stop_signal);
+  raw.kill_group = d.kill_group ? 1 : 0;
+  raw.stop_timeout_ms = d.stop_timeout_ms;
   return raw;
 }
 
@@ -92,6 +96,10 @@ std::optional<SlotData> DecodeSlot(const sup_status_slot_data& raw) {
   d.captured_bytes = raw.captured_bytes;
   d.dropped_lines = raw.dropped_lines;
   d.counter_page = BoundedString(raw.counter_page);
+  d.pid_start_ticks = raw.pid_start_ticks;
+  d.stop_signal = static_cast<int>(raw.stop_signal);
+  d.kill_group = raw.kill_group != 0;
+  d.stop_timeout_ms = raw.stop_timeout_ms;
   return d;
 }
 

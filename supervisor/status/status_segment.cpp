@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -9,11 +10,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "status/proc_stat.h"
 #include "status/segment_reader.h"
 #include "status/slot_seqlock.h"
 
@@ -26,65 +29,120 @@ std::uint64_t NowNs(clockid_t clock) {
   return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
-// What an existing object under the name says about its owner.
+// POSIX shm objects are files in /dev/shm on Linux (glibc and musl both put them there).
+std::string ShmPath(const std::string& name) { return "/dev/shm" + name; }
+
+std::string DescribeOwner(const struct stat& st) {
+  std::string who = "uid " + std::to_string(st.st_uid);
+  if (const passwd* pw = getpwuid(st.st_uid)) who += std::string(" (") + pw->pw_name + ")";
+  char mode[8];
+  std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  const char* kind = S_ISREG(st.st_mode) ? "" : S_ISLNK(st.st_mode) ? "symlink, " : "not a file, ";
+  return who + ", " + kind + "mode " + mode;
+}
+
+// Only an object we own and nobody else can write may tell us anything (SPEC §9.1).
+bool Trusted(const struct stat& st) {
+  return S_ISREG(st.st_mode) && st.st_uid == geteuid() && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+// Whether the supd that wrote a header is gone: our own pid is an earlier life of it (a
+// container restarted with a persistent /dev/shm); a pid with another start time was reused.
+bool SupdGone(pid_t pid, std::uint64_t start_ticks) {
+  return pid <= 0 || pid == getpid() || ProcessGone(pid, start_ticks);
+}
+
+// What a trusted object under the name says about its writer.
 struct Existing {
   bool ours_to_replace = false;
   pid_t owner = 0;
   std::vector<std::string> pages;  // counter pages its slots name under "<name>."
+  std::optional<Snapshot> abandoned;
 };
 
-Existing InspectExisting(const std::string& name) {
+Existing InspectTrusted(const std::string& name) {
   Existing out;
   auto mapped = MappedSegment::Open(name);
   if (!mapped) {
-    // Unreadable by us (another user's object) is not ours; vanished in between is.
+    // Vanished in between, or too short to be a segment.
     out.ours_to_replace = mapped.error().code == ErrorCode::kNotFound ||
                           mapped.error().code == ErrorCode::kProtocol;
     return out;
   }
-  const auto snap = ReadSegment(mapped->data(), mapped->size());
+  auto snap = ReadSegment(mapped->data(), mapped->size());
   if (!snap) {
-    out.ours_to_replace = true;  // garbage or a supd that died before finishing its header
+    // Another layout version of a live supd is still a live supd; anything else is garbage or
+    // a supd that died before finishing its header.
+    const auto* h = static_cast<const sup_status_header*>(mapped->data());
+    out.owner = h->magic == SUP_STATUS_MAGIC && h->version != SUP_STATUS_VERSION
+                    ? static_cast<pid_t>(h->supd_pid) : 0;
+    out.ours_to_replace = out.owner == 0 || SupdGone(out.owner, 0);
     return out;
   }
   out.owner = snap->info.supd_pid;
-  // Our own pid in the header can only be an earlier life of this pid (a container restarted
-  // with a persistent /dev/shm): that supd is gone.
-  const bool gone = out.owner <= 0 || out.owner == getpid() ||
-                    (kill(out.owner, 0) != 0 && errno == ESRCH);
-  out.ours_to_replace = gone;
-  if (gone) {
+  out.ours_to_replace = SupdGone(out.owner, snap->info.supd_start_ticks);
+  if (out.ours_to_replace) {
     const std::string prefix = name + ".";
     for (const auto& slot : snap->slots) {
       if (slot.data.counter_page.rfind(prefix, 0) == 0) out.pages.push_back(slot.data.counter_page);
     }
+    out.abandoned = std::move(*snap);
   }
   return out;
 }
 
+// Makes the name free for MapNew: removes an untrusted object, or a trusted one whose supd is
+// gone. Fills `found`.
+Result<void> ClearName(const std::string& name, Takeover& found) {
+  struct stat st;
+  if (lstat(ShmPath(name).c_str(), &st) != 0) {
+    if (errno == ENOENT) return {};  // gone in between
+    return Fail(SystemError("inspect status segment " + name, errno));
+  }
+  if (!Trusted(st)) {
+    const std::string owner = DescribeOwner(st);
+    if (shm_unlink(name.c_str()) != 0 && errno != ENOENT) {
+      return Fail(Error{ErrorCode::kPermission, errno,
+                        "status segment " + name + " is held by an object of " + owner +
+                            " that supd may not remove"});
+    }
+    found.replaced_foreign = owner;
+    return {};
+  }
+  Existing existing = InspectTrusted(name);
+  if (!existing.ours_to_replace) {
+    const std::string who = existing.owner > 0 ? "supd pid " + std::to_string(existing.owner)
+                                               : "another supd";
+    return Fail(Error{ErrorCode::kBusy, 0, "status segment " + name + " is in use by " + who});
+  }
+  for (const auto& page : existing.pages) shm_unlink(page.c_str());
+  if (shm_unlink(name.c_str()) != 0 && errno != ENOENT) {
+    return Fail(SystemError("remove stale status segment " + name, errno));
+  }
+  if (existing.abandoned) found.abandoned = std::move(existing.abandoned);
+  return {};
+}
+
+// Someone may plant a new object between our unlink and our O_EXCL create: try a few times.
+constexpr int kCreateAttempts = 4;
+
 }  // namespace
 
 Result<std::unique_ptr<StatusSegment>> StatusSegment::Create(const std::string& name, mode_t mode,
-                                                             std::uint32_t capacity) {
+                                                             std::uint32_t capacity,
+                                                             Takeover* found) {
   std::unique_ptr<StatusSegment> seg(new StatusSegment(name, mode));
   seg->start_ns_ = NowNs(CLOCK_REALTIME);
   seg->start_mono_ns_ = NowNs(CLOCK_MONOTONIC);
-  auto made = seg->MapNew(std::max<std::uint32_t>(capacity, 1), 1);
-  if (!made && made.error().sys == EEXIST) {
-    const Existing existing = InspectExisting(name);
-    if (!existing.ours_to_replace) {
-      const std::string who = existing.owner > 0 ? "supd pid " + std::to_string(existing.owner)
-                                                 : "another user";
-      return Fail(Error{ErrorCode::kBusy, 0, "status segment " + name + " is in use by " + who});
-    }
-    for (const auto& page : existing.pages) shm_unlink(page.c_str());
-    if (shm_unlink(name.c_str()) != 0 && errno != ENOENT) {
-      return Fail(SystemError("remove stale status segment " + name, errno));
-    }
-    made = seg->MapNew(std::max<std::uint32_t>(capacity, 1), 1);
+  seg->start_ticks_ = ProcStartTicks(getpid()).value_or(0);
+  Takeover local;
+  Takeover& takeover = found ? *found : local;
+  for (int attempt = 0;; ++attempt) {
+    auto made = seg->MapNew(std::max<std::uint32_t>(capacity, 1), 1);
+    if (made) return seg;
+    if (made.error().sys != EEXIST || attempt + 1 == kCreateAttempts) return Fail(made.error());
+    if (auto cleared = ClearName(name, takeover); !cleared) return Fail(cleared.error());
   }
-  if (!made) return Fail(made.error());
-  return seg;
 }
 
 Result<void> StatusSegment::MapNew(std::uint32_t capacity, std::uint64_t generation) {
@@ -110,6 +168,7 @@ Result<void> StatusSegment::MapNew(std::uint32_t capacity, std::uint64_t generat
   h->supd_pid = getpid();
   h->supd_start_ns = start_ns_;
   h->supd_start_mono_ns = start_mono_ns_;
+  h->supd_start_ticks = start_ticks_;
   h->generation = generation;
   // The magic goes last: a reader that sees it sees a complete header.
   std::atomic_ref<std::uint64_t>(h->magic).store(SUP_STATUS_MAGIC, std::memory_order_release);

@@ -37,6 +37,11 @@ struct SlotData {
   std::uint64_t captured_bytes = 0;
   std::uint64_t dropped_lines = 0;
   std::string counter_page;  // shm name of its counter page, "" = none or anonymous
+  // For the next supd after a crash (proc_stat.h): pid's start time, and how to stop it.
+  std::uint64_t pid_start_ticks = 0;  // 0 = unknown
+  int stop_signal = 15;
+  bool kill_group = true;
+  std::uint64_t stop_timeout_ms = 10'000;
   bool operator==(const SlotData&) const = default;
 };
 
@@ -44,6 +49,7 @@ struct SegmentInfo {
   pid_t supd_pid = 0;
   std::uint64_t supd_start_ns = 0;
   std::uint64_t supd_start_mono_ns = 0;
+  std::uint64_t supd_start_ticks = 0;  // /proc/<pid>/stat field 22, 0 = unknown
   std::uint64_t generation = 0;
   bool retired = false;
   std::uint32_t capacity = 0;

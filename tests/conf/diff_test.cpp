@@ -113,3 +113,22 @@ TEST_CASE("IsRestartKey: the restart-class keys of SPEC §6 and no others", "[co
   for (const char* key : {"instances", "stop_timeout", "stdout.file", "health.exec", "autostart", "depends_on"})
     CHECK_FALSE(IsRestartKey(key));
 }
+
+TEST_CASE("Diff: logs_dir moves -> programs with relative log files are updated", "[conf][diff]") {
+  // SPEC §6: logs_dir applies on reload; a relative file moves with it, an absolute one stays.
+  const std::string programs = R"(
+[program.rel]
+command = "/bin/rel"
+stdout = { file = "rel.log" }
+[program.abs]
+command = "/bin/abs"
+stdout = { file = "/var/tmp/abs.log" }
+)";
+  const ReloadPlan plan = Diff(LoadOk("[supervisor]\nlogs_dir = \"/tmp/one\"\n" + programs),
+                               LoadOk("[supervisor]\nlogs_dir = \"/tmp/two\"\n" + programs));
+  REQUIRE(plan.updated.size() == 1);
+  CHECK(plan.updated[0].name == "rel");
+  CHECK(plan.updated[0].keys == Names{"stdout.file"});
+  CHECK(plan.untouched == Names{"abs"});
+  CHECK(plan.not_applied.empty());
+}

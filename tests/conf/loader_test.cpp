@@ -230,7 +230,9 @@ TEST_CASE("LoadString: a program with only a command -> every SPEC default", "[c
   const SupervisorSpec& s = c.supervisor;
   CHECK(s.socket == "/run/user/1000/sup/sup.sock");
   CHECK(s.socket_mode == 0600);
-  CHECK(s.status_shm == "/sup");
+  // Not root's default socket: a name of its own (SPEC §9.1), two users' supd never share one.
+  CHECK(s.status_shm == DefaultStatusShm("/run/user/1000/sup/sup.sock"));
+  CHECK(s.status_shm != "/sup");
   CHECK(s.shm_mode == 0640);
   CHECK(s.logs_dir == "/home/u/.local/state/sup/log");
   CHECK(s.shutdown_timeout == Duration{30'000});
@@ -240,8 +242,19 @@ TEST_CASE("LoadString: a program with only a command -> every SPEC default", "[c
 TEST_CASE("LoadString: root supd -> /run/sup socket and /var/log/sup logs", "[conf][loader]") {
   const Config c = LoadOk("", 0);
   CHECK(c.supervisor.socket == "/run/sup/sup.sock");
+  CHECK(c.supervisor.status_shm == "/sup");
   CHECK(c.supervisor.logs_dir == "/var/log/sup");
   CHECK(c.programs.empty());
+}
+
+TEST_CASE("LoadString: status_shm follows the socket unless it is set", "[conf][loader]") {
+  CHECK(LoadOk("[supervisor]\nsocket = \"/tmp/x/s.sock\"\n", 0).supervisor.status_shm ==
+        DefaultStatusShm("/tmp/x/s.sock"));
+  CHECK(LoadOk("[supervisor]\nsocket = \"/run/sup/sup.sock\"\n", 0).supervisor.status_shm == "/sup");
+  CHECK(LoadOk("[supervisor]\nsocket = \"/tmp/x/s.sock\"\nstatus_shm = \"\"\n", 0)
+            .supervisor.status_shm.empty());
+  CHECK(LoadOk("[supervisor]\nsocket = \"/tmp/x/s.sock\"\nstatus_shm = \"/mine\"\n", 0)
+            .supervisor.status_shm == "/mine");
 }
 
 TEST_CASE("DefaultSocketPath and DefaultLogsDir: non-root fallbacks follow XDG, then HOME, then /tmp",
@@ -372,4 +385,19 @@ limits = { nofile = "unlimited", core = "1GiB" }
   CHECK(c.programs[0].limits.nofile == ~std::uint64_t{0});
   CHECK(c.programs[0].limits.core == 1'073'741'824u);
   CHECK(c.programs[0].limits.nproc == 0);
+}
+
+TEST_CASE("DefaultStatusShm: /sup for root's default socket, else a hash of the path", "[conf][loader]") {
+  CHECK(DefaultStatusShm("/run/sup/sup.sock") == "/sup");
+  CHECK(DefaultStatusShm("/run/sup/../sup/./sup.sock") == "/sup");
+  const std::string a = DefaultStatusShm("/tmp/a/sup.sock");
+  CHECK(a.size() == 13);
+  CHECK(a.rfind("/sup-", 0) == 0);
+  CHECK(a != DefaultStatusShm("/tmp/b/sup.sock"));
+  // FNV-1a 32 of "/tmp/a/sup.sock", as docs/protocol.md shows how to compute it.
+  std::uint32_t h = 2166136261u;
+  for (unsigned char c : std::string("/tmp/a/sup.sock")) h = (h ^ c) * 16777619u;
+  char want[16];
+  std::snprintf(want, sizeof(want), "/sup-%08x", h);
+  CHECK(a == want);
 }

@@ -33,22 +33,23 @@ def page(entries, count=None, heartbeat=0):
     return counter_header(len(entries) if count is None else count, heartbeat) + body
 
 
-def status_segment(slots, capacity=4, header_size=128, slot_size=256, slots_used=None,
+def status_segment(slots, capacity=4, header_size=128, slot_size=272, slots_used=None,
                    retired=0):
     # A later version may grow the header and the slots: readers step by the sizes given.
-    header = struct.pack("<QIIIIqQQIIQ8Q", STATUS_MAGIC, 1, header_size, slot_size, capacity,
+    header = struct.pack("<QIIIIqQQIIQQ7Q", STATUS_MAGIC, 2, header_size, slot_size, capacity,
                          4242, 1_700_000_000_000_000_000, 1, retired,
                          len(slots) if slots_used is None else slots_used, 123_456_789,
-                         *([0] * 8))
+                         987_654, *([0] * 7))
     assert len(header) == 128
     out = header + b"\0" * (header_size - 128)
     for seq, name, state, page_name in slots:
-        data = struct.pack("<IIIIqQQQiiIIQQQQ80s64sQ", 1, state, 1, 1, 1000 + seq,
+        data = struct.pack("<IIIIqQQQiiIIQQQQ80s64sQIIQ", 1, state, 1, 1, 1000 + seq,
                            1_700_000_000_000_000_000, 5_000_000_000, 3, 1, 0, 1, 0,
                            1_700_000_001_000_000_000, 2_000_000_000, 4096, 0,
                            name.encode()[:80].ljust(80, b"\0"),
-                           page_name.encode()[:64].ljust(64, b"\0"), 0)
-        assert len(data) == 248
+                           page_name.encode()[:64].ljust(64, b"\0"), 123_456 + seq, 15, 1,
+                           10_000)
+        assert len(data) == 264
         out += (struct.pack("<Q", seq) + data).ljust(slot_size, b"\0")
     out += b"\0" * (slot_size * (capacity - len(slots)))
     return out
@@ -174,7 +175,7 @@ def main():
                                              (4, "worker:0", 3, "")]),
         "segment_mid_write": status_segment([(3, "torn", 2, "")], capacity=1),
         "segment_grown_sizes": status_segment([(2, "db", 2, "/sup-page-7"), (6, "db:1", 6, "")],
-                                              capacity=3, header_size=192, slot_size=320),
+                                              capacity=3, header_size=192, slot_size=336),
         "segment_used_over_capacity": status_segment([(2, "a", 2, ""), (2, "b" * 80, 9, "c" * 64)],
                                                      capacity=2, slots_used=0xFFFFFFFF),
         "segment_retired": status_segment([(2, "old", 4, "")], capacity=2, retired=1),

@@ -345,3 +345,29 @@ def test_ten_programs_ignoring_sigterm_are_killed_together_not_one_after_another
     # One after another would take 10 x 2 s; concurrently about 2 s. The bound is loose on
     # purpose (a shared slow machine), it only tells the two behaviours apart.
     assert took < 10, f"10 stop timeouts of 2 s took {took:.1f}s: not concurrent"
+
+
+def test_a_reloaded_shutdown_timeout_bounds_the_leftover_sweep(supd):
+    # SPEC §9.1 "Reload": shutdown_timeout applies on reload, including the PID 1 sweep's
+    # share of it. Started with 300s and reloaded to 1s, a leftover that ignores TERM is
+    # SIGKILLed about 1s into the shutdown; the start-up copy would keep supd up 300s.
+    marks = os.path.join(supd.dir, "leftover")
+    leftover = f"trap '' TERM; echo up >> {marks}; while :; do sleep 0.05; done"
+    supd.write_config(f'''
+        [program.parent]
+        command = ["/bin/sh", "-c", "setsid /bin/sh -c \\"{leftover}\\" & exec {WORKER} forever"]
+        ''')
+    with open(supd.config_path) as f:
+        text = f.read()
+    with open(supd.config_path, "w") as f:
+        f.write(text.replace('shutdown_timeout = "20s"', 'shutdown_timeout = "300s"'))
+    supd.start()
+    supd.wait_state("parent", "RUNNING")
+    wait_until(lambda: "up" in read(marks), 10, what="the leftover to start")
+    with open(supd.config_path, "w") as f:
+        f.write(text.replace('shutdown_timeout = "20s"', 'shutdown_timeout = "1s"'))
+    r = supd.ctl("reload")
+    assert r.returncode == 0, r.stdout + r.stderr
+    supd.terminate()
+    # A safety bound far from both values: 1s honoured passes, 300s fails.
+    assert supd.wait_exit(timeout=60) == 1, supd.log()

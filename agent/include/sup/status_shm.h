@@ -16,6 +16,12 @@
  *  - Growth: supd creates a new segment under the same name (generation + 1) and then sets
  *    `retired` = 1 in the old one; a reader that sees retired reopens the name.
  *  - Only slots with data.in_use != 0 and index < slots_used describe an instance.
+ *  - Crash recovery: a supd that finds the segment of a supd that is gone (SIGKILL, OOM) stops
+ *    every instance whose pid still has pid_start_ticks, as stop_signal / kill_group /
+ *    stop_timeout_ms say. Process start times are field 22 of /proc/<pid>/stat (clock ticks
+ *    since boot), which a reused pid does not share.
+ *  - Version 2 added supd_start_ticks and the slot's pid_start_ticks, stop_* fields (v1 slots
+ *    were 256 bytes). A reader rejects a version it does not know.
  *
  * Counter page: [sup_counter_page_header][capacity x sup_counter_entry].
  *  - Registration: a writer CASes `count` from n to n+1 to own entry n, fills kind and name,
@@ -40,7 +46,7 @@ extern "C" {
 #endif
 
 #define SUP_STATUS_MAGIC 0x3154415453505553ULL /* "SUPSTAT1" read as little-endian bytes */
-#define SUP_STATUS_VERSION 1u
+#define SUP_STATUS_VERSION 2u
 #define SUP_STATUS_NAME_MAX 80u  /* slot name field, NUL included ("web:12") */
 #define SUP_STATUS_PAGE_MAX 64u  /* counter page shm name field, NUL included */
 
@@ -75,10 +81,11 @@ typedef struct sup_status_header {
   uint32_t retired;             /* atomic: 1 once a newer segment holds the name */
   uint32_t slots_used;          /* atomic: readers scan slots [0, slots_used) */
   uint64_t supd_start_mono_ns;  /* CLOCK_MONOTONIC ns when supd started */
-  uint64_t reserved[8];
+  uint64_t supd_start_ticks;    /* supd's start time, field 22 of /proc/<pid>/stat */
+  uint64_t reserved[7];
 } sup_status_header;
 
-/* One instance, as last published; protected by the slot's seq. 31 words. */
+/* One instance, as last published; protected by the slot's seq. 33 words. */
 typedef struct sup_status_slot_data {
   uint32_t in_use;              /* 0: free slot */
   uint32_t state;               /* enum sup_state */
@@ -98,7 +105,10 @@ typedef struct sup_status_slot_data {
   uint64_t dropped_lines;
   char name[SUP_STATUS_NAME_MAX];          /* NUL-terminated instance name */
   char counter_page[SUP_STATUS_PAGE_MAX];  /* shm_open name of its counter page, "" = none */
-  uint64_t reserved;
+  uint64_t pid_start_ticks;     /* pid's start time, field 22 of /proc/<pid>/stat; 0 = unknown */
+  uint32_t stop_signal;         /* how supd stops it: this signal, */
+  uint32_t kill_group;          /* to the process group when 1, */
+  uint64_t stop_timeout_ms;     /* then SIGKILL after this long */
 } sup_status_slot_data;
 
 typedef struct sup_status_slot {
@@ -149,14 +159,17 @@ SUP_SHM_STATIC_ASSERT(offsetof(sup_status_header, supd_pid) == 24, "status heade
 SUP_SHM_STATIC_ASSERT(offsetof(sup_status_header, generation) == 40, "status header layout");
 SUP_SHM_STATIC_ASSERT(offsetof(sup_status_header, retired) == 48, "status header layout");
 SUP_SHM_STATIC_ASSERT(offsetof(sup_status_header, slots_used) == 52, "status header layout");
-SUP_SHM_STATIC_ASSERT(sizeof(sup_status_slot_data) == 248, "slot data layout");
+SUP_SHM_STATIC_ASSERT(offsetof(sup_status_header, supd_start_ticks) == 64, "status header layout");
+SUP_SHM_STATIC_ASSERT(sizeof(sup_status_slot_data) == 264, "slot data layout");
 SUP_SHM_STATIC_ASSERT(sizeof(sup_status_slot_data) % 8 == 0, "slot data is whole words");
 SUP_SHM_STATIC_ASSERT(offsetof(sup_status_slot_data, pid) == 16, "slot data layout");
 SUP_SHM_STATIC_ASSERT(offsetof(sup_status_slot_data, exit_code) == 48, "slot data layout");
 SUP_SHM_STATIC_ASSERT(offsetof(sup_status_slot_data, captured_bytes) == 80, "slot data layout");
 SUP_SHM_STATIC_ASSERT(offsetof(sup_status_slot_data, name) == 96, "slot data layout");
 SUP_SHM_STATIC_ASSERT(offsetof(sup_status_slot_data, counter_page) == 176, "slot data layout");
-SUP_SHM_STATIC_ASSERT(sizeof(sup_status_slot) == 256, "slot layout");
+SUP_SHM_STATIC_ASSERT(offsetof(sup_status_slot_data, pid_start_ticks) == 240, "slot data layout");
+SUP_SHM_STATIC_ASSERT(offsetof(sup_status_slot_data, stop_timeout_ms) == 256, "slot data layout");
+SUP_SHM_STATIC_ASSERT(sizeof(sup_status_slot) == 272, "slot layout");
 SUP_SHM_STATIC_ASSERT(offsetof(sup_status_slot, data) == 8, "slot layout");
 SUP_SHM_STATIC_ASSERT(sizeof(sup_counter_page_header) == 64, "counter header layout");
 SUP_SHM_STATIC_ASSERT(offsetof(sup_counter_page_header, count) == 24, "counter header layout");

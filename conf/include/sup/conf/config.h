@@ -134,7 +134,7 @@ struct SupervisorSpec {
   std::string socket_group;
   std::vector<std::string> allow_users;
   std::vector<std::string> allow_groups;
-  std::string status_shm = "/sup";  // "" disables the segment
+  std::string status_shm = "/sup";  // "" disables it; unset: DefaultStatusShm(socket)
   mode_t shm_mode = 0640;
   std::string logs_dir;  // resolved default when unset
   Duration shutdown_timeout{30'000};

@@ -24,6 +24,9 @@ struct InstanceSpec {
 
 InstanceSpec ForInstance(const ProgramSpec& p, int index, const SupervisorSpec& s);
 
+// A log `file` as supd opens it: relative names resolve in `s.logs_dir`; "" stays "".
+std::string ResolveLogFile(const std::string& file, const SupervisorSpec& s);
+
 // "web" for a single-instance program, else "web:INDEX".
 std::string InstanceName(const ProgramSpec& p, int index);
 

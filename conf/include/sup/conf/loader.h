@@ -44,6 +44,12 @@ Environment CurrentEnvironment();
 // root: /run/sup/sup.sock; else $XDG_RUNTIME_DIR/sup/sup.sock, else /tmp/sup-<uid>/sup.sock.
 std::string DefaultSocketPath(uid_t uid, const Environment& env);
 
+// The status segment's name when `status_shm` is not set (SPEC §9.1): "/sup" for root's default
+// socket /run/sup/sup.sock, otherwise "/sup-" and 8 hex digits of the 32-bit FNV-1a hash of the
+// socket's absolute, lexically normalised path, so that two supd with different sockets never
+// share a segment. supctl derives the same name from the socket it uses.
+std::string DefaultStatusShm(const std::string& socket);
+
 // root: /var/log/sup; else $XDG_STATE_HOME/sup/log, else $HOME/.local/state/sup/log.
 std::string DefaultLogsDir(uid_t uid, const Environment& env);
 
