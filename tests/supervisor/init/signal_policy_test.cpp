@@ -72,3 +72,17 @@ TEST_CASE("ExecFailureExitCode: ENOENT -> 127, any other exec error -> 126", "[i
   CHECK(ExecFailureExitCode(ENOTDIR) == 126);
   CHECK(ExecFailureExitCode(EAGAIN) == 126);
 }
+
+TEST_CASE("SignalToForward: TSTP, TTIN, TTOU with --group -> SIGSTOP to the group", "[init]") {
+  for (int sig : {SIGTSTP, SIGTTIN, SIGTTOU}) {
+    CHECK(SignalToForward(sig, true) == SIGSTOP);
+    CHECK(SignalToForward(sig, false) == sig);
+  }
+}
+
+TEST_CASE("SignalToForward: any other signal -> forwarded as it came, with or without --group", "[init]") {
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCONT, SIGWINCH, SIGRTMIN}) {
+    CHECK(SignalToForward(sig, true) == sig);
+    CHECK(SignalToForward(sig, false) == sig);
+  }
+}
