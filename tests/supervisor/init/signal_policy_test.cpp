@@ -10,6 +10,7 @@ using sup::daemon::ClassifySignal;
 using sup::daemon::ExecFailureExitCode;
 using sup::daemon::ExitCodeFromWaitStatus;
 using sup::daemon::SignalAction;
+using sup::daemon::SignalToForward;
 
 TEST_CASE("ClassifySignal: SIGCHLD -> reaped, never forwarded", "[init]") {
   CHECK(ClassifySignal(SIGCHLD, CLD_EXITED, false) == SignalAction::kReap);
