@@ -9,7 +9,7 @@ packages=(
 )
 if [ "${1:-}" = "--dev" ] || [ "${SUP_SETUP_ALL:-}" = 1 ]; then
   # Sanitizers and fuzzing (clang), benchmarks, the container test and PID 1 peers.
-  packages+=(clang libclang-rt-14-dev libbenchmark-dev hyperfine tini)
+  packages+=(clang libclang-rt-14-dev libbenchmark-dev hyperfine tini dumb-init)
 fi
 missing=()
 for p in "${packages[@]}"; do

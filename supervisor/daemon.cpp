@@ -65,6 +65,7 @@ conf::ProgramSpec MainProgram(const std::vector<std::string>& command) {
   main.restart = conf::RestartPolicy::kNever;
   main.start_seconds = conf::Duration(0);
   main.priority = 1000;  // after the config's programs have been spawned
+  main.from_command_line = true;  // argv byte for byte, supd's inherited signal state
   return main;
 }
 

@@ -77,7 +77,9 @@ std::optional<int> ParseOptions(int argc, char** argv, Options& opts) {
 
 int main(int argc, char** argv) {
   using namespace sup;
-  daemon::BlockAllSignals();  // first: a TERM during config loading is never lost
+  // First: a TERM during config loading is never lost. The state supd inherited is what
+  // its command-line program gets back (SPEC §9.6), read before supd ignores anything.
+  const daemon::InheritedSignals inherited = daemon::InheritedSignals::Capture(daemon::BlockAllSignals());
   daemon::EnsureStandardFds();
   // Captured output moves through chunks of up to 256 KiB allocated and freed at a high rate:
   // without this, glibc trims the heap top after nearly every chunk (a brk pair per chunk in
@@ -99,7 +101,7 @@ int main(int argc, char** argv) {
       std::cerr << "supd: `--` must be followed by a command\n";
       return kExitConfigError;
     }
-    return daemon::RunInitMode({opts.command, opts.group, *timeout});
+    return daemon::RunInitMode({opts.command, opts.group, *timeout, inherited});
   }
 
   const std::string path = conf::ResolveConfigPath(opts.config, env);
@@ -124,6 +126,7 @@ int main(int argc, char** argv) {
   daemon::SetUpLogging(opts.log_level, opts.log_format == "json" ? daemon::LogFormat::kJson
                                                              : daemon::LogFormat::kText);
   dopts.env = env;
+  dopts.original_limits.signals = inherited;
   if (opts.has_command) dopts.main_command = opts.command;
   int rc = daemon::RunDaemon(std::move(*loaded.config), std::move(dopts));
   daemon::ShutDownLogging();

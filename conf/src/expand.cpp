@@ -56,7 +56,7 @@ InstanceSpec ForInstance(const ProgramSpec& p, int index, const SupervisorSpec& 
   InstanceSpec spec;
   spec.name = InstanceName(p, index);
   spec.index = index;
-  for (const auto& arg : p.command) spec.argv.push_back(expand(arg));
+  for (const auto& arg : p.command) spec.argv.push_back(p.from_command_line ? arg : expand(arg));
   spec.directory = expand(p.directory);
   for (const auto& [key, value] : p.environment) spec.environment.emplace_back(key, expand(value));
   spec.stdout_file = ResolveLogFile(expand(p.stdout_log.file), s);

@@ -187,6 +187,7 @@ void Instance::DoSpawn() {
     return;
   }
   request.watchdog_pid = spec_.watchdog.has_value();
+  request.inherit_signals = spec_.from_command_line;
   if (!spec_.user.empty()) {
     auto user = LookupUser(spec_.user);
     if (!user) {

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "init/inherited_signals.h"
 #include "init/signal_policy.h"
 
 namespace sup::daemon {
@@ -14,19 +15,14 @@ namespace {
 
 // Runs in the forked child: only async-signal-safe calls, no allocation (argv was built
 // before fork). Never returns: execs, or reports errno on `err_fd` and _exits.
-[[noreturn]] void ExecChild(char* const* argv, int err_fd) {
+[[noreturn]] void ExecChild(char* const* argv, bool take_terminal, const InheritedSignals& signals,
+                           int err_fd) {
   setpgid(0, 0);
   // Every signal is still blocked here, SIGTTOU included, so tcsetpgrp() from what is now a
-  // background group succeeds instead of stopping us. Failure (not our controlling terminal,
-  // ENOTTY) only means there is no terminal to hand over.
-  if (isatty(STDIN_FILENO)) tcsetpgrp(STDIN_FILENO, getpid());
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  sigemptyset(&dfl.sa_mask);
-  for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &dfl, nullptr);  // KILL/STOP: EINVAL, fine
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
+  // background group succeeds instead of stopping us.
+  if (take_terminal) tcsetpgrp(STDIN_FILENO, getpid());
+  signals.RestoreDispositions();
+  signals.RestoreMask();  // cannot fail with a valid set
   execvp(argv[0], argv);
   int err = errno;
   ssize_t ignored = write(err_fd, &err, sizeof err);
@@ -36,13 +32,18 @@ namespace {
 
 }  // namespace
 
-Result<LaunchedChild> LaunchChild(const std::vector<std::string>& argv) {
+bool OwnGroupHasTerminal() { return isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp(); }
+
+Result<LaunchedChild> LaunchChild(const std::vector<std::string>& argv, const InheritedSignals& signals) {
   if (argv.empty()) return Fail(Error{ErrorCode::kInvalidConfig, 0, "exec: empty command"});
   std::vector<char*> cargv;
   cargv.reserve(argv.size() + 1);
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
 
+  // Only a foreground supd hands the terminal on: `supd -- cmd &` from a shell must leave it
+  // to the shell. (tcgetpgrp fails with ENOTTY when fd 0 is not our controlling terminal.)
+  const bool take_terminal = OwnGroupHasTerminal();
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return Fail(SystemError("pipe", errno));
   const pid_t pid = fork();
@@ -54,7 +55,7 @@ Result<LaunchedChild> LaunchChild(const std::vector<std::string>& argv) {
   }
   if (pid == 0) {
     close(pipe_fds[0]);
-    ExecChild(cargv.data(), pipe_fds[1]);
+    ExecChild(cargv.data(), take_terminal, signals, pipe_fds[1]);
   }
   close(pipe_fds[1]);
   // Also set from the parent so that the group exists before we ever signal -pid (the
@@ -75,7 +76,7 @@ Result<LaunchedChild> LaunchChild(const std::vector<std::string>& argv) {
   }
   LaunchedChild child;
   child.pid = pid;
-  child.has_terminal = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == pid;
+  child.has_terminal = take_terminal && tcgetpgrp(STDIN_FILENO) == pid;
   return child;
 }
 

@@ -33,8 +33,8 @@ bool IsJobControlStop(int signo) { return signo == SIGTSTP || signo == SIGTTIN |
 // One run of init mode. Lives on RunInitMode's stack; single-threaded.
 class InitSupervisor {
  public:
-  InitSupervisor(const InitOptions& opts, LaunchedChild child, pid_t original_foreground)
-      : opts_(opts), child_(child), original_foreground_(original_foreground), is_pid1_(IsPid1()) {
+  InitSupervisor(const InitOptions& opts, LaunchedChild child)
+      : opts_(opts), child_(child), is_pid1_(IsPid1()), child_has_terminal_(child.has_terminal) {
     sigfillset(&all_);
   }
 
@@ -49,7 +49,9 @@ class InitSupervisor {
         case SignalAction::kForward: Forward(signo); break;
         case SignalAction::kForwardThenStop:
           Forward(signo);
-          child_stop_expected_ = true;  // its stop report must not stop us a second time
+          // Its stop report must not stop us a second time (with --group it stops by SIGSTOP,
+          // which OnChildStopped never follows anyway).
+          child_stop_expected_ = !opts_.group;
           raise(SIGSTOP);
           break;
         case SignalAction::kForwardContinue: Continue(); break;
@@ -70,22 +72,23 @@ class InitSupervisor {
     return killed;
   }
 
-  // The terminal went to the child's group; give it back to ours if we held it before.
+  // The terminal went to the child's group from ours; give it back to ours.
   void RestoreTerminal() {
-    if (!child_.has_terminal || original_foreground_ != getpgrp()) return;
-    if (tcgetpgrp(STDIN_FILENO) == child_.pid) tcsetpgrp(STDIN_FILENO, original_foreground_);  // SIGTTOU blocked
+    if (!child_has_terminal_) return;
+    if (tcgetpgrp(STDIN_FILENO) == child_.pid) tcsetpgrp(STDIN_FILENO, getpgrp());  // SIGTTOU blocked
   }
 
  private:
   void Forward(int signo) {
     const bool group = opts_.group || (signo == SIGCONT && continue_group_);
-    kill(group ? -child_.pid : child_.pid, signo);
+    kill(group ? -child_.pid : child_.pid, SignalToForward(signo, opts_.group));
   }
 
   void Continue() {
     child_stop_expected_ = false;
-    // `fg` in the shell gave the terminal to supd's group; pass it on to the child's.
-    if (child_.has_terminal && tcgetpgrp(STDIN_FILENO) == getpgrp()) tcsetpgrp(STDIN_FILENO, child_.pid);
+    // `fg` in the shell gave the terminal to supd's group (also after a start in the
+    // background); pass it on to the child's.
+    if (OwnGroupHasTerminal()) child_has_terminal_ = tcsetpgrp(STDIN_FILENO, child_.pid) == 0;
     Forward(SIGCONT);
     continue_group_ = false;
   }
@@ -135,8 +138,8 @@ class InitSupervisor {
 
   const InitOptions& opts_;
   const LaunchedChild child_;
-  const pid_t original_foreground_;
   const bool is_pid1_;
+  bool child_has_terminal_;  // we gave the terminal to the child's group (at start or on CONT)
   sigset_t all_;
   std::optional<int> child_status_;
   bool child_stop_expected_ = false;
@@ -153,14 +156,14 @@ int RunInitMode(const InitOptions& opts) {
     std::fprintf(stderr, "supd: cannot become a child subreaper: %s (orphans will not be reaped)\n",
                  std::strerror(errno));
   }
-  const pid_t original_foreground = isatty(STDIN_FILENO) ? tcgetpgrp(STDIN_FILENO) : -1;
-
-  Result<LaunchedChild> child = LaunchChild(opts.argv);
+  Result<LaunchedChild> child = LaunchChild(opts.argv, opts.signals);
   if (!child) {
     std::fprintf(stderr, "supd: %s\n", child.error().Message().c_str());
     return ExecFailureExitCode(child.error().sys);
   }
-  InitSupervisor init(opts, *child, original_foreground);
+  // The child started in supd's directory; supd itself keeps none (nor its mount) busy.
+  if (chdir("/") != 0) std::fprintf(stderr, "supd: chdir /: %s\n", std::strerror(errno));
+  InitSupervisor init(opts, *child);
   const int code = ExitCodeFromWaitStatus(init.RunUntilChildExits());
   if (init.EndLeftovers()) {
     std::fprintf(stderr, "supd: processes left after the child exited did not stop within %lldms: SIGKILLed\n",

@@ -35,6 +35,11 @@ SignalAction ClassifySignal(int signo, int si_code, bool is_pid1) {
   }
 }
 
+int SignalToForward(int signo, bool group) {
+  const bool job_control_stop = signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU;
+  return group && job_control_stop ? SIGSTOP : signo;
+}
+
 int ExitCodeFromWaitStatus(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);

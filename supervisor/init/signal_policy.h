@@ -16,6 +16,10 @@ enum class SignalAction {
 // SI_KERNEL), <= 0 means a process sent it (SI_USER, SI_QUEUE, SI_TKILL...).
 SignalAction ClassifySignal(int signo, int si_code, bool is_pid1);
 
+// What a forwarded signal becomes: with --group, TSTP, TTIN and TTOU go to the child's
+// group as SIGSTOP, which no process can catch, so the whole job stops (as with dumb-init).
+int SignalToForward(int signo, bool group);
+
 // A waitpid() status as a shell reports it: the exit code, or 128+N for death by signal N.
 int ExitCodeFromWaitStatus(int status);
 

@@ -29,15 +29,6 @@ namespace {
   _exit(127);
 }
 
-void ResetSignalDispositions() {
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  sigemptyset(&dfl.sa_mask);
-  for (int sig = 1; sig < NSIG; ++sig) {
-    sigaction(sig, &dfl, nullptr);  // EINVAL for KILL, STOP and glibc's reserved: fine
-  }
-}
-
 // The fixed head of a Linux getdents64 record (struct linux_dirent64); the NUL-terminated
 // name follows at byte 19. opendir/readdir may allocate, so the raw call is used.
 struct LinuxDirent64Head {
@@ -214,8 +205,8 @@ void RunChild(const ChildPlan& plan) noexcept {
   // First of all: until then every fd operation here would change supd's own table too.
   if (plan.copy_below >= 0) UnshareFds(plan, status_fd);
   // Every signal is blocked on entry (Spawner did so before fork): supd's handlers can't run
-  // here, and the dispositions are default before anything is unblocked.
-  ResetSignalDispositions();
+  // here, and the dispositions are default (or the inherited SIG_IGN) before anything is unblocked.
+  plan.signals->RestoreDispositions();
 
   if ((plan.new_session ? setsid() : setpgid(0, 0)) < 0) Report(status_fd, ChildStage::kSession, errno);
   ArrangeFds(plan, status_fd);
@@ -249,9 +240,7 @@ void RunChild(const ChildPlan& plan) noexcept {
   if (plan.directory != nullptr && chdir(plan.directory) != 0) Report(status_fd, ChildStage::kChdir, errno);
   if (plan.watchdog_pid_digits != nullptr) WriteDecimal(plan.watchdog_pid_digits, getpid());
 
-  sigset_t none;
-  sigemptyset(&none);
-  if (sigprocmask(SIG_SETMASK, &none, nullptr) != 0) Report(status_fd, ChildStage::kSignalMask, errno);
+  if (const int error = plan.signals->RestoreMask()) Report(status_fd, ChildStage::kSignalMask, error);
   Report(status_fd, ChildStage::kExec, Exec(plan));
 }
 

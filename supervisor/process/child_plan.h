@@ -8,6 +8,8 @@
 
 #include <cstddef>
 
+#include "init/inherited_signals.h"
+
 namespace sup::daemon {
 
 // Which step failed in the child; written with errno to the exec-status pipe.
@@ -66,6 +68,7 @@ struct ChildPlan {
   bool set_uid = false;
   uid_t uid = 0;
   const char* directory = nullptr;  // nullptr: stay in supd's directory
+  const InheritedSignals* signals = nullptr;  // the dispositions and mask exec'd with; never null
 
   int status_fd = -1;  // write end of the exec-status pipe (O_CLOEXEC)
 };

@@ -29,6 +29,9 @@ struct SpawnRequest {
   std::vector<std::pair<int, int>> pass_fds;  // (fd in supd, fd number in the child)
   bool new_session = true;        // setsid; false: setpgid(0, 0) only (init mode)
   bool watchdog_pid = false;      // add WATCHDOG_PID=<child's pid>, known only after fork
+  // The command-line program (`-c FILE -- CMD`): starts with the mask and ignored signals supd
+  // inherited (OriginalLimits::signals, SPEC §9.6). Otherwise nothing blocked, nothing ignored.
+  bool inherit_signals = false;
 };
 
 struct SpawnedChild {

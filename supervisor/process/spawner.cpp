@@ -385,6 +385,7 @@ Result<SpawnedChild> Spawner::Spawn(const SpawnRequest& request) const {
   plan.set_uid = request.uid.has_value();
   plan.uid = request.uid.value_or(0);
   plan.directory = request.directory.empty() ? nullptr : request.directory.c_str();
+  plan.signals = request.inherit_signals ? &original_.signals : &clean_signals_;
   plan.status_fd = status_write.get();
   // Which of supd's fds the child copies. A small supd (one program restarting) has every
   // source below 64, where the kernel copies a table in one 64-fd step anyway: the child takes

@@ -1,5 +1,6 @@
 // Spawner: supd's own fork/exec (not uv_spawn, so that Reaper alone reaps). The child gets a
-// new session, default signal state, supd's ORIGINAL rlimits and oom_score_adj, the program's
+// new session, default signal state (the command-line program: supd's inherited one), supd's
+// ORIGINAL rlimits and oom_score_adj, the program's
 // limits, credentials, directory and fds; every exec-time failure comes back as an Error.
 #pragma once
 
@@ -9,6 +10,7 @@
 #include <array>
 #include <string>
 
+#include "init/inherited_signals.h"
 #include "loop/unique_fd.h"
 #include "process/spawn_request.h"
 #include "sup/base/result.h"
@@ -20,6 +22,9 @@ struct OriginalLimits {
   std::array<rlimit, RLIM_NLIMITS> rlimits{};
   bool have_rlimits = false;
   std::string oom_score_adj;  // "0"; "" when unreadable (then left as inherited)
+  // Blocked and ignored signals as supd started (main captures them before blocking any):
+  // what a SpawnRequest with inherit_signals gets.
+  InheritedSignals signals = InheritedSignals::None();
 
   static OriginalLimits Capture();  // call first thing in main(), before raising anything
 };
@@ -60,6 +65,7 @@ class Spawner {
 
  private:
   OriginalLimits original_;
+  InheritedSignals clean_signals_ = InheritedSignals::None();  // for every other program
   UniqueFd dev_null_;  // O_RDONLY, opened once; the child's fd 0 unless stdin_fd is given
   std::array<UniqueFd, kFdSlots> fd_slots_;
   int copy_below_ = -1;  // above every slot and dev_null_; -1: no slots, the child copies all

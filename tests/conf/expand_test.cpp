@@ -109,3 +109,14 @@ TEST_CASE("ForInstance: a single instance -> named after the program, SUP_INSTAN
 TEST_CASE("ExpandForInstance: text without placeholders -> unchanged except $$", "[conf][expand]") {
   CHECK(ExpandForInstance("plain $x ${Y} $$ $", "p", 1) == "plain $x ${Y} $ $");
 }
+
+TEST_CASE("ForInstance: the command-line program (`-- CMD`) -> argv byte for byte, never expanded",
+          "[conf][expand]") {
+  ProgramSpec p;
+  p.name = "main";
+  p.command = {"/bin/sh", "-c", "kill -9 $$", "${SUP_PROGRAM}", "${SUP_INSTANCE}", "$"};
+  p.from_command_line = true;
+  CHECK(ForInstance(p, 0, SupervisorSpec{}).argv == p.command);
+  p.from_command_line = false;  // the same strings from a config are expanded
+  CHECK(ForInstance(p, 0, SupervisorSpec{}).argv == Argv{"/bin/sh", "-c", "kill -9 $", "main", "0", "$"});
+}

@@ -77,7 +77,7 @@ class Pid1:
             self.proc = subprocess.Popen(
                 ["unshare", "--pid", "--fork", "--mount-proc", BIN, *options, "--",
                  "/bin/sh", path, tmp],
-                stdin=subprocess.DEVNULL, stderr=err)
+                stdin=subprocess.DEVNULL, stderr=err, cwd=tmp)
 
     def init_pid(self):
         """The host pid of our PID 1: unshare's only child."""
@@ -197,3 +197,49 @@ def test_leftovers_that_exit_on_term_end_without_waiting_for_the_stop_timeout(ru
     ''', options=("--stop-timeout", "3600s"))
     assert p.wait(timeout=60) == 0
     assert p.stderr() == ""
+
+
+def _state(pid):
+    return read("/proc/%d/stat" % pid).rsplit(")", 1)[-1].split()[:1] or [""]
+
+
+def _child_of(pid):
+    """The host pid of `pid`'s only child."""
+    def child():
+        children = read("/proc/%d/task/%d/children" % (pid, pid)).split()
+        return int(children[0]) if children else None
+    return wait_until(child, what="the child of %d" % pid)
+
+
+def test_group_mode_tstp_stops_the_child_group_with_sigstop_and_pid1_never_stops(run):
+    # SPEC §9.6: with --group, TSTP sent to supd reaches the group as SIGSTOP (a child that
+    # ignores TSTP stops too); PID 1 itself never stops; CONT continues the group.
+    p = run(r'''
+        trap '' TSTP
+        echo ready > "$1/ready"
+        exec sleep 600
+    ''', options=("--group",))
+    wait_until(lambda: read(os.path.join(p.dir, "ready")), what="the child")
+    init = p.init_pid()
+    child = wait_until(lambda: "sleep" in read("/proc/%d/cmdline" % _child_of(init)) and _child_of(init),
+                       what="the child to exec sleep")
+    os.kill(init, signal.SIGTSTP)
+    wait_until(lambda: _state(child) == ["T"], what="the child to stop")
+    assert _state(init) != ["T"]
+    os.kill(init, signal.SIGCONT)
+    wait_until(lambda: _state(child) != ["T"], what="the child to continue")
+    os.kill(init, signal.SIGTERM)
+    assert p.wait() == 128 + signal.SIGTERM
+
+
+def test_pid1_moves_to_root_and_the_child_starts_in_its_directory(run):
+    p = run(r'''
+        pwd > "$1/cwd"
+        while :; do sleep 0.05; done
+    ''')
+    wait_until(lambda: read(os.path.join(p.dir, "cwd")), what="the child's directory")
+    assert read(os.path.join(p.dir, "cwd")) == os.path.realpath(p.dir) + "\n"
+    init = p.init_pid()
+    wait_until(lambda: os.readlink("/proc/%d/cwd" % init) == "/", what="PID 1 to chdir /")
+    os.kill(init, signal.SIGTERM)
+    assert p.wait() == 128 + signal.SIGTERM

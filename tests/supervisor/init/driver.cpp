@@ -37,14 +37,15 @@ int Usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  sigset_t all;
+  sigset_t all, inherited;
   sigfillset(&all);
-  sigprocmask(SIG_BLOCK, &all, nullptr);
+  sigprocmask(SIG_BLOCK, &all, &inherited);
   for (int fd = 0; fd <= 2; ++fd) {
     if (fcntl(fd, F_GETFD) == -1) open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
   }
 
   sup::daemon::InitOptions opts;
+  opts.signals = sup::daemon::InheritedSignals::Capture(inherited);
   int i = 1;
   for (; i < argc && std::strcmp(argv[i], "--") != 0; ++i) {
     if (std::strcmp(argv[i], "--group") == 0) {

@@ -10,6 +10,7 @@ using sup::daemon::ClassifySignal;
 using sup::daemon::ExecFailureExitCode;
 using sup::daemon::ExitCodeFromWaitStatus;
 using sup::daemon::SignalAction;
+using sup::daemon::SignalToForward;
 
 TEST_CASE("ClassifySignal: SIGCHLD -> reaped, never forwarded", "[init]") {
   CHECK(ClassifySignal(SIGCHLD, CLD_EXITED, false) == SignalAction::kReap);
@@ -71,4 +72,18 @@ TEST_CASE("ExecFailureExitCode: ENOENT -> 127, any other exec error -> 126", "[i
   CHECK(ExecFailureExitCode(ENOEXEC) == 126);
   CHECK(ExecFailureExitCode(ENOTDIR) == 126);
   CHECK(ExecFailureExitCode(EAGAIN) == 126);
+}
+
+TEST_CASE("SignalToForward: TSTP, TTIN, TTOU with --group -> SIGSTOP to the group", "[init]") {
+  for (int sig : {SIGTSTP, SIGTTIN, SIGTTOU}) {
+    CHECK(SignalToForward(sig, true) == SIGSTOP);
+    CHECK(SignalToForward(sig, false) == sig);
+  }
+}
+
+TEST_CASE("SignalToForward: any other signal -> forwarded as it came, with or without --group", "[init]") {
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCONT, SIGWINCH, SIGRTMIN}) {
+    CHECK(SignalToForward(sig, true) == sig);
+    CHECK(SignalToForward(sig, false) == sig);
+  }
 }

@@ -120,6 +120,10 @@ struct ProgramSpec {
   OutputSpec stdout_log;
   OutputSpec stderr_log;
   HealthSpec health;
+  // Not a config key: the program given after `--` (`supd -c FILE -- CMD`). Its argv is passed
+  // byte for byte (no `$$` or ${SUP_...} expansion) and it starts with the signal mask and
+  // ignored signals supd inherited (SPEC §9.6).
+  bool from_command_line = false;
 };
 
 struct GroupSpec {
