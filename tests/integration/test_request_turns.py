@@ -25,18 +25,19 @@ def test_pipelined_waits_on_many_instances_let_another_client_in_and_all_get_rep
     other.sendall(b'{"id":"warm","cmd":"version"}\n')
     assert other_reader.next()["id"] == "warm"
 
-    # 256 waits, each on every instance (none will run), then a version, in one write.
+    # A version, 256 waits, each on every instance (none will run), and a version, in one write.
     heavy = connect(supd.sock, timeout=120)
+    reader = LineReader(heavy)
     waits = b"".join(b'{"id":%d,"cmd":"wait","args":{"select":["pool","one"],"for":"running"}}\n' % i
                      for i in range(WAITS))
-    heavy.sendall(waits + b'{"id":"last","cmd":"version"}\n')
+    heavy.sendall(b'{"id":"first","cmd":"version"}\n' + waits + b'{"id":"last","cmd":"version"}\n')
+    assert reader.next()["id"] == "first"  # supd is on this client's requests now
     # Another client asks while those are being handled: it is answered before supd has got
-    # through them (with everything in one read callback, "last" came first).
+    # through them (with every request of a read handled in one go, "last" came first).
     other.sendall(b'{"id":"between","cmd":"version"}\n')
     assert other_reader.next()["id"] == "between"
     assert not has_data(heavy), "every pipelined request was handled before the other client's"
 
-    reader = LineReader(heavy)
     last = reader.next()
     assert last["id"] == "last" and last["ok"], last
     # One state change reaches every waiter watching that instance: one line per wait.
