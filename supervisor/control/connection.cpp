@@ -176,10 +176,12 @@ void Connection::PeerEof() {
 }
 
 void Connection::Received(std::string_view bytes) {
-  // Line by line, so that reading can stop between two requests of one read.
+  // Line by line, so that handling can stop between two requests of one read: when the
+  // output piles up, or when this loop iteration has spent its time on requests (the rest
+  // is handled on a later iteration, so that other clients and timers get in between).
   dispatching_ = true;
   while (!bytes.empty() && !closed_ && !draining_) {
-    if (OutputFull()) {
+    if (OutputFull() || server_.TurnOver()) {
       unread_.assign(bytes);
       break;
     }
@@ -194,12 +196,15 @@ void Connection::Received(std::string_view bytes) {
         break;
       }
       HandleLine(item.line);
+      server_.RequestHandled();
     }
     bytes.remove_prefix(take);
   }
   dispatching_ = false;
   if (closed_ || draining_) return;
-  if (OutputFull()) PauseReading();
+  if (!unread_.empty() || OutputFull()) PauseReading();
+  // Written() resumes a client paused by its output; one paused by the budget waits its turn.
+  if (!unread_.empty() && !OutputFull()) server_.Defer(this);
   UpdateIdleTimer();
 }
 
@@ -213,14 +218,23 @@ void Connection::PauseReading() {
   uv_read_stop(reinterpret_cast<uv_stream_t*>(pipe_.get()));
 }
 
+void Connection::Continue() {
+  try {
+    ResumeReading();
+  } catch (const std::exception& e) {
+    spdlog::error("control: client pid {}: {}", peer_.pid, e.what());
+    Close();
+  }
+}
+
 void Connection::ResumeReading() {
   if (!reading_paused_ || OutputFull() || closed_ || draining_) return;
-  reading_paused_ = false;
   if (!unread_.empty()) {
     const std::string rest = std::exchange(unread_, {});
-    Received(rest);
-    if (reading_paused_ || closed_ || draining_) return;
+    Received(rest);  // pauses again, with what it could not handle now in unread_
+    if (!unread_.empty() || OutputFull() || closed_ || draining_) return;
   }
+  reading_paused_ = false;
   if (half_closed_) return;
   const int rc = uv_read_start(reinterpret_cast<uv_stream_t*>(pipe_.get()), OnAlloc, OnRead);
   if (rc != 0) {

@@ -50,6 +50,10 @@ class Connection {
   // line, then arm the idle timer or, after a half-close, close once nothing is in flight.
   void Finish(const std::string& key, std::string last_line);
 
+  // Its turn came (ControlServer::Defer): handles the requests left from earlier reads
+  // while the turn lasts, then reads again once none is left.
+  void Continue();
+
   void RefreshPrivilege();
   const Peer& peer() const { return peer_; }
   bool closed() const { return closed_; }
@@ -79,7 +83,8 @@ class Connection {
   void Written(int status);
   bool OutputFull() const;
   void PauseReading();
-  // Output fell back under the bound: handles the requests left unread, then reads again.
+  // Output fell back under the bound, or the client's turn came: handles the requests left
+  // unread, then reads again.
   void ResumeReading();
   void ShutdownWhenFlushed();
 
@@ -102,7 +107,9 @@ class Connection {
   bool writing_ = false;         // a batch of output_ is with libuv
   uint64_t waiting_since_ = 0;   // see output_waiting_since()
   bool dispatching_ = false;     // handling this client's requests: writes are replies
-  bool reading_paused_ = false;  // output over pause_reading_above: requests stay unread
+  // Output over pause_reading_above, or the loop iteration's turn_budget spent: requests
+  // stay unread.
+  bool reading_paused_ = false;
   std::string unread_;           // bytes read but not yet handled when reading paused
   bool shutdown_sent_ = false;
 };

@@ -330,7 +330,54 @@ void ControlServer::EnforceTotalOutput() {
   }
 }
 
+bool ControlServer::TurnOver() const {
+  if (must_progress_) return false;
+  // uv_now() is the loop's clock as of this iteration's start (or its poll's return).
+  const uint64_t now_ms = uv_hrtime() / 1'000'000;
+  return now_ms >= uv_now(&loop_) + static_cast<uint64_t>(options_.turn_budget.count());
+}
+
+void ControlServer::Defer(Connection* connection) {
+  if (std::find(deferred_.begin(), deferred_.end(), connection) != deferred_.end()) return;
+  deferred_.push_back(connection);
+  if (!turn_) {
+    auto* idle = new uv_idle_t;
+    uv_idle_init(&loop_, idle);  // documented to always return 0
+    turn_.reset(idle);
+    turn_->data = this;
+  }
+  uv_idle_start(turn_.get(), OnTurn);
+}
+
+void ControlServer::OnTurn(uv_idle_t* idle) noexcept {
+  auto* self = static_cast<ControlServer*>(idle->data);
+  if (self == nullptr) return;
+  self->Sweep();
+  self->ContinueDeferred();
+}
+
+void ControlServer::ContinueDeferred() {
+  // Round robin: each client handles what the budget allows, the rest wait their turn.
+  std::vector<Connection*> waiting = std::exchange(deferred_, {});
+  must_progress_ = true;
+  std::size_t k = 0;
+  for (; k < waiting.size() && !TurnOver(); ++k) {
+    // A client closed meanwhile is still allocated (retired_) until the next Sweep.
+    if (!waiting[k]->closed()) waiting[k]->Continue();
+  }
+  must_progress_ = false;
+  // The ones not reached go first next time, before those that deferred again just now.
+  std::vector<Connection*> rest;
+  for (; k < waiting.size(); ++k)
+    if (!waiting[k]->closed()) rest.push_back(waiting[k]);
+  for (Connection* c : deferred_)
+    if (std::find(rest.begin(), rest.end(), c) == rest.end()) rest.push_back(c);
+  deferred_ = std::move(rest);
+  if (deferred_.empty() && turn_) uv_idle_stop(turn_.get());
+}
+
 void ControlServer::Retire(Connection* connection) {
+  std::erase(deferred_, connection);
   auto it = std::find_if(connections_.begin(), connections_.end(),
                          [&](const auto& c) { return c.get() == connection; });
   if (it == connections_.end()) return;
@@ -342,6 +389,7 @@ void ControlServer::Sweep() { retired_.clear(); }
 
 void ControlServer::Close() {
   while (!connections_.empty()) connections_.back()->Close();
+  turn_.reset();
   if (listener_) listener_.reset();
   if (bound_) {
     bound_ = false;

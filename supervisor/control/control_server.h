@@ -47,6 +47,10 @@ struct ServerOptions {
   // Requests in flight on one connection (streams, waits). Each holds memory in supd and
   // any peer may open them (events, wait are read-only): past this, `busy` for that id.
   std::size_t max_calls_per_client = 256;
+  // Time one loop iteration spends on requests (SPEC §9.1: no request holds the loop):
+  // the requests of a read left over when it is spent are handled on the next iterations,
+  // with other clients and timers in between. 0 = one request per client and iteration.
+  std::chrono::milliseconds turn_budget{5};
 };
 
 // `handler` must outlive the server. Start() before running the loop; the destructor (or
@@ -98,12 +102,21 @@ class ControlServer {
   // readers), until what is left fits. May close the caller's own connection.
   void EnforceTotalOutput();
   RefusalLog& refusals() { return refusals_; }
+  // Whether this loop iteration has spent its turn_budget on requests. The first request
+  // handled in a continuation turn (Continue) is always allowed, so every client progresses.
+  bool TurnOver() const;
+  void RequestHandled() { must_progress_ = false; }
+  // The connection has requests left from a read: Connection::Continue() runs on a later
+  // iteration (an idle handle, active only while some client has work left).
+  void Defer(Connection* connection);
   // Read buffer shared by every connection: libuv calls read_cb right after alloc_cb.
   char* read_buffer() { return read_buffer_.data(); }
   std::size_t read_buffer_size() const { return read_buffer_.size(); }
 
  private:
   static void OnConnection(uv_stream_t* server, int status) noexcept;
+  static void OnTurn(uv_idle_t* idle) noexcept;
+  void ContinueDeferred();
   void Accept();
   // False (and the client told busy and closed) when it may not take a place.
   bool Admit(uv_pipe_t* pipe, const Peer& peer);
@@ -116,6 +129,9 @@ class ControlServer {
   UvHandle<uv_pipe_t> listener_;
   std::vector<std::unique_ptr<Connection>> connections_;
   std::vector<std::unique_ptr<Connection>> retired_;  // closed; freed outside their callbacks
+  std::vector<Connection*> deferred_;  // clients with requests left, in the order they wait
+  UvHandle<uv_idle_t> turn_;           // runs ContinueDeferred while deferred_ is not empty
+  bool must_progress_ = false;
   std::set<uid_t> allow_uids_;
   std::set<gid_t> allow_gids_;
   std::set<uid_t> group_member_uids_;  // listed members of allow_groups (gr_mem)

@@ -161,11 +161,15 @@ void Supervisor::StartDependenciesOf(const std::string& program, std::set<std::s
 void Supervisor::Start(const std::vector<Instance*>& instances) {
   std::set<std::string> seen;
   for (auto* i : instances) StartDependenciesOf(i->program(), seen);
-  for (auto* i : instances) i->Start();
+  for (auto* i : instances) {
+    i->Start();
+    MarkChanged(*i);  // `wanted_up` may change without a transition
+  }
   Settle();
 }
 
 void Supervisor::Stop(const std::vector<Instance*>& instances) {
+  for (auto* i : instances) MarkChanged(*i);
   stop_batches_.push_back(StopBatch{instances, {}});
   Settle();
 }
@@ -179,7 +183,10 @@ void Supervisor::Restart(const std::vector<Instance*>& instances, bool with_depe
           for (auto& d : p->instances)
             if (std::find(all.begin(), all.end(), d.get()) == all.end()) all.push_back(d.get());
   }
-  for (auto* i : all) i->Restart();
+  for (auto* i : all) {
+    i->Restart();
+    MarkChanged(*i);
+  }
   Settle();
 }
 
@@ -196,13 +203,6 @@ std::string Supervisor::RunningDependants(const std::vector<Instance*>& instance
   std::string text;
   for (const auto& n : names) text += (text.empty() ? "" : ", ") + n;
   return text;
-}
-
-void Supervisor::AddWaiter(std::unique_ptr<Waiter> waiter) {
-  // Nothing but the waiter itself is new: evaluating only it keeps n waits linear (a Settle
-  // here re-evaluated every waiter, and any peer may send `wait`).
-  waiter->Evaluate(Clock::now());
-  if (!waiter->finished()) waiters_.push_back(std::move(waiter));
 }
 
 std::vector<std::string> Supervisor::ChildEnvironment(const Instance& instance) {
@@ -222,7 +222,10 @@ std::vector<std::string> Supervisor::ChildEnvironment(const Instance& instance) 
                           instance.instance_spec().environment, sup);
 }
 
-void Supervisor::CheckDependencies(Instance&) { settle_again_ = true; }
+void Supervisor::CheckDependencies(Instance& instance) {
+  MarkChanged(instance);
+  settle_again_ = true;
+}
 
 bool Supervisor::DependencyHolds(const conf::Dependency& dep, std::string& failure) {
   auto* entry = FindProgram(dep.program);
@@ -313,12 +316,6 @@ void Supervisor::PumpStops() {
   });
 }
 
-void Supervisor::EvaluateWaiters() {
-  const TimePoint now = Clock::now();
-  for (auto& w : waiters_) w->Evaluate(now);
-  std::erase_if(waiters_, [](const auto& w) { return w->finished(); });
-}
-
 void Supervisor::Settle() {
   if (settling_) {
     settle_again_ = true;
@@ -346,6 +343,7 @@ void Supervisor::OnTransition(Instance& instance, State from, State to,
   else
     spdlog::info("{}: {} -> {}{}{}", instance.name(), StateName(from), StateName(to),
                  reason.empty() ? "" : ": ", reason);
+  MarkChanged(instance);
   if (events_.subscribers() > 0) PublishTransition(events_, instance, from, to, reason);
   Publish(instance);
   // `supd -c FILE -- CMD`: main's status is supd's, also when a shutdown stopped it.
@@ -359,6 +357,7 @@ void Supervisor::OnTransition(Instance& instance, State from, State to,
 }
 
 void Supervisor::OnStatusChanged(Instance& instance) {
+  MarkChanged(instance);
   Publish(instance);
   settle_again_ = true;
 }

@@ -19,6 +19,7 @@
 #include "core/log_stream.h"
 #include "core/stop_plan.h"
 #include "core/waiter.h"
+#include "core/watch_index.h"
 #include "sup/base/result.h"
 #include "sup/conf/config.h"
 #include "sup/conf/diff.h"
@@ -125,7 +126,20 @@ class Supervisor final : public InstanceHost {
   void Publish(Instance& instance);
   void PumpDependencies();
   void PumpStops();
+  // Re-evaluates the waiter items whose instance changed since the last call.
   void EvaluateWaiters();
+  void MarkChanged(Instance& instance) { watches_.MarkChanged(&instance); }
+  // Whether a watch still waits for an outcome; forgets (counts) it otherwise.
+  bool KeepWatch(const WatchIndex::Watch& watch);
+  // Drops a finished waiter; its watches are swept later (WatchIndex::Released).
+  void DropWaiter(std::uint64_t id);
+  // A waiter timed out or lost its client: dropped on the next loop iteration.
+  void WaiterEnded(std::uint64_t id);
+  void ScheduleWaiterSweep();
+  // Drops ended waiters and sweeps dead watches, a few milliseconds per loop iteration.
+  void SweepWaiters();
+  // Tells the waiters watching `instance` that it is going away (reload removed it).
+  void ForgetInstance(Instance& instance);
   void CheckShutdownDone();
   // Whether `dep` holds for every instance of its program; sets `failure` when it never will.
   bool DependencyHolds(const conf::Dependency& dep, std::string& failure);
@@ -139,7 +153,17 @@ class Supervisor final : public InstanceHost {
   void IndexPrograms();
   EventBus events_;
   LogStreams logs_;
-  std::vector<std::unique_ptr<Waiter>> waiters_;
+  // Waiters by id (ids grow in the order they were added), with the number of watches each
+  // still has in watches_.
+  struct WaiterEntry {
+    std::unique_ptr<Waiter> waiter;
+    std::size_t watches = 0;
+  };
+  std::unordered_map<std::uint64_t, WaiterEntry> waiters_;
+  std::uint64_t next_waiter_ = 0;
+  WatchIndex watches_;
+  std::vector<std::uint64_t> ended_waiters_;
+  std::unique_ptr<Timer> waiter_sweep_timer_;
   std::vector<StopBatch> stop_batches_;
   std::vector<std::unique_ptr<Instance>> retiring_;
   std::unique_ptr<Timer> sweep_timer_;

@@ -53,6 +53,7 @@ void Supervisor::ApplyReload(conf::Config new_config, const conf::ReloadPlan& pl
           continue;
         }
         instance.UpdateSpec(spec, config_.supervisor);
+        MarkChanged(instance);  // what a wait needs may depend on the spec (health checks)
         const State s = instance.state();
         const bool wanted = instance.fsm().status().wanted_up;
         // A changed program that is wanted up and FATAL, BACKOFF or STARTING starts afresh;
@@ -68,7 +69,10 @@ void Supervisor::ApplyReload(conf::Config new_config, const conf::ReloadPlan& pl
   }
   programs_ = std::move(reordered);
   IndexPrograms();
-  for (auto* i : to_start) i->Start();
+  for (auto* i : to_start) {
+    i->Start();
+    MarkChanged(*i);
+  }
   events_.PublishGlobal({{"event", "reload"},
                          {"added", plan.added},
                          {"removed", plan.removed},
@@ -104,7 +108,7 @@ void Supervisor::Sweep() {
       keep.push_back(std::move(instance));
       continue;
     }
-    for (auto& w : waiters_) w->Forget(instance.get());
+    ForgetInstance(*instance);
     for (auto& batch : stop_batches_) {
       std::erase(batch.instances, instance.get());
       batch.signalled.erase(instance.get());

@@ -25,6 +25,7 @@ void Supervisor::BeginShutdown(const std::string& why) {
   for (auto* i : AllInstances()) {
     if (i->has_process()) alive.push_back(i);
     i->Shutdown();
+    MarkChanged(*i);  // a start being waited for may have become impossible silently
   }
   alive_at_shutdown_.insert(alive.begin(), alive.end());
   stop_batches_.clear();

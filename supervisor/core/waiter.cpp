@@ -11,34 +11,27 @@ Waiter::Waiter(uv_loop_t& loop, std::shared_ptr<control::Call> call, WaitTarget 
       items_(std::move(items)),
       warning_(std::move(warning)),
       started_(Clock::now()),
-      timer_(loop) {
+      timer_(loop),
+      undecided_(items_.size()) {
   if (timeout.count() > 0) timer_.Start(timeout, [this] { TimeOut(); });
 }
 
-bool Waiter::Evaluate(TimePoint now) {
+// The cancel hook names this waiter: it must not outlive it.
+Waiter::~Waiter() { call_->OnCancel({}); }
+
+void Waiter::set_on_end(std::function<void()> fn) {
+  on_end_ = std::move(fn);
+  call_->OnCancel([this] {
+    if (on_end_) on_end_();
+  });
+}
+
+bool Waiter::CheckDone() {
   if (finished_) return true;
   if (!call_->open()) {  // the client went away: the actions carry on, nobody to tell
     finished_ = true;
     timer_.Stop();
-    return true;
-  }
-  bool all = true;
-  for (auto& item : items_) {
-    if (item.decided) continue;
-    const WaitVerdict v = EvaluateWait(item.instance->fsm(), target_, now);
-    if (v.outcome == WaitOutcome::kSatisfied) {
-      std::string message = item.note;
-      if (target_ == WaitTarget::kStopOutcome && item.instance->fsm().status().sigkill_needed)
-        message = "stopped (SIGKILL after " + FormatDuration(item.instance->spec().stop_timeout) +
-                  ")";
-      Emit(item, "ok", message);
-    } else if (v.outcome == WaitOutcome::kImpossible) {
-      Emit(item, "failed", v.doing);
-    } else {
-      all = false;
-    }
-  }
-  if (all) {
+  } else if (undecided_ == 0) {
     finished_ = true;
     timer_.Stop();
     call_->End();
@@ -46,16 +39,45 @@ bool Waiter::Evaluate(TimePoint now) {
   return finished_;
 }
 
-void Waiter::Forget(const Instance* instance) {
+bool Waiter::Evaluate(TimePoint now) {
+  if (CheckDone()) return true;
   for (auto& item : items_) {
-    if (item.instance != instance || item.decided) continue;
-    const bool stopping = target_ == WaitTarget::kStopOutcome || target_ == WaitTarget::kStopped;
-    Emit(item, stopping ? "ok" : "failed", "removed by reload");
+    if (!item.decided) Decide(item, now);
+    if (finished_) return true;  // emitting dropped the client
   }
+  return CheckDone();
+}
+
+bool Waiter::EvaluateItem(std::size_t item, TimePoint now) {
+  if (CheckDone()) return true;
+  if (!items_[item].decided) Decide(items_[item], now);
+  return CheckDone();
+}
+
+void Waiter::Decide(Item& item, TimePoint now) {
+  const WaitVerdict v = EvaluateWait(item.instance->fsm(), target_, now);
+  if (v.outcome == WaitOutcome::kSatisfied) {
+    std::string message = item.note;
+    if (target_ == WaitTarget::kStopOutcome && item.instance->fsm().status().sigkill_needed)
+      message = "stopped (SIGKILL after " + FormatDuration(item.instance->spec().stop_timeout) +
+                ")";
+    Emit(item, "ok", message);
+  } else if (v.outcome == WaitOutcome::kImpossible) {
+    Emit(item, "failed", v.doing);
+  }
+}
+
+void Waiter::ForgetItem(std::size_t index) {
+  Item& item = items_[index];
+  if (finished_ || item.decided) return;
+  const bool stopping = target_ == WaitTarget::kStopOutcome || target_ == WaitTarget::kStopped;
+  Emit(item, stopping ? "ok" : "failed", "removed by reload");
+  CheckDone();
 }
 
 void Waiter::Emit(Item& item, const char* outcome, const std::string& message) {
   item.decided = true;
+  --undecided_;
   const InstanceStatus& s = item.instance->fsm().status();
   nlohmann::json line = {{"name", item.name},
                          {"outcome", outcome},
@@ -82,7 +104,7 @@ void Waiter::TimeOut() {
   }
   finished_ = true;
   call_->End();
-  if (on_timeout_) on_timeout_();
+  if (on_end_) on_end_();
 }
 
 }  // namespace sup::daemon

@@ -1,9 +1,11 @@
 // A request that waits on instances (a waiting start/stop/restart, `wait`): it streams one
 // outcome per instance as soon as it is known, and ends when every instance has one or
-// its deadline passes. Re-evaluated by the Supervisor after every state change.
+// its deadline passes. Evaluated in full once when it is added; after that the Supervisor
+// re-evaluates only the items whose instance changed (WatchIndex).
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,15 +32,27 @@ class Waiter {
   Waiter(uv_loop_t& loop, std::shared_ptr<control::Call> call, WaitTarget target,
          std::vector<Item> items, std::chrono::milliseconds timeout, std::string warning);
 
+  ~Waiter();
+
   // Emits the outcomes that are known now; returns true when the waiter is finished.
   bool Evaluate(TimePoint now);
-  // The instance is going away (reload removed it): count it as stopped or failed.
-  void Forget(const Instance* instance);
+  // The same for one item (its instance changed).
+  bool EvaluateItem(std::size_t item, TimePoint now);
+  // The item's instance is going away (reload removed it): count it as stopped or failed.
+  void ForgetItem(std::size_t item);
   bool finished() const { return finished_; }
-  void set_on_timeout(std::function<void()> fn) { on_timeout_ = std::move(fn); }
+  // Finishes when nothing is left to wait for, or nobody is there to tell; returns finished().
+  bool CheckDone();
+  // Whether the item still waits for its outcome (false once the waiter finished).
+  bool pending(std::size_t item) const { return !finished_ && !items_[item].decided; }
+  const std::vector<Item>& items() const { return items_; }
+  // Runs when the waiter ends outside Evaluate (its timeout) or its client goes away, so
+  // that its owner can drop it; never from inside a call of the owner's.
+  void set_on_end(std::function<void()> fn);
 
  private:
   void Emit(Item& item, const char* outcome, const std::string& message);
+  void Decide(Item& item, TimePoint now);
   void TimeOut();
 
   std::shared_ptr<control::Call> call_;
@@ -47,7 +61,8 @@ class Waiter {
   std::string warning_;
   TimePoint started_;
   Timer timer_;
-  std::function<void()> on_timeout_;
+  std::function<void()> on_end_;
+  std::size_t undecided_ = 0;
   bool finished_ = false;
 };
 
