@@ -159,7 +159,22 @@ void ReadOutput(TableReader& r, const std::string& name, std::string_view key, O
   o.Enum("backpressure", out.backpressure, {{"block", Backpressure::kBlock}, {"drop", Backpressure::kDrop}});
   o.Bool("timestamps", out.timestamps);
   o.Size("ring", out.ring);
+  if (o.Find("ring")) src.pos[std::string(key) + ".ring"] = o.Pos("ring");
   if (is_stderr) o.Bool("merge", out.merge);
+}
+
+// One ring holds both streams, so the bound is on their sum; the error is reported at the
+// larger of the `ring` keys the file sets (each alone may be within the bound).
+void CheckRing(TableReader& r, const ProgramSpec& p, const ProgramSource& src) {
+  constexpr std::uint64_t kMax = OutputSpec::kMaxInstanceRing;
+  const std::uint64_t out = p.stdout_log.ring, err = p.stderr_log.ring;
+  if (out <= kMax && err <= kMax - out) return;
+  const bool at_stderr = src.pos.contains("stderr.ring") && (!src.pos.contains("stdout.ring") || err > out);
+  const std::string stream = at_stderr ? "stderr" : "stdout";
+  r.ctx().Error(src.At(stream + ".ring"),
+                "`ring` in [program." + p.name + "." + stream + "] is too large: an instance's ring "
+                "(stdout.ring + stderr.ring, here " + std::to_string(out) + " + " + std::to_string(err) +
+                    " bytes) may hold at most 64MiB (" + std::to_string(kMax) + " bytes)");
 }
 
 void ReadHealth(TableReader& r, const std::string& name, HealthSpec& h, ProgramSource& src) {
@@ -275,6 +290,7 @@ void ReadProgram(TableReader& r, ProgramSpec& p, ProgramSource& src) {
   }
   ReadOutput(r, p.name, "stdout", p.stdout_log, src);
   ReadOutput(r, p.name, "stderr", p.stderr_log, src);
+  CheckRing(r, p, src);
   ReadHealth(r, p.name, p.health, src);
   if (p.ready == ReadyMode::kHealth && !r.Find("health"))
     ctx.Error(r.Pos("ready"), "ready = \"health\" in " + r.where() + " needs a [program." + p.name + ".health] check");

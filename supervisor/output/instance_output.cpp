@@ -256,6 +256,7 @@ Result<void> InstanceOutput::Reconfigure(InstanceOutputSpec spec) {
     }
   }
   ring_.Resize(spec.stdout_spec.ring + spec.stderr_spec.ring);
+  ring_off_logged_ = false;  // a ring that is off tries again
   spec_ = std::move(spec);
   MaybeResume();  // the new routes start with empty queues
   return {};
@@ -272,6 +273,7 @@ std::vector<LogRecord> InstanceOutput::Tail(std::size_t n, std::optional<Stream>
 
 std::string InstanceOutput::error() const {
   std::string out;
+  if (ring_.off()) out = RingOffText();
   const SinkChannel* seen = nullptr;
   for (int i = 0; i < 2; ++i) {
     const Route* file = sinks_[i][0];
@@ -326,6 +328,14 @@ void InstanceOutput::OnBytes(PipeReader& reader, std::string_view bytes) {
   FlushBatches();
   read_ = {};
   ring_skip_until_ = nullptr;
+  if (ring_.off() && !ring_off_logged_) {
+    ring_off_logged_ = true;
+    spdlog::warn("{}: {} (output still goes to its log files and supd's output)", spec_.name, RingOffText());
+  }
+}
+
+std::string InstanceOutput::RingOffText() const {
+  return "ring off: cannot allocate " + std::to_string(ring_.capacity()) + " bytes";
 }
 
 // Whether the stream's lines need nothing but their bytes copied and the ring fed: every sink

@@ -82,7 +82,8 @@ class InstanceOutput {
   const InstanceOutputSpec& spec() const { return spec_; }
   std::uint64_t captured_bytes() const { return captured_bytes_; }
   std::uint64_t dropped_lines() const { return dropped_lines_; }
-  // "" when every sink is healthy, else their errors joined by "; ".
+  // "" when every sink is healthy and the ring is allocated (or not needed yet), else their
+  // errors joined by "; " ("ring off: cannot allocate 66060288 bytes" first).
   std::string error() const;
   bool paused() const { return paused_; }
   std::size_t attached_pipes() const { return readers_.size(); }
@@ -105,6 +106,7 @@ class InstanceOutput {
   void Pause();
   void MaybeResume();
   void RemoveReader(PipeReader* reader);
+  std::string RingOffText() const;
 
   OutputHub& hub_;
   InstanceOutputSpec spec_;
@@ -124,6 +126,7 @@ class InstanceOutput {
   std::uint64_t dropped_lines_ = 0;
   bool paused_ = false;
   bool files_open_ = false;
+  bool ring_off_logged_ = false;
 };
 
 }  // namespace sup::daemon::output

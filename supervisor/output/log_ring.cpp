@@ -3,6 +3,7 @@
 #include <cstring>
 #include <deque>
 #include <limits>
+#include <new>
 
 namespace sup::daemon::output {
 namespace {
@@ -23,15 +24,15 @@ std::size_t LogRing::Wrap(std::size_t pos) const { return pos >= capacity_ ? pos
 void LogRing::Read(std::size_t pos, char* out, std::size_t len) const {
   pos = Wrap(pos);
   const std::size_t first = std::min(len, capacity_ - pos);
-  std::memcpy(out, buf_.data() + pos, first);
-  if (first < len) std::memcpy(out + first, buf_.data(), len - first);
+  std::memcpy(out, buf_.get() + pos, first);
+  if (first < len) std::memcpy(out + first, buf_.get(), len - first);
 }
 
 void LogRing::Put(std::size_t pos, const char* in, std::size_t len) {
   pos = Wrap(pos);
   const std::size_t first = std::min(len, capacity_ - pos);
-  std::memcpy(buf_.data() + pos, in, first);
-  if (first < len) std::memcpy(buf_.data(), in + first, len - first);
+  std::memcpy(buf_.get() + pos, in, first);
+  if (first < len) std::memcpy(buf_.get(), in + first, len - first);
 }
 
 static void EncodeHeader(char* out, const Header& h) {
@@ -51,7 +52,7 @@ static Header DecodeHeader(const char* in) {
 void LogRing::EvictOldest() {
   std::uint32_t len = 0;
   if (head_ + sizeof len <= capacity_) {
-    std::memcpy(&len, buf_.data() + head_, sizeof len);
+    std::memcpy(&len, buf_.get() + head_, sizeof len);
   } else {
     char raw[kRecordOverhead];
     Read(head_, raw, kRecordOverhead);
@@ -63,11 +64,21 @@ void LogRing::EvictOldest() {
   --records_;
 }
 
+// The allocation may fail (an address-space limit, a container's memory); it is not retried
+// on every line, which would cost a failing mmap per line.
+bool LogRing::Allocate() {
+  if (buf_) return true;
+  if (off_) return false;
+  buf_.reset(new (std::nothrow) char[capacity_]);
+  off_ = buf_ == nullptr;
+  return !off_;
+}
+
 void LogRing::Append(Stream stream, std::chrono::system_clock::time_point time,
                      std::string_view line) {
   if (capacity_ <= kRecordOverhead) return;
   if (line.size() > capacity_ - kRecordOverhead) line = line.substr(0, capacity_ - kRecordOverhead);
-  if (buf_.empty()) buf_.resize(capacity_);
+  if (!Allocate()) return;
   const std::size_t cost = kRecordOverhead + line.size();
   while (used_ + cost > capacity_) EvictOldest();
   const Header h{static_cast<std::uint32_t>(line.size()), static_cast<std::uint8_t>(stream),
@@ -77,8 +88,8 @@ void LogRing::Append(Stream stream, std::chrono::system_clock::time_point time,
   if (tail + cost <= capacity_) {
     // The usual case: the record does not wrap. The header is encoded in place; going
     // through a 13-byte staging copy stalled on store forwarding (~5 ns of ~15 per line).
-    EncodeHeader(buf_.data() + tail, h);
-    std::memcpy(buf_.data() + tail + kRecordOverhead, line.data(), line.size());
+    EncodeHeader(buf_.get() + tail, h);
+    std::memcpy(buf_.get() + tail + kRecordOverhead, line.data(), line.size());
   } else {
     char raw[kRecordOverhead];
     EncodeHeader(raw, h);
@@ -116,12 +127,18 @@ std::vector<LogRecord> LogRing::Tail(std::size_t n, std::optional<Stream> only) 
   return out;
 }
 
+// A ring that is off tries to allocate again (on reload), even at the same capacity.
 void LogRing::Resize(std::size_t capacity) {
-  if (capacity == capacity_) return;
-  const auto all = Tail(std::numeric_limits<std::size_t>::max());
+  if (capacity == capacity_ && !off_) return;
+  std::vector<LogRecord> all;
+  try {
+    all = Tail(std::numeric_limits<std::size_t>::max());
+  } catch (const std::bad_alloc&) {
+    all.clear();  // no room to copy the records out: they are dropped with the old buffer
+  }
   capacity_ = capacity;
-  buf_.clear();
-  buf_.shrink_to_fit();
+  buf_.reset();
+  off_ = false;
   head_ = used_ = records_ = 0;
   for (const auto& r : all) Append(r.stream, r.time, r.line);
 }

@@ -1,11 +1,14 @@
 // LogRing: the in-memory tail of one instance's output (both streams), for `supctl logs`.
 // A fixed byte budget holding records {stream, time, line}; the oldest records are evicted.
-// Pure; loop thread only. The buffer is allocated on the first Append() (rings are lazy).
+// Pure; loop thread only. The buffer is allocated on the first Append() (rings are lazy); when
+// that allocation fails the ring is off (keeps nothing) until Resize() tries again: a ring is
+// a convenience, and the lines still reach every other sink (SPEC §9.1 "Bounded memory").
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,19 +43,25 @@ class LogRing {
   std::size_t capacity() const { return capacity_; }
   std::size_t used() const { return used_; }
   std::size_t records() const { return records_; }
-  bool allocated() const { return !buf_.empty(); }
+  bool allocated() const { return buf_ != nullptr; }
+  // Whether the buffer could not be allocated: Append() keeps nothing.
+  bool off() const { return off_; }
 
  private:
   std::size_t Wrap(std::size_t pos) const;
   void Read(std::size_t pos, char* out, std::size_t len) const;
   void Put(std::size_t pos, const char* in, std::size_t len);
   void EvictOldest();
+  bool Allocate();
 
   std::size_t capacity_;
-  std::vector<char> buf_;  // circular; records are [u32 len][u8 stream][i64 ms][bytes]
+  // Circular; records are [u32 len][u8 stream][i64 ms][bytes]. Not zero-filled: only bytes
+  // that were written are ever read, and the pages the ring has not reached stay untouched.
+  std::unique_ptr<char[]> buf_;
   std::size_t head_ = 0;   // offset of the oldest record
   std::size_t used_ = 0;
   std::size_t records_ = 0;
+  bool off_ = false;
 };
 
 }  // namespace sup::daemon::output

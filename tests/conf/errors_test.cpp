@@ -72,6 +72,28 @@ TEST_CASE("Loader: bad duration and bad size -> the value and what was expected"
                      "[program.a.stdout]");
 }
 
+TEST_CASE("Loader: a ring above 64MiB an instance -> error at the ring key, both streams counted", "[conf][errors]") {
+  const ConfigError big = OnlyError("[program.big]\ncommand = \"/bin/a\"\n[program.big.stdout]\nring = \"1000GiB\"\n");
+  CHECK(At(big) == "4:8");
+  CHECK(big.message == "`ring` in [program.big.stdout] is too large: an instance's ring (stdout.ring + "
+                       "stderr.ring, here 1073741824000 + 65536 bytes) may hold at most 64MiB (67108864 bytes)");
+  // Each stream within the bound, their sum above it: reported at the larger one.
+  const ConfigError sum = OnlyError("[program.s]\ncommand = \"/bin/a\"\nstdout = { ring = \"2MiB\" }\n"
+                                    "stderr = { ring = \"63MiB\" }\n");
+  CHECK(At(sum) == "4:19");
+  CHECK(sum.message.starts_with("`ring` in [program.s.stderr] is too large: an instance's ring (stdout.ring + "
+                                "stderr.ring, here 2097152 + 66060288 bytes)"));
+  // Sizes near 2^64 do not wrap around into a small sum.
+  CHECK(OnlyError("[program.w]\ncommand = \"/bin/a\"\nstdout = { ring = 9223372036854775807 }\n"
+                  "stderr = { ring = 9223372036854775807 }\n").message.starts_with("`ring` in [program.w.stdout] is too large"));
+  // At the bound exactly: valid (the default stderr.ring, 64KiB, counts).
+  const LoadResult ok = Load("[program.ok]\ncommand = \"/bin/a\"\nstdout = { ring = \"63MiB\" }\n"
+                             "stderr = { ring = \"1MiB\" }\n[program.ok2]\ncommand = \"/bin/a\"\n"
+                             "stdout = { ring = 67043328 }\n");
+  INFO(Errors(ok));
+  CHECK(ok.errors.empty());
+}
+
 TEST_CASE("Loader: bad octal mode -> error with an example", "[conf][errors]") {
   const ConfigError e = OnlyError("[supervisor]\nsocket_mode = \"0698\"\n");
   CHECK(At(e) == "2:15");

@@ -20,6 +20,25 @@ TEST_CASE("LogRing: no output yet -> no buffer allocated", "[output][ring]") {
   CHECK(ring.allocated());
 }
 
+// ASan and TSan abort on an allocation this size instead of failing it (allocator_may_return_null).
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+TEST_CASE("LogRing: a buffer that cannot be allocated -> the ring is off, no exception; a resize tries again",
+          "[output][ring]") {
+  LogRing ring(std::size_t{1} << 62);  // 4 EiB: more than any address space
+  CHECK_FALSE(ring.off());
+  CHECK_NOTHROW(ring.Append(Stream::kStdout, kT0, "lost to the ring only"));
+  CHECK(ring.off());
+  CHECK_FALSE(ring.allocated());
+  CHECK(ring.Tail(10).empty());
+  CHECK_NOTHROW(ring.Append(Stream::kStderr, kT0, "again"));
+  ring.Resize(4096);
+  CHECK_FALSE(ring.off());
+  ring.Append(Stream::kStdout, kT0, "kept");
+  REQUIRE(ring.Tail(10).size() == 1);
+  CHECK(ring.Tail(10)[0].line == "kept");
+}
+#endif
+
 TEST_CASE("LogRing: tail returns the last n records oldest first with stream and time", "[output][ring]") {
   LogRing ring(4096);
   for (int i = 0; i < 10; ++i)

@@ -58,6 +58,9 @@ struct Dependency {
 // [program.X.stdout] / [program.X.stderr]. `file` may still hold ${SUP_INSTANCE}-style
 // placeholders: use ForInstance() (expand.h) for the concrete path.
 struct OutputSpec {
+  // SPEC §9.1: the memory one instance's ring may take (a larger sum is a config error).
+  static constexpr std::uint64_t kMaxInstanceRing = 64u << 20;
+
   std::string file;  // "" = no file; relative paths resolve in supervisor.logs_dir
   std::uint64_t max_size = 50'000'000;  // 0 = never rotate
   int backups = 5;
@@ -65,6 +68,7 @@ struct OutputSpec {
   ForwardFormat forward_format = ForwardFormat::kPrefix;
   Backpressure backpressure = Backpressure::kBlock;
   bool timestamps = false;
+  // An instance's ring holds stdout.ring + stderr.ring bytes: at most kMaxInstanceRing.
   std::uint64_t ring = 64 * 1024;
   bool merge = false;  // stderr only: send stderr into stdout's sinks
 };
