@@ -185,6 +185,16 @@ SinkChannel::Batch SinkChannel::RunBatch() {
     std::lock_guard lock(mu_);
     batch.swap(items_);
   }
+  std::size_t first = 0;  // items run ahead of held lines
+  if (!batch.empty() && batch.front().held) {
+    // Waiting for space: a reopen (USR1 after the operator moved or removed the file to free
+    // space) or a reload's new limits must not wait behind the lines that wait for them.
+    const auto fns = std::stable_partition(batch.begin(), batch.end(),
+                                           [](const Item& i) { return i.fn != nullptr; });
+    for (auto it = batch.begin(); it != fns; ++it) it->fn(*sink_);
+    first = static_cast<std::size_t>(fns - batch.begin());
+    batch.erase(batch.begin(), fns);
+  }
   std::size_t done = 0;
   for (; done < batch.size(); ++done) {
     Item& item = batch[done];
@@ -199,6 +209,7 @@ SinkChannel::Batch SinkChannel::RunBatch() {
         // still charged, so the producer stays paused) and is tried again in a second.
         Credit(item.budget, written);
         item.lines.erase(0, written);
+        item.held = true;
         break;
       }
       if (item.budget && item.budget->dropped) {
@@ -213,11 +224,11 @@ SinkChannel::Batch SinkChannel::RunBatch() {
   if (done < batch.size()) {
     items_.insert(items_.begin(), std::make_move_iterator(batch.begin() + done),
                   std::make_move_iterator(batch.end()));
-    return {done, false, true};
+    return {first + done, false, true};
   }
-  if (!items_.empty()) return {done, true};
+  if (!items_.empty()) return {first + done, true};
   scheduled_ = false;
-  return {done, false};
+  return {first + done, false};
 }
 
 WriterPool::WriterPool(int threads) : state_(std::make_shared<PoolState>()) {

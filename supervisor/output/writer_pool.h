@@ -67,6 +67,7 @@ class SinkChannel : public std::enable_shared_from_this<SinkChannel> {
     std::string lines;
     std::shared_ptr<QueueBudget> budget;
     std::function<void(LogSink&)> fn;
+    bool held = false;  // the rest of lines the sink could not take: being retried
   };
   void Enqueue(Item item);
 

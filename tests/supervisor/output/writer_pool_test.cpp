@@ -170,3 +170,25 @@ TEST_CASE("WriterPool: a sink that is full -> drop counts the lines it could not
   CHECK(budget->queued.load() == 0);
   pool.Stop(1s);  // with nothing delayed the thread exits at once
 }
+
+TEST_CASE("WriterPool: lines held for want of space -> a reopen posted later does not wait behind them", "[output][pool]") {
+  WriterPool pool(1);
+  auto full = std::make_shared<FakeSink::State>();
+  FakeSink::SetRoom(*full, 0);
+  auto channel = pool.AddChannel(std::make_unique<FakeSink>(full));
+  auto budget = std::make_shared<QueueBudget>();
+  channel->Push("held\n", budget);
+  channel->Post([](LogSink& sink) { sink.Reopen(); });  // USR1 after the operator freed space
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  auto reopens = [&] {
+    std::lock_guard lock(full->mu);
+    return full->reopens;
+  };
+  while (reopens() == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(5ms);
+  CHECK(reopens() == 1);
+  CHECK(FakeSink::Data(*full).empty());  // the line is still held, not lost
+  FakeSink::SetRoom(*full, std::nullopt);
+  REQUIRE(pool.Flush(5s));
+  CHECK(FakeSink::Data(*full) == "held\n");
+}
