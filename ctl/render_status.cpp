@@ -37,6 +37,7 @@ std::string ReadyHealth(const StatusRow& row) {
 // What the instance is doing, most important first.
 std::string Note(const StatusRow& row) {
   if (!row.error.empty()) return row.error;
+  if (!row.output_error.empty()) return "output: " + row.output_error;
   if (!row.waiting_for.empty()) return "waiting for " + row.waiting_for;
   return row.status_text;
 }

@@ -15,7 +15,7 @@ using nlohmann::json;
 enum class Key {
   kOther, kOk, kResult, kInstances, kName, kState, kPid, kUptime, kRestarts, kReady, kHealth,
   kLastExit, kExits, kStatusText, kWaitingFor, kError, kWantedUp, kCompleted, kSignal,
-  kCoreDumped, kCode, kAt, kRunS
+  kCoreDumped, kCode, kAt, kRunS, kOutputError
 };
 
 Key KeyOf(std::string_view name) {
@@ -27,7 +27,7 @@ Key KeyOf(std::string_view name) {
       {"status_text", Key::kStatusText}, {"waiting_for", Key::kWaitingFor},
       {"error", Key::kError},     {"wanted_up", Key::kWantedUp},  {"completed", Key::kCompleted},
       {"signal", Key::kSignal},   {"core_dumped", Key::kCoreDumped}, {"code", Key::kCode},
-      {"at", Key::kAt},           {"run_s", Key::kRunS}};
+      {"at", Key::kAt},           {"run_s", Key::kRunS},          {"output_error", Key::kOutputError}};
   for (const auto& [text, key] : kKeys) {
     if (text == name) return key;
   }
@@ -186,6 +186,7 @@ class RowReader {
       case Key::kStatusText: row.status_text = str ? *s.text : std::string(); break;
       case Key::kWaitingFor: row.waiting_for = str ? *s.text : std::string(); break;
       case Key::kError: row.error = str ? *s.text : std::string(); break;
+      case Key::kOutputError: row.output_error = str ? *s.text : std::string(); break;
       case Key::kWantedUp: row.wanted_up = !flag || s.boolean; break;
       case Key::kCompleted: row.completed = flag && s.boolean; break;
       default: break;

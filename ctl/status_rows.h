@@ -31,6 +31,7 @@ struct StatusRow {
   std::string status_text;
   std::string waiting_for;
   std::string error;
+  std::string output_error;  // a log file's write or open error ("write /x.log: No space …")
   bool wanted_up = true;
   bool completed = false;
   std::vector<ExitRow> exits;  // newest first

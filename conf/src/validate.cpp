@@ -1,7 +1,9 @@
 // The checks that need the whole config (every file read, defaults filled): unique names,
-// dependencies and their cycles, groups, users and groups of the system, shared log files.
+// dependencies and their cycles, groups, users and groups of the system, shared log files and
+// what the log file paths are on disk.
 #include <grp.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +14,7 @@
 
 #include "document.h"
 #include "names.h"
+#include "sup/base/file_type.h"
 #include "sup/conf/expand.h"
 
 namespace sup::conf {
@@ -180,6 +183,16 @@ void CheckAccounts(LoadState& state) {
     if (!GroupExists(g)) state.errors.push_back({state.supervisor_keys.At("allow_groups"), "no such group \"" + g + "\" (`allow_groups` in [supervisor])"});
 }
 
+// A log file is a regular file or does not exist yet (SPEC §9.1): supd appends to it, cuts it
+// back to a whole line and renames it on rotation, none of which is right for /dev/null, a FIFO
+// (whose open would wait for a reader) or a directory. A link is refused because supd opens
+// log files with O_NOFOLLOW.
+std::string LogFileTypeError(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return {};
+  return NotALogFile(path, st.st_mode);
+}
+
 // Two programs writing one file would interleave and rotate it under each other. The instances
 // of one program may share a file (supd writes whole lines), so paths are compared per program.
 void CheckLogFiles(LoadState& state) {
@@ -199,6 +212,10 @@ void CheckLogFiles(LoadState& state) {
       for (int index = 0; index < count; ++index) {
         const InstanceSpec spec = ForInstance(p, index, c.supervisor);
         const std::string& path = is_stdout ? spec.stdout_file : spec.stderr_file;
+        if (std::string error = LogFileTypeError(path); !error.empty()) {
+          state.errors.push_back({state.sources[i].At(key), "`" + key + "` of [program." + p.name + "]: " + error});
+          break;
+        }
         auto [it, fresh] = owners.emplace(path, Owner{i, key});
         if (fresh || (it->second.program == i && it->second.key == key)) continue;
         const std::string other = it->second.program == i

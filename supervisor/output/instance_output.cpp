@@ -163,6 +163,8 @@ Result<void> InstanceOutput::BuildRoutes(const InstanceOutputSpec& spec,
     route->budget = hub_.NewBudget([this] { MaybeResume(); });
     route->forward = forward;
     route->drop = os.backpressure == conf::Backpressure::kDrop;
+    route->budget->drop = route->drop;
+    route->budget->dropped = sink_dropped_;
     route->timestamps = os.timestamps;
     route->json = forward && os.forward_format == conf::ForwardFormat::kJson;
     routes.push_back(std::move(route));

@@ -6,6 +6,7 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -81,7 +82,10 @@ class InstanceOutput {
 
   const InstanceOutputSpec& spec() const { return spec_; }
   std::uint64_t captured_bytes() const { return captured_bytes_; }
-  std::uint64_t dropped_lines() const { return dropped_lines_; }
+  // Lines dropped here (queue over its bound) and by the writers (a full disk), "drop" mode.
+  std::uint64_t dropped_lines() const {
+    return dropped_lines_ + sink_dropped_->load(std::memory_order_relaxed);
+  }
   // "" when every sink is healthy and the ring is allocated (or not needed yet), else their
   // errors joined by "; " ("ring off: cannot allocate 66060288 bytes" first).
   std::string error() const;
@@ -124,6 +128,10 @@ class InstanceOutput {
   std::size_t prefix_width_ = 0;
   std::uint64_t captured_bytes_ = 0;
   std::uint64_t dropped_lines_ = 0;
+  // Shared with every budget of this instance, so lines a writer drops after a reload replaced
+  // the routes are still counted.
+  std::shared_ptr<std::atomic<std::uint64_t>> sink_dropped_ =
+      std::make_shared<std::atomic<std::uint64_t>>(0);
   bool paused_ = false;
   bool files_open_ = false;
   bool ring_off_logged_ = false;

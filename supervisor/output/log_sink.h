@@ -2,6 +2,7 @@
 // a fake in tests). Sinks are driven by the writer threads of OutputHub, never by the loop.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,9 +22,12 @@ class LogSink {
  public:
   virtual ~LogSink() = default;
 
-  // `lines` is one or more whole lines, each ending in '\n'. Errors are the sink's to record:
-  // a failing sink never throws and never blocks forever on a retry.
-  virtual void Write(std::string_view lines) = 0;
+  // `lines` is one or more whole lines, each ending in '\n'. Returns how many bytes of them
+  // (whole lines) are done with: written, or given up for good and accounted for by the sink.
+  // Fewer than lines.size() means the rest met a full disk or a failing device (the sink's
+  // status() says which): its SinkChannel retries them a second later (backpressure "block")
+  // or drops and counts them ("drop"). A failing sink never throws and never blocks forever.
+  virtual std::size_t Write(std::string_view lines) = 0;
   // SIGUSR1: an external logrotate moved the file; start a new one under the same name.
   virtual void Reopen() {}
   // Reload changed max_size/backups (same file).

@@ -10,8 +10,9 @@
 
 namespace sup::daemon::output {
 
-void StreamSink::Write(std::string_view lines) {
-  if (failed()) return;
+std::size_t StreamSink::Write(std::string_view lines) {
+  const std::size_t total = lines.size();
+  if (failed()) return total;
   while (!lines.empty()) {
     const ssize_t n = ::write(fd_, lines.data(), lines.size());
     if (n >= 0) {
@@ -28,12 +29,13 @@ void StreamSink::Write(std::string_view lines) {
     }
     break;
   }
-  if (lines.empty()) return;
+  if (lines.empty()) return total;
   const int err = errno;
   errno_.store(err, std::memory_order_relaxed);
   errors_.fetch_add(1, std::memory_order_relaxed);
   failed_.store(true, std::memory_order_release);
   spdlog::error("forwarding to supd's {} stopped: write: {}", label_, std::strerror(err));
+  return total;
 }
 
 std::string StreamSink::status() const {

@@ -18,7 +18,7 @@ class StreamSink : public LogSink {
   // `fd` is borrowed: it must stay open (or fail cleanly) while the sink lives.
   StreamSink(int fd, std::string label) : fd_(fd), label_(std::move(label)) {}
 
-  void Write(std::string_view lines) override;
+  std::size_t Write(std::string_view lines) override;  // always all of them
   std::string status() const override;
 
   // Any thread: producers stop queueing once the stream failed.

@@ -3,7 +3,9 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
+#include <iterator>
 #include <exception>
 #include <thread>
 #include <vector>
@@ -17,6 +19,13 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
   std::condition_variable work;  // a channel became ready, or stopping
   std::condition_variable idle;  // outstanding reached 0, or a thread exited
   std::deque<std::shared_ptr<SinkChannel>> ready;
+  // Channels whose sink could not take their first item (a full disk), in order of `due`
+  // (every delay is the same); no thread is busy with them meanwhile.
+  struct Delayed {
+    std::chrono::steady_clock::time_point due;
+    std::shared_ptr<SinkChannel> channel;
+  };
+  std::deque<Delayed> delayed;
   std::size_t outstanding = 0;  // items queued on any channel and not yet done
   int max_threads = 0;
   std::vector<std::thread> threads;  // started so far, at most max_threads
@@ -67,10 +76,27 @@ void Credit(const std::shared_ptr<QueueBudget>& budget, std::size_t bytes) {
   }
 }
 
+// Waits for a ready channel; while some are delayed, wakes when the first is due and makes the
+// due ones ready. Without delayed channels the wait has no timeout: an idle pool never wakes.
+void WaitForWork(PoolState& state, std::unique_lock<std::mutex>& lock) {
+  while (!state.stopping && state.ready.empty()) {
+    if (state.delayed.empty()) {
+      state.work.wait(lock);
+      continue;
+    }
+    state.work.wait_until(lock, state.delayed.front().due);
+    const auto now = std::chrono::steady_clock::now();
+    while (!state.delayed.empty() && state.delayed.front().due <= now) {
+      state.ready.push_back(std::move(state.delayed.front().channel));
+      state.delayed.pop_front();
+    }
+  }
+}
+
 void RunThread(std::shared_ptr<PoolState> state) noexcept {
   std::unique_lock lock(state->mu);
   for (;;) {
-    state->work.wait(lock, [&] { return state->stopping || !state->ready.empty(); });
+    WaitForWork(*state, lock);
     if (state->stopping) break;
     std::shared_ptr<SinkChannel> channel = std::move(state->ready.front());
     state->ready.pop_front();
@@ -83,7 +109,12 @@ void RunThread(std::shared_ptr<PoolState> state) noexcept {
     --state->running;
     state->outstanding -= batch.done;
     if (state->outstanding == 0) state->idle.notify_all();
-    if (batch.more) state->ready.push_back(std::move(channel));  // behind the others: fairness
+    if (batch.retry) {
+      state->delayed.push_back({std::chrono::steady_clock::now() + SinkChannel::kRetryDelay,
+                                std::move(channel)});
+    } else if (batch.more) {
+      state->ready.push_back(std::move(channel));  // behind the others: fairness
+    }
   }
   --state->alive;
   state->idle.notify_all();
@@ -154,18 +185,50 @@ SinkChannel::Batch SinkChannel::RunBatch() {
     std::lock_guard lock(mu_);
     batch.swap(items_);
   }
-  for (Item& item : batch) {
+  std::size_t first = 0;  // items run ahead of held lines
+  if (!batch.empty() && batch.front().held) {
+    // Waiting for space: a reopen (USR1 after the operator moved or removed the file to free
+    // space) or a reload's new limits must not wait behind the lines that wait for them.
+    const auto fns = std::stable_partition(batch.begin(), batch.end(),
+                                           [](const Item& i) { return i.fn != nullptr; });
+    for (auto it = batch.begin(); it != fns; ++it) it->fn(*sink_);
+    first = static_cast<std::size_t>(fns - batch.begin());
+    batch.erase(batch.begin(), fns);
+  }
+  std::size_t done = 0;
+  for (; done < batch.size(); ++done) {
+    Item& item = batch[done];
     if (item.fn) {
       item.fn(*sink_);
-    } else {
-      sink_->Write(item.lines);
-      Credit(item.budget, item.lines.size());
+      continue;
     }
+    const std::size_t written = sink_->Write(item.lines);
+    if (written < item.lines.size()) {
+      if (item.budget && !item.budget->drop) {
+        // Backpressure "block": nothing is lost. The rest stays first in line (its bytes
+        // still charged, so the producer stays paused) and is tried again in a second.
+        Credit(item.budget, written);
+        item.lines.erase(0, written);
+        item.held = true;
+        break;
+      }
+      if (item.budget && item.budget->dropped) {
+        const std::string_view rest = std::string_view(item.lines).substr(written);
+        item.budget->dropped->fetch_add(std::count(rest.begin(), rest.end(), '\n'),
+                                        std::memory_order_relaxed);
+      }
+    }
+    Credit(item.budget, item.lines.size());
   }
   std::lock_guard lock(mu_);
-  if (!items_.empty()) return {batch.size(), true};
+  if (done < batch.size()) {
+    items_.insert(items_.begin(), std::make_move_iterator(batch.begin() + done),
+                  std::make_move_iterator(batch.end()));
+    return {first + done, false, true};
+  }
+  if (!items_.empty()) return {first + done, true};
   scheduled_ = false;
-  return {batch.size(), false};
+  return {first + done, false};
 }
 
 WriterPool::WriterPool(int threads) : state_(std::make_shared<PoolState>()) {

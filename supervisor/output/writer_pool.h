@@ -1,12 +1,15 @@
 // The threads that write captured output. A SinkChannel serialises one LogSink's work (at
 // most one writer thread runs a given sink at a time, in queue order); a WriterPool is a few
 // threads serving the channels that have work, started as work needs them. A slow sink
-// occupies one thread, not the pool.
+// occupies one thread, not the pool. A sink that cannot take lines now (a full disk) occupies
+// none: its channel keeps them, first in line, and is run again a second later.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -22,10 +25,14 @@ namespace sup::daemon::output {
 // `on_drained` is called on the writer thread when `queued` falls to `resume_at` or below
 // while `wants_resume` is set (the producer paused and asked to be told); `on_loop` is what
 // OutputHub then runs on the loop thread (loop thread only; cleared when the producer dies).
+// `drop` and `dropped` are set before the first push: with `drop`, lines a sink cannot take
+// are dropped and counted in *dropped instead of retried.
 struct QueueBudget {
   std::atomic<std::size_t> queued{0};
   std::atomic<bool> wants_resume{false};
   std::size_t resume_at = 0;
+  bool drop = false;
+  std::shared_ptr<std::atomic<std::uint64_t>> dropped;
   std::function<void()> on_drained;  // set once before the first use; thread-safe to call
   std::function<void()> on_loop;
 };
@@ -45,11 +52,14 @@ class SinkChannel : public std::enable_shared_from_this<SinkChannel> {
 
   LogSink& sink() { return *sink_; }  // status() only, from other threads
 
-  // Writer thread: writes what is queued. `done` items; `more` when more arrived meanwhile.
+  // Writer thread: writes what is queued. `done` items; `more` when more arrived meanwhile;
+  // `retry` when the sink could not take the first item left: run again after kRetryDelay.
   struct Batch {
     std::size_t done = 0;
     bool more = false;
+    bool retry = false;
   };
+  static constexpr std::chrono::seconds kRetryDelay{1};  // as s6-log on a full disk
   Batch RunBatch();
 
  private:
@@ -57,6 +67,7 @@ class SinkChannel : public std::enable_shared_from_this<SinkChannel> {
     std::string lines;
     std::shared_ptr<QueueBudget> budget;
     std::function<void(LogSink&)> fn;
+    bool held = false;  // the rest of lines the sink could not take: being retried
   };
   void Enqueue(Item item);
 

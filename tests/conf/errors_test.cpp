@@ -1,4 +1,7 @@
 // One test per kind of config error: the message text and its line:col.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include "conf_test_util.h"
@@ -384,4 +387,23 @@ TEST_CASE("Loader: exit codes outside 0..255 -> error at the element", "[conf][e
   const ConfigError e = OnlyError("[program.a]\ncommand = \"/bin/a\"\nexit_codes = [0, 256]\n");
   CHECK(e.pos.column == 18);
   CHECK(e.message == "`exit_codes` in [program.a] holds 256: values must be between 0 and 255");
+}
+
+TEST_CASE("Validate: a log file that is a FIFO or a directory -> error naming the path, its type and the hint",
+          "[conf][errors]") {
+  char tmpl[] = "/tmp/sup-conf-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  const std::string dir = tmpl;
+  const std::string fifo = dir + "/out.log";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const ConfigError e = OnlyError("[program.web]\ncommand = \"/bin/web\"\nstdout = { file = \"" + fifo + "\" }\n");
+  CHECK(At(e) == "3:19");
+  CHECK(e.message == "`stdout.file` of [program.web]: " + fifo +
+                         " is a FIFO, not a regular file (file = \"\" discards output)");
+  const ConfigError d = OnlyError("[program.web]\ncommand = \"/bin/web\"\n[program.web.stderr]\nfile = \"" + dir + "\"\n");
+  CHECK(d.message == "`stderr.file` of [program.web]: " + dir +
+                         " is a directory, not a regular file (file = \"\" discards output)");
+  ::unlink(fifo.c_str());
+  CHECK(Load("[program.web]\ncommand = \"/bin/web\"\nstdout = { file = \"" + fifo + "\" }\n").errors.empty());
+  ::rmdir(dir.c_str());
 }

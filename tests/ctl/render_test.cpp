@@ -54,6 +54,18 @@ TEST_CASE("RenderStatus: one instance in detail -> its last exits and what it wa
   CHECK(text.find("  2026-11-24T08:00:00.000Z  KILL (core)  ran 1m15s\n") != std::string::npos);
 }
 
+TEST_CASE("RenderStatus: a log file's error -> in the STATUS column, after the instance's own error",
+          "[ctl][render]") {
+  json web = Instance("web", "RUNNING", 7);
+  web["output_error"] = "write /x/web.log: No space left on device";
+  CHECK(RenderStatus(json{{"instances", {web}}}, false, kPlain).find(
+            "output: write /x/web.log: No space left on device") != std::string::npos);
+  web["error"] = "exec: /bin/web: not found";
+  const std::string text = RenderStatus(json{{"instances", {web}}}, false, kPlain);
+  CHECK(text.find("exec: /bin/web: not found") != std::string::npos);
+  CHECK(text.find("output: write") == std::string::npos);
+}
+
 TEST_CASE("StatusExitCode: everything RUNNING -> 0 and one STOPPED selected -> 3", "[ctl][render]") {
   json up = Instance("web", "RUNNING", 1);
   json down = Instance("cron", "STOPPED");

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -117,13 +118,23 @@ class FakeSink : public LogSink {
     bool gate_open = true;
     int writes = 0;
     int reopens = 0;
+    std::optional<std::size_t> room;  // set: data never grows past it (a full disk)
   };
   explicit FakeSink(std::shared_ptr<State> state) : state_(std::move(state)) {}
-  void Write(std::string_view lines) override {
+  std::size_t Write(std::string_view lines) override {
     std::unique_lock lock(state_->mu);
     state_->cv.wait(lock, [&] { return state_->gate_open; });
-    state_->data.append(lines);
+    // A full "disk": only what fits in `room` is taken, whole lines only.
+    std::size_t take = lines.size();
+    if (state_->room) {
+      take = 0;
+      for (std::size_t nl; (nl = lines.find('\n', take)) != std::string_view::npos &&
+                           state_->data.size() + nl + 1 <= *state_->room;)
+        take = nl + 1;
+    }
+    state_->data.append(lines.substr(0, take));
     ++state_->writes;
+    return take;
   }
   void Reopen() override {
     std::lock_guard lock(state_->mu);
@@ -136,6 +147,10 @@ class FakeSink : public LogSink {
       s.gate_open = open;
     }
     s.cv.notify_all();
+  }
+  static void SetRoom(State& s, std::optional<std::size_t> room) {
+    std::lock_guard lock(s.mu);
+    s.room = room;
   }
   static std::string Data(State& s) {
     std::lock_guard lock(s.mu);

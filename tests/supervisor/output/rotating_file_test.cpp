@@ -1,9 +1,13 @@
 #include "output/rotating_file.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
@@ -171,12 +175,114 @@ TEST_CASE("RotatingFile: open fails on reopen -> status kept, lines lost, then w
   CHECK((*file)->lost_lines() == static_cast<std::uint64_t>(attempts));  // all but the last were lost
 }
 
-TEST_CASE("RotatingFile: ENOSPC on write -> status says so and Write keeps returning", "[output][file]") {
-  if (!fs::exists("/dev/full")) return;  // no such device in this sandbox: nothing to check
-  auto file = RotatingFile::Open("/dev/full", 0, 0);
-  REQUIRE(file);
-  (*file)->Write("x\n");
-  CHECK((*file)->status() == "write /dev/full: No space left on device");
-  (*file)->Write("y\n");  // within the back-off: discarded without a system call
-  CHECK((*file)->lost_lines() == 2);
+TEST_CASE("RotatingFile: a FIFO or a device node -> refused at once, naming the path and its type", "[output][file]") {
+  TempDir dir;
+  const std::string fifo = dir / "fifo.log";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  // Without O_NONBLOCK this open would wait for a reader for ever.
+  auto file = RotatingFile::Open(fifo, 0, 1);
+  REQUIRE_FALSE(file);
+  CHECK(file.error().Message() ==
+        "open " + fifo + ": " + fifo + R"( is a FIFO, not a regular file (file = "" discards output))");
+  const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);  // a reader: the open succeeds
+  REQUIRE(reader >= 0);
+  file = RotatingFile::Open(fifo, 0, 1);
+  ::close(reader);
+  REQUIRE_FALSE(file);
+  CHECK(file.error().Message().find("is a FIFO, not a regular file") != std::string::npos);
+  if (fs::exists("/dev/null")) {
+    auto null = RotatingFile::Open("/dev/null", 100, 2);
+    REQUIRE_FALSE(null);
+    CHECK(null.error().Message() == R"(open /dev/null: /dev/null is a character device, not a regular file (file = "" discards output))");
+  }
 }
+
+TEST_CASE("RotatingFile: the file swapped for a FIFO, then reopened -> refused, status says so, nothing blocks", "[output][file]") {
+  TempDir dir;
+  const std::string path = dir / "s.log";
+  auto file = RotatingFile::Open(path, 0, 1);
+  REQUIRE(file);
+  fs::remove(path);
+  REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+  (*file)->Reopen();
+  CHECK((*file)->status() == "open " + path + ": " + path + R"( is a FIFO, not a regular file (file = "" discards output))");
+  CHECK((*file)->Write("lost\n") == 5);  // given up, not handed back: the other sinks carry on
+  CHECK((*file)->lost_lines() == 1);
+}
+
+TEST_CASE("RotatingFile: rotation renames only regular files supd writes", "[output][file]") {
+  TempDir dir;
+  const std::string path = dir / "r.log";
+  auto file = RotatingFile::Open(path, 20, 3);
+  REQUIRE(file);
+  (*file)->Write("0123456789abcdef\n");  // 17 bytes: the next line rotates
+  // Someone swaps the live file for a FIFO, and puts a FIFO where backup .1 -> .2 would go.
+  fs::rename(path, dir / "moved.log");
+  REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+  (*file)->Write("second line\n");
+  struct stat st {};
+  REQUIRE(::lstat(path.c_str(), &st) == 0);
+  CHECK(S_ISFIFO(st.st_mode));  // not renamed to r.log.1, and not written
+  CHECK_FALSE(fs::exists(path + ".1"));
+  CHECK((*file)->status().find("is a FIFO, not a regular file") != std::string::npos);
+
+  // A FIFO at a backup's name is neither moved on nor replaced.
+  TempDir dir2;
+  const std::string p2 = dir2 / "b.log";
+  REQUIRE(::mkfifo((p2 + ".1").c_str(), 0600) == 0);
+  auto f2 = RotatingFile::Open(p2, 20, 3);
+  REQUIRE(f2);
+  (*f2)->Write("0123456789abcdef\n");
+  (*f2)->Write("next line\n");
+  REQUIRE(::lstat((p2 + ".1").c_str(), &st) == 0);
+  CHECK(S_ISFIFO(st.st_mode));
+  CHECK_FALSE(fs::exists(p2 + ".2"));
+  CHECK(ReadFile(p2) == "next line\n");  // the old lines were cut: the size bound holds
+}
+
+namespace {
+
+// RLIMIT_FSIZE as a small "disk": a write crossing it is short, the next one fails with EFBIG
+// (SIGXFSZ ignored, as on supd's writer threads where it is blocked).
+struct FileSizeLimit {
+  rlimit old{};
+  void (*old_handler)(int) = nullptr;
+  explicit FileSizeLimit(rlim_t bytes) {
+    ::getrlimit(RLIMIT_FSIZE, &old);
+    old_handler = ::signal(SIGXFSZ, SIG_IGN);
+    Set(bytes);
+  }
+  void Set(rlim_t bytes) {
+    rlimit lim{bytes, old.rlim_max};
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &lim) == 0);
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &old);
+    ::signal(SIGXFSZ, old_handler);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("RotatingFile: a short then failed write -> cut back to the last whole line, the rest handed back, error until a write succeeds", "[output][file]") {
+  TempDir dir;
+  const std::string path = dir / "full.log";
+  auto file = RotatingFile::Open(path, 0, 0);
+  REQUIRE(file);
+  std::size_t written = 0;
+  {
+    FileSizeLimit limit(25);
+    // 3 lines of 11 bytes: the kernel writes 25 bytes (2 lines and 3 bytes of the third).
+    written = (*file)->Write("line-00001\nline-00002\nline-00003\n");
+    CHECK(written == 22);
+    CHECK(ReadFile(path) == "line-00001\nline-00002\n");  // no torn fragment left behind
+    CHECK((*file)->status() == "write " + path + ": " + std::strerror(EFBIG));
+    CHECK((*file)->Write("line-00003\n") == 0);  // still full: handed back again
+    CHECK((*file)->status() == "write " + path + ": " + std::strerror(EFBIG));
+  }
+  CHECK((*file)->Write("line-00003\n") == 11);  // room again
+  CHECK(ReadFile(path) == "line-00001\nline-00002\nline-00003\n");
+  CHECK((*file)->status().empty());
+  CHECK((*file)->lost_lines() == 0);
+}
+

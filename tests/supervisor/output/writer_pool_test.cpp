@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "output/writer_pool.h"
 #include "output_test_util.h"
@@ -128,3 +129,66 @@ TEST_CASE("WriterPool: a thread that cannot be started -> no crash, the lines wa
   CHECK(WEXITSTATUS(status) == 0);
 }
 #endif  // SUP_NO_AS_LIMIT
+
+TEST_CASE("WriterPool: a sink that is full -> block keeps the lines, in order, and retries each second; the thread stays free", "[output][pool]") {
+  WriterPool pool(1);
+  auto full = std::make_shared<FakeSink::State>();
+  auto other = std::make_shared<FakeSink::State>();
+  FakeSink::SetRoom(*full, 6);  // "a\nb\nc\n" fits, nothing more
+  auto to_full = pool.AddChannel(std::make_unique<FakeSink>(full));
+  auto to_other = pool.AddChannel(std::make_unique<FakeSink>(other));
+  auto budget = std::make_shared<QueueBudget>();
+  budget->dropped = std::make_shared<std::atomic<std::uint64_t>>(0);
+  to_full->Push("a\nb\nc\nd\ne\n", budget);
+  to_full->Push("f\n", budget);
+  CHECK_FALSE(pool.Flush(300ms));         // d, e, f wait for room
+  CHECK(budget->queued.load() == 6);      // and stay charged: the producer stays paused
+  to_other->Push("x\n", nullptr);         // the one thread is not held by the full sink
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (FakeSink::Data(*other) != "x\n" && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(5ms);
+  CHECK(FakeSink::Data(*other) == "x\n");
+  FakeSink::SetRoom(*full, std::nullopt);  // space again: written at the next retry
+  REQUIRE(pool.Flush(5s));
+  CHECK(FakeSink::Data(*full) == "a\nb\nc\nd\ne\nf\n");
+  CHECK(budget->queued.load() == 0);
+  CHECK(budget->dropped->load() == 0);
+}
+
+TEST_CASE("WriterPool: a sink that is full -> drop counts the lines it could not take and moves on", "[output][pool]") {
+  WriterPool pool(1);
+  auto full = std::make_shared<FakeSink::State>();
+  FakeSink::SetRoom(*full, 4);
+  auto channel = pool.AddChannel(std::make_unique<FakeSink>(full));
+  auto budget = std::make_shared<QueueBudget>();
+  budget->drop = true;
+  budget->dropped = std::make_shared<std::atomic<std::uint64_t>>(0);
+  channel->Push("a\nb\nc\nd\ne\n", budget);
+  REQUIRE(pool.Flush(5s));
+  CHECK(FakeSink::Data(*full) == "a\nb\n");
+  CHECK(budget->dropped->load() == 3);
+  CHECK(budget->queued.load() == 0);
+  pool.Stop(1s);  // with nothing delayed the thread exits at once
+}
+
+TEST_CASE("WriterPool: lines held for want of space -> a reopen posted later does not wait behind them", "[output][pool]") {
+  WriterPool pool(1);
+  auto full = std::make_shared<FakeSink::State>();
+  FakeSink::SetRoom(*full, 0);
+  auto channel = pool.AddChannel(std::make_unique<FakeSink>(full));
+  auto budget = std::make_shared<QueueBudget>();
+  channel->Push("held\n", budget);
+  channel->Post([](LogSink& sink) { sink.Reopen(); });  // USR1 after the operator freed space
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  auto reopens = [&] {
+    std::lock_guard lock(full->mu);
+    return full->reopens;
+  };
+  while (reopens() == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(5ms);
+  CHECK(reopens() == 1);
+  CHECK(FakeSink::Data(*full).empty());  // the line is still held, not lost
+  FakeSink::SetRoom(*full, std::nullopt);
+  REQUIRE(pool.Flush(5s));
+  CHECK(FakeSink::Data(*full) == "held\n");
+}
