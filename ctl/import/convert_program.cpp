@@ -61,7 +61,12 @@ void ProgramBuilder::Build() {
   // supervisord's startretries counts only failed starts: a program that keeps exiting after
   // startsecs is restarted for ever (autorestart true, or unexpected, its default), which sup
   // does with no start limit.
-  if (program.restart != "never") program.start_limit_burst = 0;
+  // supervisord waits about a second (its main loop's tick) before a restart, and 1 s, 2 s, …
+  // after the first failed starts: sup's backoff from 1 s comes closest.
+  if (program.restart != "never") {
+    program.start_limit_burst = 0;
+    program.backoff_initial_seconds = 1;
+  }
   if (program.restart == "never") {
     if (const IniEntry* e = s_.Find("startsecs")) {
       c_.Warn(*e, "with autorestart = false sup runs the program as a one-shot (restart = \"never\"), "

@@ -48,7 +48,8 @@ struct OutProgram {
   std::optional<std::vector<int>> exit_codes;
   std::optional<int> start_seconds;
   std::optional<int> start_retries;
-  std::optional<int> start_limit_burst;  // 0: supervisord restarts a program after startsecs for ever
+  std::optional<int> start_limit_burst;
+  std::optional<int> backoff_initial_seconds;  // 0: supervisord restarts a program after startsecs for ever
   std::optional<int> priority;
   std::optional<std::string> stop_signal;
   std::optional<int> stop_timeout;

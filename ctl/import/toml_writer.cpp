@@ -120,6 +120,8 @@ void WriteProgram(std::string& out, const OutProgram& p) {
   }
   if (p.start_seconds) out += "start_seconds = " + Seconds(*p.start_seconds) + "\n";
   if (p.start_retries) out += "start_retries = " + std::to_string(*p.start_retries) + "\n";
+  if (p.backoff_initial_seconds)
+    out += "backoff = { initial = " + Seconds(*p.backoff_initial_seconds) + " }\n";
   if (p.start_limit_burst) out += "start_limit = { burst = " + std::to_string(*p.start_limit_burst) + " }\n";
   if (p.priority) out += "priority = " + std::to_string(*p.priority) + "\n";
   if (p.stop_signal) out += "stop_signal = " + TomlString(*p.stop_signal) + "\n";

@@ -21,6 +21,7 @@ TEST_CASE("Fidelity: autorestart = true restarts for ever once started (no start
   CHECK(p.start_limit.burst == 0);  // supervisord's startretries counts only failed starts
   CHECK(p.start_retries == 2);
   CHECK(Contains(imported.result.toml, "start_limit = { burst = 0 }"));
+  CHECK(p.backoff.initial == std::chrono::seconds(1));  // supervisord restarts on its next 1 s tick
 }
 
 TEST_CASE("Fidelity: autorestart = unexpected with exitcodes -> on-failure with those codes, no limit",
