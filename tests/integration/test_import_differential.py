@@ -3,8 +3,8 @@ programs running, exited and fatal, with the same number of runs (±1).
 
 Each config of import_corpus/ (written for this test; stand-in programs in standin.sh) is copied
 twice, converted with `supctl import supervisord` and checked with `supd --check`, then run for
-RUN_SECONDS under supervisord in one copy and under supd in the other, a third of the cases at
-a time (the whole test takes about 3 x RUN_SECONDS). Every daemon and every stand-in is killed by
+RUN_SECONDS under supervisord in one copy and under supd in the other, a quarter of the cases
+at a time (the whole test takes about 4 x RUN_SECONDS). Every daemon and every stand-in is killed by
 pid at the end.
 """
 import concurrent.futures
@@ -101,13 +101,17 @@ def read(path):
         return ""
 
 
-def wait_for(predicate, timeout=30):
-    """The monotonic time at which `predicate` held (bounded: a daemon that never serves fails
-    the case through its states)."""
+def serving_times(predicates, timeout=30):
+    """For each predicate, the monotonic time at which it first held, watched together
+    (bounded: a daemon that never serves fails the case through its states)."""
+    times = [None] * len(predicates)
     deadline = time.monotonic() + timeout
-    while not predicate() and time.monotonic() < deadline:
+    while None in times and time.monotonic() < deadline:
+        for k, predicate in enumerate(predicates):
+            if times[k] is None and predicate():
+                times[k] = time.monotonic()
         time.sleep(0.05)
-    return time.monotonic()
+    return [t if t is not None else time.monotonic() for t in times]
 
 
 def category(state):
@@ -156,12 +160,13 @@ def run_case(case, root, env_a, env_b):
             daemons.append(subprocess.Popen([SUPD, "-c", toml], stdout=out_b, stderr=subprocess.STDOUT, env=env_b))
             # Each daemon's RUN_SECONDS start when it serves: supervisord (Python) takes longer
             # to start, more so with every case starting at once.
-            ready = [wait_for(lambda: "supervisord started" in read(os.path.join(a, "supervisord.log"))),
-                     wait_for(lambda: " serving " in read(os.path.join(b, "daemon.out")))]
-            states = [None, None]
+            ready = serving_times([lambda: "supervisord started" in read(os.path.join(a, "supervisord.log")),
+                                   lambda: " serving " in read(os.path.join(b, "daemon.out"))])
+            states, counts = [None, None], [None, None]
             for index in sorted((0, 1), key=lambda k: ready[k]):
                 time.sleep(max(0.0, ready[index] + RUN_SECONDS - time.monotonic()))
                 alive = daemons[index].poll() is None
+                counts[index] = runs(a if index == 0 else b)
                 states[index] = (supervisord_states(a) if index == 0 else supd_states(sock)) if alive else "ended"
             if "ended" in states:  # the other one may be on its way out (an event listener's kill)
                 for index, d in enumerate(daemons):
@@ -171,7 +176,7 @@ def run_case(case, root, env_a, env_b):
                     except subprocess.TimeoutExpired:
                         pass
             result["states"] = tuple(states)
-            result["runs"] = (runs(a), runs(b))
+            result["runs"] = tuple(counts)
     finally:
         for d in daemons:
             stop(d)
@@ -196,9 +201,9 @@ def results():
     assert SUPERVISORD and SUPERVISORCTL, "supervisord is missing: scripts/setup.sh installs Debian's supervisor"
     root = tempfile.mkdtemp(prefix="supdiff")
     try:
-        # A third of the cases at a time: 2 cores start 9 supervisord at once in well under a
-        # second, so their 1 s ticks stay on time; the whole test takes about 3 x RUN_SECONDS.
-        with concurrent.futures.ThreadPoolExecutor(max_workers=(len(CASES) + 2) // 3) as pool:
+        # A quarter of the cases at a time: 2 cores start 7 supervisord at once in well under a
+        # second, so their 1 s ticks stay on time; the whole test takes about 4 x RUN_SECONDS.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=(len(CASES) + 3) // 4) as pool:
             futures = {case: pool.submit(run_in_own_dir, root, case) for case in CASES}
             yield {case: f.result() for case, f in futures.items()}
     finally:
