@@ -7,6 +7,9 @@ packages=(
   libhttp-parser-dev
   python3 python3-pytest python3-prometheus-client python3-yaml procps util-linux socat zsh
   libnss-systemd  # tests/integration/test_ctl_nss.py: supctl on a host-like `passwd: files systemd`
+  # Tests run by scripts/test.sh: supervisord for the import's differential test, promtool
+  # (in Debian's prometheus package) for /metrics, systemd-analyze for the deploy unit.
+  supervisor prometheus systemd
 )
 if [ "${1:-}" = "--dev" ] || [ "${SUP_SETUP_ALL:-}" = 1 ]; then
   # Sanitizers and fuzzing (clang), benchmarks, the container test and PID 1 peers.

@@ -100,8 +100,7 @@ OutConfig Converter::Run() {
     } else if (named && (kind == "rpcinterface" || kind == "ctlplugin")) {
       NotCarried(s, "sup's control protocol is built in (docs/protocol.md); not carried over");
     } else if (named && kind == "eventlistener") {
-      Warn(s.file, s.line, "[" + s.name + "]: sup has no event listener protocol (`supctl events` streams "
-                           "state changes as JSON lines); the section is not carried over");
+      listeners_.push_back(&s);  // once every program is known: EventListeners()
     } else if (named && kind == "fcgi-program") {
       Warn(s.file, s.line, "[" + s.name + "]: supd opens no sockets for its programs; the section is not "
                            "carried over");
@@ -112,6 +111,7 @@ OutConfig Converter::Run() {
       Warn(s.file, s.line, "[" + s.name + "]: not a supervisord section; ignored, as supervisord ignores it");
     }
   }
+  EventListeners();
   Groups();
   FillPriorities();
   UniqueLogFiles();

@@ -57,6 +57,8 @@ class Converter {
 
   // convert_program.cpp
   void Program(const IniSection& s);
+  // convert_listener.cpp
+  void EventListeners();
 
   // convert_values.cpp: supervisord's datatypes. Each warns and returns nullopt on a bad value.
   Scope BaseScope(const IniEntry& e) const;
@@ -81,7 +83,8 @@ class Converter {
   std::map<std::string, std::string> group_of_;             // program (supervisord name) -> group
   std::map<std::string, std::vector<std::string>> sup_names_;  // program (supervisord name) -> sup names
   std::set<std::string> explicit_priority_;                 // sup names with a priority of their own
-  std::set<std::string> taken_;                             // program and group names in use
+  std::set<std::string> taken_;
+  std::vector<const IniSection*> listeners_;                 // [eventlistener:x], read after the programs                             // program and group names in use
 };
 
 // [A-Za-z0-9_][A-Za-z0-9_.-]{0,63}: other characters become '_'.

@@ -1,8 +1,22 @@
 // One [program:x] -> one sup program (instances = numprocs), or one program per process plus a
 // group when a value differs per process in a way ${SUP_INSTANCE} cannot write.
+#include <utility>
+
 #include "ctl/import/program_builder.h"
 
 namespace sup::ctl::migrate {
+namespace {
+
+// supervisord's AUTO log files live in childlogdir, one per process and stream; sup's relative
+// file names resolve in logs_dir (childlogdir, when the config sets it).
+void NameAutoLogFiles(OutProgram& p) {
+  for (auto [log, stream] : {std::pair<OutLog*, const char*>{&p.stdout_log, "stdout"}, {&p.stderr_log, "stderr"}}) {
+    if (!log->auto_file) continue;
+    log->file = p.name + (p.instances > 1 ? "-${SUP_INSTANCE}" : "") + "-" + stream + ".log";
+  }
+}
+
+}  // namespace
 
 void Converter::Program(const IniSection& s) {
   const std::string name = s.name.substr(s.name.find(':') + 1);
@@ -36,6 +50,8 @@ void Converter::Program(const IniSection& s) {
     OutProgram p = std::move(whole.program);
     p.name = ClaimName(name, s);
     p.instances = static_cast<int>(numprocs);
+    p.supervisord_name = name;
+    NameAutoLogFiles(p);
     if (whole.explicit_priority) explicit_priority_.insert(p.name);
     const std::string first_name = process_name_for(first);
     if (numprocs > 1) {
@@ -58,6 +74,8 @@ void Converter::Program(const IniSection& s) {
     if (one.skip) continue;
     OutProgram p = std::move(one.program);
     p.name = ClaimName(process_name_for(index), s);
+    p.supervisord_name = name;
+    NameAutoLogFiles(p);
     if (one.explicit_priority) explicit_priority_.insert(p.name);
     names.push_back(p.name);
     out_.programs.push_back(std::move(p));

@@ -58,6 +58,15 @@ void ProgramBuilder::Build() {
   if (!program.start_retries) program.start_retries = 3;  // supervisord's default (sup's is 5)
   Log("stdout", program.stdout_log, false);
   Log("stderr", program.stderr_log, redirect);
+  // supervisord's startretries counts only failed starts: a program that keeps exiting after
+  // startsecs is restarted for ever (autorestart true, or unexpected, its default), which sup
+  // does with no start limit.
+  // supervisord waits about a second (its main loop's tick) before a restart, and 1 s, 2 s, …
+  // after the first failed starts: sup's backoff from 1 s comes closest.
+  if (program.restart != "never") {
+    program.start_limit_burst = 0;
+    program.backoff_initial_seconds = 1;
+  }
   if (program.restart == "never") {
     if (const IniEntry* e = s_.Find("startsecs")) {
       c_.Warn(*e, "with autorestart = false sup runs the program as a one-shot (restart = \"never\"), "
@@ -78,14 +87,19 @@ Scope ProgramBuilder::ScopeFor(const IniEntry& e, bool with_program_env) const {
   return scope;
 }
 
-std::optional<Template> ProgramBuilder::PerInstance(const IniEntry& e, bool with_program_env) {
+std::optional<Template> ProgramBuilder::PerInstance(const IniEntry& e, bool with_program_env, bool padding_ok) {
   Expanded x = Interpolate(e.value, ScopeFor(e, with_program_env));
   if (!x.error.empty()) {
     c_.Warn(e, "`" + e.value + "`: " + x.error + " (supervisord refuses it); not carried over");
     return std::nullopt;
   }
-  if (!index_ && UsesProcessNum(x.value) && (first_ < 0 || !ProcessNumIsPlain(x.value, first_, numprocs_)))
+  if (index_ || !UsesProcessNum(x.value) || ProcessNumIsPlain(x.value, first_, numprocs_)) return x.value;
+  if (padding_ok && first_ >= 0) {
+    c_.Warn(e, "`" + e.value + "`: ${SUP_INSTANCE} has no zero padding: one file per instance, named " +
+                   "without it");
+  } else {
     needs_unroll = true;
+  }
   return x.value;
 }
 
@@ -266,8 +280,9 @@ void ProgramBuilder::KillGroup() {
   program.kill_group = stop || kill;
 }
 
-// stdout_logfile & co. AUTO (the default) and NONE keep no file: supd keeps recent output in
-// memory for `supctl logs`, as supervisorctl tail read AUTO files.
+// stdout_logfile & co.: AUTO (the default) is a file in logs_dir, named once the program's name
+// is known (Converter::AutoLogFiles); NONE and /dev/null keep none: supd keeps recent output in
+// memory for `supctl logs` and writes no file (a device node is no log file for sup).
 void ProgramBuilder::Log(const std::string& stream, OutLog& log, bool redirected) {
   const IniEntry* file = s_.Find(stream + "_logfile");
   const IniEntry* max = s_.Find(stream + "_logfile_maxbytes");
@@ -279,9 +294,10 @@ void ProgramBuilder::Log(const std::string& stream, OutLog& log, bool redirected
     return;
   }
   log.forward = false;  // supervisord never copies program output to its own stdout
+  const std::string keyword = file ? Lower(file->value) : "auto";
   std::string path;
   if (file && !IsKeyword(*file)) {
-    auto t = PerInstance(*file);
+    auto t = PerInstance(*file, true, true);
     auto text = t ? c_.Render(*t, *file, first_) : std::nullopt;
     if (!text) return;
     path = *text;
@@ -296,24 +312,28 @@ void ProgramBuilder::Log(const std::string& stream, OutLog& log, bool redirected
       c_.Warn(*file, "sup forwards a program's " + stream + " to supd's " + stream + ", not to " + path);
     return;
   }
-  if (path.empty()) {
+  if (path == "/dev/null" || (path.empty() && keyword != "auto")) {
     for (const IniEntry* e : {max, backups})
-      if (e) c_.Warn(*e, "no log file to rotate (AUTO or NONE keeps none); ignored");
+      if (e) c_.Warn(*e, "no log file to rotate (" + (path.empty() ? file->value : path) + " keeps none); ignored");
     return;
   }
-  if (path.starts_with("~/")) {  // supervisord expands the home directory of log files
-    if (c_.options_.env.count("HOME")) {
-      path = "${HOME}" + path.substr(1);
-    } else {
-      c_.Warn(*file, "`~` is supervisord's home directory; HOME is not set here to write ${HOME}");
+  if (path.empty()) {
+    log.auto_file = true;
+  } else {
+    if (path.starts_with("~/")) {  // supervisord expands the home directory of log files
+      if (c_.options_.env.count("HOME")) {
+        path = "${HOME}" + path.substr(1);
+      } else {
+        c_.Warn(*file, "`~` is supervisord's home directory; HOME is not set here to write ${HOME}");
+      }
     }
+    if (path.front() != '/' && path.front() != '$') {
+      c_.Warn(*file, "a relative path: sup resolves it in logs_dir, supervisord in its working directory");
+    }
+    log.file = path;
+    log.source_file = file->file;
+    log.source_line = file->line;
   }
-  if (path.front() != '/' && path.front() != '$') {
-    c_.Warn(*file, "a relative path: sup resolves it in logs_dir, supervisord in its working directory");
-  }
-  log.file = path;
-  log.source_file = file->file;
-  log.source_line = file->line;
   log.max_size = 50ULL * 1024 * 1024;  // supervisord's defaults, not sup's
   log.backups = 10;
   if (max) {

@@ -102,13 +102,11 @@ std::optional<std::string> Converter::Scalar(const IniEntry& e, const Scope& sco
     if (piece.kind == Piece::Kind::kText) {
       out += piece.text;
     } else if (piece.kind == Piece::Kind::kEnv) {
-      auto it = options_.env.find(piece.text);
-      if (it == options_.env.end()) {
-        Warn(e, "%(ENV_" + piece.text + ")s: " + piece.text + " is not set here; not carried over");
-        return std::nullopt;
-      }
-      Warn(e, "%(ENV_" + piece.text + ")s is read now (" + it->second + "), not when supd starts");
-      out += it->second;
+      // supervisord reads the variable when it starts; this machine's value would freeze another
+      // machine's setting, and this key takes no ${…} in sup.
+      Warn(e, "%(ENV_" + piece.text + ")s: sup takes no ${" + piece.text + "} in this key, and the value here is "
+              "not the one supd will see; not carried over: set it by hand");
+      return std::nullopt;
     } else {
       return std::nullopt;  // callers check for process_num before reading a scalar
     }
@@ -213,6 +211,15 @@ std::optional<std::string> Converter::Render(const Template& t, const IniEntry& 
 }
 
 std::optional<std::string> Converter::User(const IniEntry& e, const Scope& scope, std::string& commented) {
+  Expanded x = Interpolate(e.value, scope);
+  const bool from_env = x.error.empty() && std::any_of(x.value.begin(), x.value.end(), [](const Piece& p) {
+    return p.kind == Piece::Kind::kEnv;
+  });
+  if (from_env) {  // expanded when supd starts (and checked then), never this machine's value
+    auto text = Render(x.value, e, 0);
+    if (text) return Trim(*text);
+    return std::nullopt;
+  }
   auto text = Scalar(e, scope);
   if (!text) return std::nullopt;
   std::string name = Trim(*text);

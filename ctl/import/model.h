@@ -26,6 +26,7 @@ struct OutLog {
   std::optional<int> backups;
   std::optional<bool> forward;
   bool merge = false;  // stderr only
+  bool auto_file = false;  // supervisord's AUTO: named after the program once its name is known
   std::string source_file;  // where `file` came from (the *_logfile key), for warnings
   int source_line = 0;
 };
@@ -47,10 +48,15 @@ struct OutProgram {
   std::optional<std::vector<int>> exit_codes;
   std::optional<int> start_seconds;
   std::optional<int> start_retries;
+  std::optional<int> start_limit_burst;
+  std::optional<int> backoff_initial_seconds;  // 0: supervisord restarts a program after startsecs for ever
   std::optional<int> priority;
   std::optional<std::string> stop_signal;
   std::optional<int> stop_timeout;
   std::optional<bool> kill_group;
+  bool on_fatal_shutdown = false;
+  std::string on_fatal_comment;  // why: the [eventlistener:x] that ended supervisord
+  std::string supervisord_name;  // the [program:x] it came from, for event listeners
   OutLog stdout_log;
   OutLog stderr_log;
 };

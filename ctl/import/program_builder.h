@@ -28,7 +28,9 @@ class ProgramBuilder {
  private:
   Scope ScopeFor(const IniEntry& e, bool with_program_env) const;
   // A value sup expands per instance (command, directory, environment, log files).
-  std::optional<Template> PerInstance(const IniEntry& e, bool with_program_env = true);
+  // `padding_ok`: a zero-padded %(process_num) is written as ${SUP_INSTANCE} (a log file's name)
+  // rather than making one program per process.
+  std::optional<Template> PerInstance(const IniEntry& e, bool with_program_env = true, bool padding_ok = false);
   // The scope for a key sup reads once per program; nullopt when its value differs per process.
   std::optional<Scope> Single(const IniEntry& e);
   void Environment();

@@ -120,10 +120,17 @@ void WriteProgram(std::string& out, const OutProgram& p) {
   }
   if (p.start_seconds) out += "start_seconds = " + Seconds(*p.start_seconds) + "\n";
   if (p.start_retries) out += "start_retries = " + std::to_string(*p.start_retries) + "\n";
+  if (p.backoff_initial_seconds)
+    out += "backoff = { initial = " + Seconds(*p.backoff_initial_seconds) + " }\n";
+  if (p.start_limit_burst) out += "start_limit = { burst = " + std::to_string(*p.start_limit_burst) + " }\n";
   if (p.priority) out += "priority = " + std::to_string(*p.priority) + "\n";
   if (p.stop_signal) out += "stop_signal = " + TomlString(*p.stop_signal) + "\n";
   if (p.stop_timeout) out += "stop_timeout = " + Seconds(*p.stop_timeout) + "\n";
   if (p.kill_group) out += "kill_group = " + Bool(*p.kill_group) + "\n";
+  if (p.on_fatal_shutdown) {
+    if (!p.on_fatal_comment.empty()) Comment(out, p.on_fatal_comment);
+    out += "on_fatal = \"shutdown\"\n";
+  }
   WriteLog(out, ProgramKey(p.name) + ".stdout", p.stdout_log, false);
   WriteLog(out, ProgramKey(p.name) + ".stderr", p.stderr_log, true);
 }

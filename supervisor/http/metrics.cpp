@@ -4,6 +4,9 @@
 #include <cmath>
 #include <functional>
 #include <initializer_list>
+#include <map>
+#include <string>
+#include <vector>
 #include <utility>
 
 namespace sup::daemon::http {
@@ -121,6 +124,45 @@ void ForEach(Writer& w, const std::vector<InstanceSample>& instances, const char
   for (const auto& i : instances) each(i, std::to_string(i.index));
 }
 
+// A worker's counters and gauges (libsupagent), each under its own name: `<name>_total` for a
+// counter (its name as it is when it already ends so), `<name>` for a gauge, with program and
+// instance labels. One family per name over every instance; a name that another program uses
+// with the other kind, or that names one of supd's own families, keeps its first meaning and the
+// clashing samples are left out (two TYPE lines for one name would break the whole scrape).
+void RenderAgentCounters(Writer& w, const std::vector<InstanceSample>& instances) {
+  struct Family {
+    bool counter = false;
+    std::vector<std::pair<const InstanceSample*, const CounterValue*>> samples;
+  };
+  std::vector<std::string> order;
+  std::map<std::string, Family> families;
+  for (const auto& i : instances) {
+    for (const auto& c : i.counters) {
+      const bool counter = c.kind == SUP_COUNTER_KIND_COUNTER;
+      std::string name = c.name;
+      if (counter && !name.ends_with("_total")) name += "_total";
+      if (name.starts_with("sup_") || name.starts_with("process_")) continue;
+      auto [it, fresh] = families.try_emplace(name);
+      if (fresh) {
+        it->second.counter = counter;
+        order.push_back(name);
+      }
+      if (it->second.counter == counter) it->second.samples.emplace_back(&i, &c);
+    }
+  }
+  for (const auto& name : order) {
+    const Family& f = families[name];
+    w.Family(name.c_str(), f.counter ? "counter" : "gauge",
+             f.counter ? "Counter published by the program through libsupagent (sup_counter_add)."
+                       : "Gauge published by the program through libsupagent (sup_gauge_set).");
+    for (const auto& [i, c] : f.samples) {
+      const std::initializer_list<Label> labels = {{"program", i->program}, {"instance", std::to_string(i->index)}};
+      if (f.counter) w.Sample(name.c_str(), labels, c->value);
+      else w.Sample(name.c_str(), labels, c->gauge());
+    }
+  }
+}
+
 void RenderInstances(Writer& w, const std::vector<InstanceSample>& instances) {
   ForEach(w, instances, "sup_instance_state", "gauge",
           "1 for the instance's current state, 0 for the others.",
@@ -174,22 +216,7 @@ void RenderInstances(Writer& w, const std::vector<InstanceSample>& instances) {
   last_exit("sup_instance_last_run_seconds", "How long the run that ended with the last exit lasted.",
             [](const ExitSample& e) { return e.run_s; });
 
-  ForEach(w, instances, "sup_agent_counter_total", "counter",
-          "Counters the instance publishes through libsupagent (sup_counter_add).",
-          [&](const InstanceSample& i, const std::string& index) {
-            for (const auto& c : i.counters)
-              if (c.kind == SUP_COUNTER_KIND_COUNTER)
-                w.Sample("sup_agent_counter_total", {{"program", i.program}, {"index", index}, {"name", c.name}},
-                         c.value);
-          });
-  ForEach(w, instances, "sup_agent_gauge", "gauge",
-          "Gauges the instance publishes through libsupagent (sup_gauge_set).",
-          [&](const InstanceSample& i, const std::string& index) {
-            for (const auto& c : i.counters)
-              if (c.kind == SUP_COUNTER_KIND_GAUGE)
-                w.Sample("sup_agent_gauge", {{"program", i.program}, {"index", index}, {"name", c.name}},
-                         c.gauge());
-          });
+  RenderAgentCounters(w, instances);
 }
 
 }  // namespace

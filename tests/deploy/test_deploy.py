@@ -165,3 +165,62 @@ def test_the_systemd_unit_verifies(tmp_path):
                        timeout=60)
     complaints = [l for l in (r.stdout + r.stderr).splitlines() if "supd.service" in l]
     assert not complaints, complaints
+
+
+# --- Hardening (SPEC §9.4) ---------------------------------------------------------------
+
+def test_kubernetes_runs_with_a_restrictive_security_context():
+    pod = one("Deployment")["spec"]["template"]["spec"]
+    c = container()
+    sc = c["securityContext"]
+    assert sc["allowPrivilegeEscalation"] is False
+    assert sc["readOnlyRootFilesystem"] is True
+    assert sc["capabilities"]["drop"] == ["ALL"]
+    assert "add" not in sc["capabilities"]
+    assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] != 0
+    # The demo config sets no `user` (that would need a root supd).
+    assert "user" not in tomllib.loads(sup_toml()).get("program", {}).get("web", {})
+    for program in tomllib.loads(sup_toml())["program"].values():
+        assert "user" not in program
+
+
+def test_kubernetes_gives_supd_every_writable_path_it_needs_as_a_volume():
+    """With a read-only root: the socket and logs (XDG dirs of a non-root supd), /dev/shm (the
+    status segment) and /tmp are volumes the Deployment declares."""
+    pod = one("Deployment")["spec"]["template"]["spec"]
+    c = container()
+    volumes = {v["name"] for v in pod["volumes"]}
+    mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
+    assert all(m["name"] in volumes for m in c["volumeMounts"])
+    env = {e["name"]: e["value"] for e in c["env"]}
+    for path in (env["XDG_RUNTIME_DIR"], env["XDG_STATE_HOME"], "/dev/shm", "/tmp"):
+        assert path in mounts and not mounts[path].get("readOnly"), path
+    assert mounts["/etc/sup"]["readOnly"] is True
+
+
+def unit_for_here(tmp_path):
+    """The unit with its binaries at the build's paths, so that verify finds them."""
+    text = open(UNIT).read().replace(INSTALLED_BIN + "/", os.path.join(BUILD, "bin") + "/")
+    path = tmp_path / "supd.service"
+    path.write_text(text)
+    return str(path)
+
+
+def test_systemd_unit_passes_systemd_analyze_verify(tmp_path):
+    analyze = shutil.which("systemd-analyze")
+    assert analyze, "systemd-analyze is missing: scripts/setup.sh installs systemd"
+    r = subprocess.run([analyze, "verify", unit_for_here(tmp_path)], capture_output=True, text=True, timeout=60)
+    ours = [line for line in (r.stdout + r.stderr).splitlines() if "supd.service" in line]
+    assert r.returncode == 0 and not ours, r.stdout + r.stderr
+
+
+def test_systemd_unit_is_rated_ok_by_systemd_analyze_security(tmp_path):
+    analyze = shutil.which("systemd-analyze")
+    assert analyze, "systemd-analyze is missing: scripts/setup.sh installs systemd"
+    r = subprocess.run([analyze, "security", "--offline=true", "--no-pager", unit_for_here(tmp_path)],
+                       capture_output=True, text=True, timeout=60)
+    m = re.search(r"Overall exposure level for supd\.service: (\d+\.\d+) (\w+)", r.stdout)
+    assert m, r.stdout + r.stderr
+    assert float(m.group(1)) <= 4.0 and m.group(2) == "OK", r.stdout

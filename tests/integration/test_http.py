@@ -6,6 +6,7 @@ never race each other for a port. /metrics is checked with prometheus_client's o
 import http.client
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -90,14 +91,14 @@ def test_metrics_parse_as_prometheus_text_with_agent_counters_and_instance_figur
     port = http_port(supd)
     supd.wait_state("ex", "RUNNING")
     fams = wait_until(lambda: (f := families(port)) and
-                      (sample(f, "sup_agent_counter", "sup_agent_counter_total", program="ex",
-                              name="requests_total") or 0) >= 3 and f,
+                      (sample(f, "requests", "requests_total", program="ex") or 0) >= 3 and f,
                       15, what="agent counters in /metrics")
-    assert fams["sup_agent_counter"].type == "counter"
-    assert fams["sup_agent_gauge"].type == "gauge"
-    assert sample(fams, "sup_agent_counter", "sup_agent_counter_total", program="ex", index="0",
-                  name="bytes_total") >= 512
-    assert sample(fams, "sup_agent_gauge", "sup_agent_gauge", program="ex", name="queue_depth") is not None
+    # A worker's counters under their own names, with program and instance labels (SPEC §9.4).
+    assert fams["requests"].type == "counter"
+    assert fams["queue_depth"].type == "gauge"
+    assert sample(fams, "bytes", "bytes_total", program="ex", instance="0") >= 512
+    assert sample(fams, "queue_depth", "queue_depth", program="ex", instance="0") is not None
+    assert not any(name.startswith("sup_agent") for name in fams)
     for index in ("0", "1"):
         assert sample(fams, "sup_instance_state", "sup_instance_state", program="sleeper",
                       index=index, state="RUNNING") == 1
@@ -145,11 +146,34 @@ def test_counters_of_anonymous_pages_keep_their_kinds_without_a_status_segment(s
     supd.start()
     port = http_port(supd)
     fams = wait_until(lambda: (f := families(port)) and
-                      (sample(f, "sup_agent_counter", "sup_agent_counter_total", name="requests_total") or 0) >= 1
-                      and sample(f, "sup_agent_gauge", "sup_agent_gauge", name="queue_depth") is not None and f,
+                      (sample(f, "requests", "requests_total") or 0) >= 1
+                      and sample(f, "queue_depth", "queue_depth") is not None and f,
                       15, what="counters from an anonymous page")
-    assert sample(fams, "sup_agent_counter", "sup_agent_counter_total", name="queue_depth") is None
-    assert sample(fams, "sup_agent_gauge", "sup_agent_gauge", name="requests_total") is None
+    assert fams["requests"].type == "counter"
+    assert fams["queue_depth"].type == "gauge"
+
+
+def test_metrics_pass_promtool_check_metrics_with_no_warning(supd):
+    """Prometheus' own linter (SPEC §9.4): names, units, _total on counters, HELP and TYPE."""
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is missing: scripts/setup.sh --dev installs Debian's prometheus package"
+    supd.start(f"""
+        [program.ex]
+        command = ["{EXAMPLE}", "0"]
+        ready = "notify"
+
+        [program.crashy]
+        command = ["/bin/sh", "-c", "exit 3"]
+        start_seconds = "0s"
+        restart = "never"
+        """, supervisor_extra=HTTP)
+    port = http_port(supd)
+    wait_until(lambda: (f := families(port)) and (sample(f, "requests", "requests_total") or 0) >= 1
+               and supd.instance("crashy")["state"] == "EXITED", 15, what="counters and an exit")
+    status, _, body = get(port, "/metrics")
+    assert status == 200
+    check = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True, text=True, timeout=30)
+    assert (check.returncode, check.stdout + check.stderr) == (0, "")
 
 
 def test_readyz_is_503_listing_what_is_not_ready_then_200_once_everything_is(supd, tmp_path):
@@ -201,6 +225,29 @@ def test_readyz_is_503_listing_what_is_not_ready_then_200_once_everything_is(sup
     assert get(port, "/readyz")[0] == 200
     assert supd.ctl("start", "manual").returncode == 0
     assert get(port, "/readyz")[0] == 200
+
+
+def test_metrics_pass_promtool_check_metrics_with_no_warning(supd):
+    """Prometheus' own linter (SPEC §9.4): names, units, _total on counters, HELP and TYPE."""
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is missing: scripts/setup.sh --dev installs Debian's prometheus package"
+    supd.start(f"""
+        [program.ex]
+        command = ["{EXAMPLE}", "0"]
+        ready = "notify"
+
+        [program.crashy]
+        command = ["/bin/sh", "-c", "exit 3"]
+        start_seconds = "0s"
+        restart = "never"
+        """, supervisor_extra=HTTP)
+    port = http_port(supd)
+    wait_until(lambda: (f := families(port)) and (sample(f, "requests", "requests_total") or 0) >= 1
+               and supd.instance("crashy")["state"] == "EXITED", 15, what="counters and an exit")
+    status, _, body = get(port, "/metrics")
+    assert status == 200
+    check = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True, text=True, timeout=30)
+    assert (check.returncode, check.stdout + check.stderr) == (0, "")
 
 
 def test_readyz_is_503_and_healthz_200_while_a_shutdown_is_in_progress(supd):

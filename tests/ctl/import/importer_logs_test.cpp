@@ -76,12 +76,12 @@ TEST_CASE("Import: /dev/stdout as a log file -> forwarded to supd's stdout", "[c
   CHECK(imported.Warned(5, "sup forwards a program's stderr to supd's stderr"));
 }
 
-TEST_CASE("Import: NONE, AUTO and syslog -> no file, and a warning for syslog", "[ctl][import]") {
+TEST_CASE("Import: NONE and syslog -> no file, AUTO -> a file in logs_dir, a warning for syslog", "[ctl][import]") {
   auto imported = Import("[program:a]\ncommand = /bin/a\nstdout_logfile = NONE\nstderr_logfile = AUTO\n"
                          "stdout_logfile_maxbytes = 10MB\n[program:b]\ncommand = /bin/b\nstdout_logfile = syslog\n"
                          "stderr_syslog = true\n");
   CHECK(imported.Program("a").stdout_log.file.empty());
-  CHECK(imported.Program("a").stderr_log.file.empty());
+  CHECK(imported.Program("a").stderr_log.file == "a-stderr.log");
   CHECK(imported.Warned(5, "no log file to rotate"));
   CHECK(imported.Program("b").stdout_log.file.empty());
   CHECK(imported.Warned(8, "supd writes no syslog"));

@@ -68,7 +68,9 @@ TEST_CASE("Import: a program with only a command -> supervisord's defaults writt
   CHECK(p.priority == 100);  // no priority anywhere: none written
   CHECK_FALSE(p.stdout_log.forward);
   CHECK_FALSE(p.stderr_log.forward);
-  CHECK(p.stdout_log.file.empty());  // AUTO: supd keeps recent output for `supctl logs`
+  CHECK(p.stdout_log.file == "app-stdout.log");  // AUTO: a file in logs_dir
+  CHECK(p.stderr_log.file == "app-stderr.log");
+  CHECK(p.start_limit.burst == 0);  // restarted for ever once started, as supervisord does
 }
 
 TEST_CASE("Import: autorestart true, false, unexpected -> always, never, on-failure", "[ctl][import]") {

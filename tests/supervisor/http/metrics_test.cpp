@@ -115,18 +115,36 @@ TEST_CASE("RenderMetrics: no exit yet -> no last-exit samples, an exit -> code, 
   CHECK(text.find(R"(sup_instance_last_exit_code{program="web",index="0"})") == std::string::npos);
 }
 
-TEST_CASE("RenderMetrics: agent counters and gauges -> two families with a name label", "[http]") {
+TEST_CASE("RenderMetrics: agent counters and gauges -> one family each under its own name", "[http]") {
   MetricsSnapshot s = TwoWebs();
   s.instances[0].counters = {
       CounterValue{"requests_total", SUP_COUNTER_KIND_COUNTER, 18446744073709551615ull},
+      CounterValue{"jobs", SUP_COUNTER_KIND_COUNTER, 7},
       CounterValue{"queue_depth", SUP_COUNTER_KIND_GAUGE, static_cast<std::uint64_t>(std::int64_t{-5})}};
+  s.instances[1].counters = {CounterValue{"requests_total", SUP_COUNTER_KIND_COUNTER, 3}};
   const std::string text = RenderMetrics(s);
-  CHECK(HasLine(text, "# TYPE sup_agent_counter_total counter"));
-  CHECK(HasLine(text, R"(sup_agent_counter_total{program="web",index="0",name="requests_total"} 18446744073709551615)"));
-  CHECK(HasLine(text, "# TYPE sup_agent_gauge gauge"));
-  CHECK(HasLine(text, R"(sup_agent_gauge{program="web",index="0",name="queue_depth"} -5)"));
-  CHECK(Count(text, "sup_agent_counter_total{") == 1);
-  CHECK(Count(text, "sup_agent_gauge{") == 1);
+  CHECK(HasLine(text, "# TYPE requests_total counter"));
+  CHECK(HasLine(text, R"(requests_total{program="web",instance="0"} 18446744073709551615)"));
+  CHECK(HasLine(text, R"(requests_total{program="web",instance="1"} 3)"));
+  CHECK(Count(text, "# TYPE requests_total") == 1);  // one family over both instances
+  CHECK(HasLine(text, "# TYPE jobs_total counter"));  // a counter's name gets _total
+  CHECK(HasLine(text, R"(jobs_total{program="web",instance="0"} 7)"));
+  CHECK(HasLine(text, "# TYPE queue_depth gauge"));
+  CHECK(HasLine(text, R"(queue_depth{program="web",instance="0"} -5)"));
+  CHECK(text.find("sup_agent") == std::string::npos);
+}
+
+TEST_CASE("RenderMetrics: an agent name used with both kinds, or one of supd's, keeps one meaning", "[http]") {
+  MetricsSnapshot s = TwoWebs();
+  s.instances[0].counters = {CounterValue{"depth_total", SUP_COUNTER_KIND_COUNTER, 1},
+                             CounterValue{"sup_info", SUP_COUNTER_KIND_GAUGE, 9}};
+  s.instances[1].counters = {CounterValue{"depth_total", SUP_COUNTER_KIND_GAUGE, 2}};
+  const std::string text = RenderMetrics(s);
+  CHECK(Count(text, "# TYPE depth_total") == 1);
+  CHECK(HasLine(text, R"(depth_total{program="web",instance="0"} 1)"));
+  CHECK(text.find(R"(depth_total{program="web",instance="1"})") == std::string::npos);
+  CHECK(Count(text, "# TYPE sup_info") == 1);
+  CHECK(text.find("sup_info{program") == std::string::npos);
 }
 
 TEST_CASE("RenderMetrics: supd's own figures -> process_* names and sup_* gauges", "[http]") {
