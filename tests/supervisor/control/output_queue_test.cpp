@@ -6,7 +6,7 @@
 using sup::daemon::control::OutputBudget;
 using sup::daemon::control::OutputQueue;
 
-TEST_CASE("OutputQueue: small lines share a chunk; held counts its capacity and bookkeeping",
+TEST_CASE("OutputQueue: small lines share a chunk, and held counts its capacity and bookkeeping",
           "[control][output]") {
   auto budget = std::make_shared<OutputBudget>();
   OutputQueue q(budget);

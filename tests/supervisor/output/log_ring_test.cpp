@@ -22,7 +22,7 @@ TEST_CASE("LogRing: no output yet -> no buffer allocated", "[output][ring]") {
 
 // ASan and TSan abort on an allocation this size instead of failing it (allocator_may_return_null).
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-TEST_CASE("LogRing: a buffer that cannot be allocated -> the ring is off, no exception; a resize tries again",
+TEST_CASE("LogRing: a buffer that cannot be allocated -> the ring is off, no exception, and a resize tries again",
           "[output][ring]") {
   LogRing ring(std::size_t{1} << 62);  // 4 EiB: more than any address space
   CHECK_FALSE(ring.off());

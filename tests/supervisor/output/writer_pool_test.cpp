@@ -130,7 +130,7 @@ TEST_CASE("WriterPool: a thread that cannot be started -> no crash, the lines wa
 }
 #endif  // SUP_NO_AS_LIMIT
 
-TEST_CASE("WriterPool: a sink that is full -> block keeps the lines, in order, and retries each second; the thread stays free", "[output][pool]") {
+TEST_CASE("WriterPool: a sink that is full -> block keeps the lines, in order, and retries each second, with the thread left free", "[output][pool]") {
   WriterPool pool(1);
   auto full = std::make_shared<FakeSink::State>();
   auto other = std::make_shared<FakeSink::State>();
