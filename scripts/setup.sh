@@ -6,10 +6,13 @@ packages=(
   libuv1-dev libtomlplusplus-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev catch2
   libhttp-parser-dev
   python3 python3-pytest python3-prometheus-client python3-yaml procps util-linux socat zsh
+  scdoc man-db  # the manual pages are built from man/*.scd; man -l renders them in tests/install
 )
 if [ "${1:-}" = "--dev" ] || [ "${SUP_SETUP_ALL:-}" = 1 ]; then
   # Sanitizers and fuzzing (clang), benchmarks, the container test and PID 1 peers.
   packages+=(clang libclang-rt-14-dev libbenchmark-dev hyperfine tini dumb-init)
+  # `supctl top` driven for real, and the fish completion run by fish itself.
+  packages+=(tmux fish)
 fi
 missing=()
 for p in "${packages[@]}"; do
