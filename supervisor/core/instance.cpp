@@ -231,7 +231,12 @@ void Instance::DoSpawn() {
     spdlog::error("{}: capture output: {}", name(), attached.error().Message());
   host_.reaper().Watch(child->pid, [this](ExitStatus status) { OnReaped(status); });
   Apply(fsm_.OnSpawned(child->pid, Now()));
-  if (fsm_.status().pid == child->pid) StartHealthChecks();
+  if (fsm_.status().pid == child->pid) {
+    StartHealthChecks();
+    // STARTING was published before the fork: republish so that `top` shows the new pid
+    // (and its uptime) while the instance starts, not only once it is RUNNING.
+    host_.OnStatusChanged(*this);
+  }
 }
 
 void Instance::StartHealthChecks() {

@@ -133,6 +133,8 @@ def test_a_waiting_instance_says_what_it_waits_for(supd):
     assert re.search(r"^plain\s+RUNNING\s+\d+\s+\S+\s+0\s+ready\s+-\s*$", rows["plain"]), out
     top = run(SUPCTL, "-s", supd.sock, "top", "--once").stdout
     assert "unknown" not in top and "plain" in top
+    # A starting instance has its pid in top too (the segment is republished after the fork).
+    assert re.search(rf"^db\s+STARTING\s+{supd.instance('db')['pid']}\s", top, re.M), top
 
 
 def test_supd_logs_each_escalation_to_sigkill_with_the_program_and_the_timeout(supd):
