@@ -18,7 +18,7 @@ constexpr const char* kPurpose = "supctl: control a running supd over its Unix s
 const std::map<std::string, std::vector<std::string>>& Choices() {
   static const std::map<std::string, std::vector<std::string>> kChoices = {
       {"--for", {"running", "ready", "healthy", "stopped", "completed"}},
-      {"SHELL", {"bash", "zsh"}},
+      {"SHELL", {"bash", "zsh", "fish"}},
   };
   return kChoices;
 }
@@ -200,10 +200,10 @@ void DefineCommands(CLI::App& app, Invocation& inv, std::string_view only) {
   }
 
   if (wanted("completion")) {
-    auto* completion = Command(app, "completion", "Print a shell completion script for bash or zsh",
+    auto* completion = Command(app, "completion", "Print a shell completion script for bash, zsh or fish",
                                "source <(supctl completion bash)   (zsh: source <(supctl completion zsh))",
                                false);
-    completion->add_option("SHELL", inv.shell, "bash or zsh")
+    completion->add_option("SHELL", inv.shell, "bash, zsh or fish")
         ->type_name("")
         ->required()
         ->check(CLI::IsMember(Choices().at("SHELL")));

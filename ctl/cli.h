@@ -45,7 +45,7 @@ struct Invocation {
   std::string shm;  // read this segment without asking supd
   // import: the format of `file` ("supervisord")
   std::string import_format;
-  // completion: "bash" or "zsh"
+  // completion: "bash", "zsh" or "fish"
   std::string shell;
 };
 
