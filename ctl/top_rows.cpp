@@ -137,7 +137,7 @@ std::vector<std::string> LayoutTable(const std::vector<TopRow>& rows, std::size_
       const std::size_t pad = widths[c] - DisplayColumns(cell);
       const bool last = c + 1 == columns.size();
       if (columns[c].right_aligned) plain.append(pad, ' ');
-      if (&columns[c] == &columns[1]) {
+      if (columns[c].cell == &TopRow::state) {  // the one painted cell
         state_at = plain.size();
         state_len = cell.size();
       }

@@ -121,7 +121,7 @@ TEST_CASE("RenderFrame: exactly one line per terminal row, none wider than the t
   }
 }
 
-TEST_CASE("RenderFrame: the selection scrolls into view; the log view shows the newest lines", "[top]") {
+TEST_CASE("RenderFrame: the selection scrolls into view, and the log view shows the newest lines", "[top]") {
   TopScreen screen;
   const auto rows = Rows({"a", "b", "c", "d", "e", "f", "g", "h"});
   screen.selected = "h";
@@ -139,7 +139,7 @@ TEST_CASE("RenderFrame: the selection scrolls into view; the log view shows the 
   CHECK(plain[4] == "line 9");
 }
 
-TEST_CASE("LayoutTable: CPU% and MEM show '-' until supd publishes them; cut to the width", "[top]") {
+TEST_CASE("LayoutTable: CPU% and MEM show - until supd publishes them, and lines are cut to the width", "[top]") {
   auto rows = Rows({"web"});
   const auto lines = LayoutTable(rows, 0, false);
   REQUIRE(lines.size() == 2);
