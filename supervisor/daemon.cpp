@@ -294,7 +294,7 @@ class Daemon {
     if (supervisor_->shutting_down()) {
       spdlog::warn("{} during shutdown: SIGKILL to everything left", name);
       second_signal_ = true;
-      supervisor_->KillEverything();
+      supervisor_->KillEverything(std::string(name) + " during shutdown");
       if (leftover_timer_) FinishLeftovers(true);
       return;
     }

@@ -116,8 +116,10 @@ bool Instance::SendSignal(int signal, bool to_group) {
   return static_cast<bool>(Kill(to_group ? pgid_ : pid, signal, to_group));
 }
 
-void Instance::ForceKill() {
+void Instance::ForceKill(std::string_view why) {
   if (!has_process()) return;
+  spdlog::warn("{}: {}: SIGKILL to {} {}", name(), why, spec_.kill_group && pgid_ > 0 ? "process group" : "pid",
+               spec_.kill_group && pgid_ > 0 ? pgid_ : fsm_.status().pid);
   if (spec_.kill_group && pgid_ > 0) (void)Kill(pgid_, SIGKILL, true);
   if (fsm_.status().pid > 0) (void)Kill(fsm_.status().pid, SIGKILL, false);
 }
@@ -148,6 +150,12 @@ void Instance::Apply(const Effects& effects) {
         // The group is named by its leader, the first pid (MAINPID= may have moved the main pid).
         const pid_t target = e.to_group || fsm_.status().pid <= 0 ? pgid_ : fsm_.status().pid;
         if (target <= 0) break;
+        // The FSM escalates only when a stop_timeout expired (a stop, a failed start, a
+        // watchdog, or a process group left behind by its main process): say so, since the
+        // exit that follows ("killed by KILL") does not.
+        if (e.signal == SIGKILL)
+          spdlog::warn("{}: stop_timeout ({}) expired: SIGKILL to {} {}", name(),
+                       FormatDuration(spec_.stop_timeout), e.to_group ? "process group" : "pid", target);
         if (auto r = Kill(target, e.signal, e.to_group); !r && r.error().sys != ESRCH)
           spdlog::warn("{}: kill {} {}: {}", name(), conf::SignalName(e.signal), target,
                        r.error().Message());
@@ -223,7 +231,12 @@ void Instance::DoSpawn() {
     spdlog::error("{}: capture output: {}", name(), attached.error().Message());
   host_.reaper().Watch(child->pid, [this](ExitStatus status) { OnReaped(status); });
   Apply(fsm_.OnSpawned(child->pid, Now()));
-  if (fsm_.status().pid == child->pid) StartHealthChecks();
+  if (fsm_.status().pid == child->pid) {
+    StartHealthChecks();
+    // STARTING was published before the fork: republish so that `top` shows the new pid
+    // (and its uptime) while the instance starts, not only once it is RUNNING.
+    host_.OnStatusChanged(*this);
+  }
 }
 
 void Instance::StartHealthChecks() {
@@ -357,6 +370,25 @@ static_assert(static_cast<int>(State::kFatal) == SUP_STATE_FATAL &&
               static_cast<int>(State::kRunning) == SUP_STATE_RUNNING &&
               static_cast<int>(Health::kUnhealthy) == SUP_HEALTH_UNHEALTHY);
 
+// What `status` shows the instance waits for (SPEC §9.3): its dependencies ("db: ready"), its
+// readiness ("READY=1"), or a health check that has started failing ("unhealthy 2/3":
+// failures so far / `retries`). "" when it waits for nothing.
+std::string Instance::WaitingFor() const {
+  const InstanceStatus& s = fsm_.status();
+  if (s.waiting_for_dependencies) return waiting_for_;
+  if (s.pid <= 0 || (s.state != State::kStarting && s.state != State::kRunning)) return "";
+  if (health_ && health_counter_.consecutive_failures() > 0)
+    return "unhealthy " + std::to_string(health_counter_.consecutive_failures()) + "/" +
+           std::to_string(spec_.health.retries);
+  if (s.ready) return "";
+  switch (spec_.ready) {
+    case conf::ReadyMode::kNotify: return "READY=1";
+    case conf::ReadyMode::kHealth: return "a passing health check";
+    case conf::ReadyMode::kStarted: return "";
+  }
+  return "";
+}
+
 // Written straight to text, members in name order (what nlohmann::json wrote before): this
 // runs for every instance of every `status`, and building a document per instance was most
 // of the reply's cost at 10 000 instances (BENCHMARKS.md scale10k).
@@ -392,7 +424,7 @@ void Instance::WriteStatus(protocol::JsonWriter& w, TimePoint now) const {
       .Member("state", StateName(s.state))
       .Member("status_text", status_text_)
       .Member("uptime_s", alive ? std::round(Seconds(now - s.start_time) * 10) / 10 : 0.0)
-      .Member("waiting_for", s.waiting_for_dependencies ? std::string_view(waiting_for_) : "")
+      .Member("waiting_for", WaitingFor())
       .Member("wanted_up", s.wanted_up);
   w.EndObject();
 }

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -59,7 +60,8 @@ class Instance {
   // Sends `signal` to the main process (or its group); false when nothing is running.
   bool SendSignal(int signal, bool to_group);
   // SIGKILL to the main process and, with kill_group, its group (shutdown's last resort).
-  void ForceKill();
+  // SIGKILL now, logged with `why` ("shutdown_timeout (30s) expired").
+  void ForceKill(std::string_view why);
   // Reload: keys that apply in place; the running process keeps its pid.
   void UpdateSpec(const conf::ProgramSpec& spec, const conf::SupervisorSpec& supervisor);
   // The reaper reaped an orphan: if this instance is draining its group, see if it is empty.
@@ -76,7 +78,8 @@ class Instance {
   const output::InstanceOutput& output() const { return *output_; }
 
   void set_waiting_for(std::string text) { waiting_for_ = std::move(text); }
-  const std::string& waiting_for() const { return waiting_for_; }
+  const std::string& waiting_for() const { return waiting_for_; }  // dependencies only
+  std::string WaitingFor() const;  // what `status` shows: dependencies, READY=1, "unhealthy 2/3"
   const std::string& status_text() const { return status_text_; }
 
   // This instance as the status segment shows it.

@@ -71,7 +71,7 @@ class Supervisor final : public InstanceHost {
   // Graceful shutdown (SPEC §4 "Stopping", §7). `on_done` runs once when nothing is left.
   void BeginShutdown(const std::string& why);
   // A second TERM/INT: SIGKILL everything left now.
-  void KillEverything();
+  void KillEverything(std::string_view why);
   bool shutting_down() const { return shutting_down_; }
   TimePoint shutdown_began() const { return shutdown_began_; }
   // Exit code of a finished shutdown per SPEC §7: 3 on_fatal, 1 something SIGKILLed, else 0.

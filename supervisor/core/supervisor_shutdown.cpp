@@ -34,18 +34,18 @@ void Supervisor::BeginShutdown(const std::string& why) {
   shutdown_timer_->Start(config_.supervisor.shutdown_timeout, [this] {
     spdlog::warn("shutdown_timeout ({}) expired: SIGKILL to everything left",
                  FormatDuration(config_.supervisor.shutdown_timeout));
-    KillEverything();
+    KillEverything("shutdown_timeout (" + FormatDuration(config_.supervisor.shutdown_timeout) + ") expired");
   });
   Settle();
 }
 
-void Supervisor::KillEverything() {
+void Supervisor::KillEverything(std::string_view why) {
   std::vector<Instance*> all = AllInstances();
   for (auto& i : retiring_) all.push_back(i.get());
   for (auto* i : all) {
     if (!i->has_process()) continue;
     killed_at_timeout_ = true;
-    i->ForceKill();
+    i->ForceKill(why);
   }
 }
 
