@@ -12,6 +12,7 @@
 
 #include "control/control_server.h"
 #include "core/commands.h"
+#include "core/os_process_runner.h"
 #include "core/reloader.h"
 #include "core/supervisor.h"
 #include "sup/conf/expand.h"
@@ -133,8 +134,8 @@ class Daemon {
     services.notify_socket = notify_path;
     services.control_socket = socket;
     services.loop = &loop_;
-    services.spawner = &spawner_;
-    services.reaper = reaper_.get();
+    runner_ = std::make_unique<OsProcessRunner>(loop_, spawner_, *reaper_);
+    services.runner = runner_.get();
     services.startup_env = options_.env;
     supervisor_ = std::make_unique<Supervisor>(std::move(services), config_);
     supervisor_->set_main_program(options_.main_command.has_value());
@@ -388,6 +389,7 @@ class Daemon {
   uv_loop_t loop_{};
   Spawner spawner_;
   std::unique_ptr<Reaper> reaper_;
+  std::unique_ptr<OsProcessRunner> runner_;  // outlives the Supervisor
   std::unique_ptr<output::OutputHub> hub_;  // outlives the Supervisor's instances
   std::unique_ptr<StatusSegment> status_;  // unlinked when supd exits
   std::unique_ptr<Supervisor> supervisor_;

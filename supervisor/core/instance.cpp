@@ -8,8 +8,6 @@
 #include "notify/notify_listener.h"
 #include "output/line_format.h"
 #include "process/environment.h"
-#include "process/reaper.h"
-#include "process/spawner.h"
 #include "protocol/json_writer.h"
 #include "status/proc_stat.h"
 #include "sup/conf/units.h"
@@ -45,7 +43,7 @@ Instance::Instance(InstanceHost& host, const conf::ProgramSpec& spec, int index,
       index_(index),
       instance_spec_(conf::ForInstance(spec, index, supervisor)),
       fsm_(spec, [&host] { return host.UnitRandom(); }),
-      timer_(host.loop()),
+      timer_(host.runner().NewTimer()),
       output_(std::make_unique<output::InstanceOutput>(host.output_hub(), OutputSpec())),
       health_counter_(spec.health) {}
 
@@ -56,8 +54,8 @@ output::InstanceOutputSpec Instance::OutputSpec() const {
 }
 
 Instance::~Instance() {
-  if (pid() > 0) host_.reaper().Unwatch(pid());
-  if (pgid_ > 0) host_.reaper().Unwatch(pgid_);
+  if (pid() > 0) host_.runner().Unwatch(pid());
+  if (pgid_ > 0) host_.runner().Unwatch(pgid_);
 }
 
 bool Instance::has_process() const {
@@ -84,8 +82,8 @@ void Instance::AdoptMainPid(pid_t sender, pid_t main_pid) {
     spdlog::warn("{}: MAINPID={} ignored: not in the instance's process group", name(), main_pid);
     return;
   }
-  host_.reaper().Unwatch(current);  // its exit is now an orphan's, reaped and dropped
-  host_.reaper().Watch(main_pid, [this](ExitStatus status) { OnReaped(status); });
+  host_.runner().Unwatch(current);  // its exit is now an orphan's, reaped and dropped
+  host_.runner().Watch(main_pid, [this](ExitStatus status) { OnReaped(status); });
   fsm_.SetMainPid(main_pid);
   spdlog::info("{}: main pid is now {} (MAINPID)", name(), main_pid);
   host_.OnStatusChanged(*this);
@@ -113,13 +111,13 @@ void Instance::ApplyNotify(const NotifyMessage& m) {
 bool Instance::SendSignal(int signal, bool to_group) {
   const pid_t pid = fsm_.status().pid;
   if (pid <= 0) return false;
-  return static_cast<bool>(Kill(to_group ? pgid_ : pid, signal, to_group));
+  return static_cast<bool>(host_.runner().Kill(to_group ? pgid_ : pid, signal, to_group));
 }
 
 void Instance::ForceKill() {
   if (!has_process()) return;
-  if (spec_.kill_group && pgid_ > 0) (void)Kill(pgid_, SIGKILL, true);
-  if (fsm_.status().pid > 0) (void)Kill(fsm_.status().pid, SIGKILL, false);
+  if (spec_.kill_group && pgid_ > 0) (void)host_.runner().Kill(pgid_, SIGKILL, true);
+  if (fsm_.status().pid > 0) (void)host_.runner().Kill(fsm_.status().pid, SIGKILL, false);
 }
 
 void Instance::UpdateSpec(const conf::ProgramSpec& spec, const conf::SupervisorSpec& supervisor) {
@@ -132,7 +130,7 @@ void Instance::UpdateSpec(const conf::ProgramSpec& spec, const conf::SupervisorS
 }
 
 void Instance::CheckGroupDrained() {
-  if (fsm_.status().group_draining && !GroupAlive(pgid_)) Apply(fsm_.OnGroupEmpty(Now()));
+  if (fsm_.status().group_draining && !host_.runner().GroupAlive(pgid_)) Apply(fsm_.OnGroupEmpty(Now()));
 }
 
 void Instance::Apply(const Effects& effects) {
@@ -148,16 +146,16 @@ void Instance::Apply(const Effects& effects) {
         // The group is named by its leader, the first pid (MAINPID= may have moved the main pid).
         const pid_t target = e.to_group || fsm_.status().pid <= 0 ? pgid_ : fsm_.status().pid;
         if (target <= 0) break;
-        if (auto r = Kill(target, e.signal, e.to_group); !r && r.error().sys != ESRCH)
+        if (auto r = host_.runner().Kill(target, e.signal, e.to_group); !r && r.error().sys != ESRCH)
           spdlog::warn("{}: kill {} {}: {}", name(), conf::SignalName(e.signal), target,
                        r.error().Message());
         break;
       }
       case Effect::Kind::kArmTimer:
-        timer_.Start(CeilMs(e.delay), [this] { OnTimerFired(); });
+        timer_->Start(CeilMs(e.delay), [this] { OnTimerFired(); });
         break;
       case Effect::Kind::kCancelTimer:
-        timer_.Stop();
+        timer_->Stop();
         break;
       case Effect::Kind::kPublish:
         host_.OnTransition(*this, e.from, e.to, e.reason);
@@ -207,13 +205,13 @@ void Instance::DoSpawn() {
     request.gid = *gid;
   }
   if (counters_) request.pass_fds.push_back({counters_->fd(), kCountersFd});
-  auto child = host_.spawner().Spawn(request);
+  auto child = host_.runner().Spawn(request);
   if (!child) {
     spdlog::warn("{}: {}", name(), child.error().Message());
     Apply(fsm_.OnSpawnFailed(child.error().Message(), Now()));
     return;
   }
-  if (pgid_ > 0) host_.reaper().Unwatch(pgid_);
+  if (pgid_ > 0) host_.runner().Unwatch(pgid_);
   pgid_ = child->pid;
   notify_state_.clear();
   notify_errno_.reset();
@@ -221,7 +219,7 @@ void Instance::DoSpawn() {
   const int err = child->stderr_read ? child->stderr_read.release() : -1;
   if (auto attached = output_->Attach(out, err); !attached)
     spdlog::error("{}: capture output: {}", name(), attached.error().Message());
-  host_.reaper().Watch(child->pid, [this](ExitStatus status) { OnReaped(status); });
+  host_.runner().Watch(child->pid, [this](ExitStatus status) { OnReaped(status); });
   Apply(fsm_.OnSpawned(child->pid, Now()));
   if (fsm_.status().pid == child->pid) StartHealthChecks();
 }
@@ -237,10 +235,9 @@ void Instance::StartHealthChecks() {
   target.exec_directory = instance_spec_.directory;
   health_counter_.UpdateSpec(spec_.health);
   health_counter_.Start(Now());
-  health_ = std::make_unique<HealthChecker>(
-      host_.loop(), host_.spawner(), host_.reaper(), std::move(target),
+  health_ = host_.runner().StartHealthChecks(
+      std::move(target),
       [this](bool passed, const std::string& detail) { OnProbe(passed, detail); });
-  health_->Start();
 }
 
 void Instance::StopHealthChecks() {
@@ -267,8 +264,8 @@ void Instance::OnProbe(bool passed, const std::string& detail) {
 void Instance::OnReaped(ExitStatus status) {
   output_->DrainNow();  // every byte written before the exit is captured first
   StopHealthChecks();
-  const bool group_alive = spec_.kill_group && GroupAlive(pgid_);
-  if (!spec_.kill_group && GroupAlive(pgid_))
+  const bool group_alive = spec_.kill_group && host_.runner().GroupAlive(pgid_);
+  if (!spec_.kill_group && host_.runner().GroupAlive(pgid_))
     spdlog::info("{}: main process exited; its process group lives on (kill_group = false)",
                  name());
   Apply(fsm_.OnExited(status, Now(), group_alive));

@@ -13,11 +13,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/instance_host.h"
-#include "health/health_checker.h"
+#include "core/process_runner.h"
 #include "health/health_counter.h"
 #include "lifecycle/instance_fsm.h"
 #include "notify/notify_message.h"
-#include "loop/timer.h"
 #include "output/instance_output.h"
 #include "protocol/json_writer.h"
 #include "status/counter_page.h"
@@ -105,19 +104,19 @@ class Instance {
   void DoSpawn();
   void OnReaped(ExitStatus status);
   void OnTimerFired();
-  static TimePoint Now() { return Clock::now(); }
+  TimePoint Now() const { return host_.runner().Now(); }
 
   InstanceHost& host_;
   conf::ProgramSpec spec_;
   int index_;
   conf::InstanceSpec instance_spec_;
   InstanceFsm fsm_;
-  Timer timer_;
+  std::unique_ptr<DeadlineTimer> timer_;
   std::unique_ptr<output::InstanceOutput> output_;  // ring and files persist across restarts
   std::unique_ptr<CounterPage> counters_;  // made at the first spawn; kept across restarts
   std::uint64_t heartbeat_seen_ns_ = 0;    // the last agent heartbeat fed to the watchdog
   std::uint32_t slot_ = 0;                 // index in the status segment
-  std::unique_ptr<HealthChecker> health_;  // while a process is alive, if a check is set
+  std::unique_ptr<HealthProbes> health_;  // while a process is alive, if a check is set
   HealthCounter health_counter_;
   std::string health_detail_;              // the last probe's result, for status
   pid_t pgid_ = 0;  // the last spawned process group: kept while the group drains

@@ -7,8 +7,6 @@
 #include "core/selector.h"
 #include "output/line_format.h"
 #include "process/environment.h"
-#include "process/reaper.h"
-#include "process/spawner.h"
 #include "status/status_segment.h"
 
 namespace sup::daemon {

@@ -17,6 +17,7 @@
 #include "core/instance.h"
 #include "core/instance_host.h"
 #include "core/log_stream.h"
+#include "core/process_runner.h"
 #include "core/stop_plan.h"
 #include "core/waiter.h"
 #include "core/watch_index.h"
@@ -26,14 +27,11 @@
 
 namespace sup::daemon {
 
-class Reaper;
-class Spawner;
 class StatusSegment;
 
 struct SupervisorServices {
-  uv_loop_t* loop = nullptr;
-  const Spawner* spawner = nullptr;
-  Reaper* reaper = nullptr;
+  uv_loop_t* loop = nullptr;       // for the waiters' timers
+  ProcessRunner* runner = nullptr;  // spawns, signals, exits, timers, the clock
   output::OutputHub* output_hub = nullptr;
   StatusSegment* status = nullptr;  // null when status_shm = "" (or it could not be had)
   conf::Environment startup_env;  // supd's environment at start-up
@@ -92,9 +90,8 @@ class Supervisor final : public InstanceHost {
   void OnOrphanReaped();
 
   // InstanceHost
-  uv_loop_t& loop() override { return *services_.loop; }
-  const Spawner& spawner() override { return *services_.spawner; }
-  Reaper& reaper() override { return *services_.reaper; }
+  uv_loop_t& loop() { return *services_.loop; }
+  ProcessRunner& runner() override { return *services_.runner; }
   output::OutputHub& output_hub() override { return *services_.output_hub; }
   double UnitRandom() override;
   std::unique_ptr<CounterPage> NewCounterPage() override;
@@ -163,10 +160,10 @@ class Supervisor final : public InstanceHost {
   std::uint64_t next_waiter_ = 0;
   WatchIndex watches_;
   std::vector<std::uint64_t> ended_waiters_;
-  std::unique_ptr<Timer> waiter_sweep_timer_;
+  std::unique_ptr<DeadlineTimer> waiter_sweep_timer_;
   std::vector<StopBatch> stop_batches_;
   std::vector<std::unique_ptr<Instance>> retiring_;
-  std::unique_ptr<Timer> sweep_timer_;
+  std::unique_ptr<DeadlineTimer> sweep_timer_;
   std::mt19937_64 random_;
   std::uint32_t next_slot_ = 0;
   std::vector<std::uint32_t> free_slots_;  // slots of instances that reload removed
@@ -179,7 +176,7 @@ class Supervisor final : public InstanceHost {
   bool fatal_shutdown_ = false;
   bool killed_at_timeout_ = false;
   std::set<Instance*> alive_at_shutdown_;
-  std::unique_ptr<Timer> shutdown_timer_;
+  std::unique_ptr<DeadlineTimer> shutdown_timer_;
   std::function<void()> on_shutdown_done_;
   bool main_program_ = false;
   std::optional<int> main_exit_code_;

@@ -97,7 +97,7 @@ void Supervisor::Retire(std::unique_ptr<Instance> instance) {
     std::erase(batch.instances, raw);
   raw->Stop();
   stop_batches_.push_back(StopBatch{{raw}, {raw}});
-  if (!sweep_timer_) sweep_timer_ = std::make_unique<Timer>(loop());
+  if (!sweep_timer_) sweep_timer_ = runner().NewTimer();
   sweep_timer_->Start(std::chrono::milliseconds(0), [this] { Sweep(); });
 }
 
