@@ -36,21 +36,20 @@ void WriteExit(protocol::JsonWriter& w, const ExitRecord& r) {
 
 }  // namespace
 
-Instance::Instance(InstanceHost& host, const conf::ProgramSpec& spec, int index,
+Instance::Instance(InstanceHost& host, ProgramSpecView spec, int index,
                    const conf::SupervisorSpec& supervisor)
     : host_(host),
-      spec_(spec),
+      spec_(std::move(spec)),
       index_(index),
-      instance_spec_(conf::ForInstance(spec, index, supervisor)),
-      fsm_(spec, [&host] { return host.UnitRandom(); }),
+      instance_spec_(conf::ForInstance(*spec_, index, supervisor)),
+      fsm_(spec_, [&host] { return host.UnitRandom(); }),
       timer_(host.runner().NewTimer()),
       output_(std::make_unique<output::InstanceOutput>(host.output_hub(), OutputSpec())),
-      health_counter_(spec.health) {}
+      health_counter_(spec_->health) {}
 
 output::InstanceOutputSpec Instance::OutputSpec() const {
-  return {spec_.name,      instance_spec_.name,        index_,
-          spec_.stdout_log, spec_.stderr_log,           instance_spec_.stdout_file,
-          instance_spec_.stderr_file};
+  return {spec_->name,       instance_spec_.name, index_, spec_->stdout_log,
+          spec_->stderr_log, instance_spec_.stdout_file, instance_spec_.stderr_file};
 }
 
 Instance::~Instance() {
@@ -116,21 +115,22 @@ bool Instance::SendSignal(int signal, bool to_group) {
 
 void Instance::ForceKill() {
   if (!has_process()) return;
-  if (spec_.kill_group && pgid_ > 0) (void)host_.runner().Kill(pgid_, SIGKILL, true);
+  if (spec_->kill_group && pgid_ > 0) (void)host_.runner().Kill(pgid_, SIGKILL, true);
   if (fsm_.status().pid > 0) (void)host_.runner().Kill(fsm_.status().pid, SIGKILL, false);
 }
 
-void Instance::UpdateSpec(const conf::ProgramSpec& spec, const conf::SupervisorSpec& supervisor) {
-  spec_ = spec;
-  instance_spec_ = conf::ForInstance(spec, index_, supervisor);
-  fsm_.UpdateSpec(spec);
-  if (health_ && spec.health.kind == conf::HealthKind::kNone) StopHealthChecks();
+void Instance::UpdateSpec(ProgramSpecView spec, const conf::SupervisorSpec& supervisor) {
+  spec_ = std::move(spec);
+  instance_spec_ = conf::ForInstance(*spec_, index_, supervisor);
+  fsm_.UpdateSpec(spec_);
+  if (health_ && spec_->health.kind == conf::HealthKind::kNone) StopHealthChecks();
   if (auto r = output_->Reconfigure(OutputSpec()); !r)
     spdlog::warn("{}: output: {}", name(), r.error().Message());
 }
 
 void Instance::CheckGroupDrained() {
-  if (fsm_.status().group_draining && !host_.runner().GroupAlive(pgid_)) Apply(fsm_.OnGroupEmpty(Now()));
+  if (fsm_.status().group_draining && !host_.runner().GroupAlive(pgid_))
+    Apply(fsm_.OnGroupEmpty(Now()));
 }
 
 void Instance::Apply(const Effects& effects) {
@@ -146,7 +146,8 @@ void Instance::Apply(const Effects& effects) {
         // The group is named by its leader, the first pid (MAINPID= may have moved the main pid).
         const pid_t target = e.to_group || fsm_.status().pid <= 0 ? pgid_ : fsm_.status().pid;
         if (target <= 0) break;
-        if (auto r = host_.runner().Kill(target, e.signal, e.to_group); !r && r.error().sys != ESRCH)
+        auto r = host_.runner().Kill(target, e.signal, e.to_group);
+        if (!r && r.error().sys != ESRCH)
           spdlog::warn("{}: kill {} {}: {}", name(), conf::SignalName(e.signal), target,
                        r.error().Message());
         break;
@@ -176,18 +177,18 @@ void Instance::DoSpawn() {
   request.argv = instance_spec_.argv;
   request.directory = instance_spec_.directory;
   request.env = host_.ChildEnvironment(*this);
-  request.umask = spec_.umask;
-  request.limits = spec_.limits;
+  request.umask = spec_->umask;
+  request.limits = spec_->limits;
   request.capture_output = true;
-  request.merge_stderr = spec_.stderr_log.merge;
+  request.merge_stderr = spec_->stderr_log.merge;
   if (auto opened = output_->OpenFiles(); !opened) {
     Apply(fsm_.OnSpawnFailed(opened.error().Message(), Now()));
     return;
   }
-  request.watchdog_pid = spec_.watchdog.has_value();
-  request.inherit_signals = spec_.from_command_line;
-  if (!spec_.user.empty()) {
-    auto user = LookupUser(spec_.user);
+  request.watchdog_pid = spec_->watchdog.has_value();
+  request.inherit_signals = spec_->from_command_line;
+  if (!spec_->user.empty()) {
+    auto user = LookupUser(spec_->user);
     if (!user) {
       Apply(fsm_.OnSpawnFailed(user.error().Message(), Now()));
       return;
@@ -196,8 +197,8 @@ void Instance::DoSpawn() {
     request.gid = user->gid;
     request.user = user->name;
   }
-  if (!spec_.group.empty()) {
-    auto gid = LookupGroup(spec_.group);
+  if (!spec_->group.empty()) {
+    auto gid = LookupGroup(spec_->group);
     if (!gid) {
       Apply(fsm_.OnSpawnFailed(gid.error().Message(), Now()));
       return;
@@ -225,15 +226,15 @@ void Instance::DoSpawn() {
 }
 
 void Instance::StartHealthChecks() {
-  if (spec_.health.kind == conf::HealthKind::kNone) return;
+  if (spec_->health.kind == conf::HealthKind::kNone) return;
   HealthTarget target;
-  target.spec = spec_.health;
+  target.spec = spec_->health;
   target.exec_argv = instance_spec_.health_exec;
   target.tcp = instance_spec_.health_tcp;
   target.http = instance_spec_.health_http;
   target.exec_env = host_.ChildEnvironment(*this);
   target.exec_directory = instance_spec_.directory;
-  health_counter_.UpdateSpec(spec_.health);
+  health_counter_.UpdateSpec(spec_->health);
   health_counter_.Start(Now());
   health_ = host_.runner().StartHealthChecks(
       std::move(target),
@@ -264,8 +265,8 @@ void Instance::OnProbe(bool passed, const std::string& detail) {
 void Instance::OnReaped(ExitStatus status) {
   output_->DrainNow();  // every byte written before the exit is captured first
   StopHealthChecks();
-  const bool group_alive = spec_.kill_group && host_.runner().GroupAlive(pgid_);
-  if (!spec_.kill_group && host_.runner().GroupAlive(pgid_))
+  const bool group_alive = spec_->kill_group && host_.runner().GroupAlive(pgid_);
+  if (!spec_->kill_group && host_.runner().GroupAlive(pgid_))
     spdlog::info("{}: main process exited; its process group lives on (kill_group = false)",
                  name());
   Apply(fsm_.OnExited(status, Now(), group_alive));
@@ -275,7 +276,7 @@ void Instance::OnReaped(ExitStatus status) {
 void Instance::OnTimerFired() {
   // An agent heartbeat counts as a WATCHDOG=1 ping (SPEC §6 "Counters"). The page is read
   // only now, when the timer is due: supd never polls it. CLOCK_MONOTONIC is steady_clock.
-  if (counters_ && spec_.watchdog && fsm_.status().pid > 0) {
+  if (counters_ && spec_->watchdog && fsm_.status().pid > 0) {
     const std::uint64_t beat = counters_->HeartbeatNs();
     const TimePoint at{std::chrono::nanoseconds(beat)};
     if (beat > heartbeat_seen_ns_ && at >= fsm_.status().start_time && at <= Now()) {
@@ -344,9 +345,9 @@ SlotData Instance::Slot() const {
     ticks_ = ProcStartTicks(s.pid).value_or(0);
   }
   if (s.pid > 0) d.pid_start_ticks = ticks_;
-  d.stop_signal = spec_.stop_signal;
-  d.kill_group = spec_.kill_group;
-  d.stop_timeout_ms = static_cast<std::uint64_t>(spec_.stop_timeout.count());
+  d.stop_signal = spec_->stop_signal;
+  d.kill_group = spec_->kill_group;
+  d.stop_timeout_ms = static_cast<std::uint64_t>(spec_->stop_timeout.count());
   return d;
 }
 

@@ -31,16 +31,17 @@ class Instance {
   // The fd number of the counter page in every child ($SUP_COUNTERS_FD).
   static constexpr int kCountersFd = 3;
 
-  Instance(InstanceHost& host, const conf::ProgramSpec& spec, int index,
+  // `spec` is a view into the config snapshot the Supervisor made this instance from.
+  Instance(InstanceHost& host, ProgramSpecView spec, int index,
            const conf::SupervisorSpec& supervisor);
   Instance(const Instance&) = delete;
   Instance& operator=(const Instance&) = delete;
   ~Instance();
 
   const std::string& name() const { return instance_spec_.name; }
-  const std::string& program() const { return spec_.name; }
+  const std::string& program() const { return spec_->name; }
   int index() const { return index_; }
-  const conf::ProgramSpec& spec() const { return spec_; }
+  const conf::ProgramSpec& spec() const { return *spec_; }
   const conf::InstanceSpec& instance_spec() const { return instance_spec_; }
   const InstanceFsm& fsm() const { return fsm_; }
   State state() const { return fsm_.state(); }
@@ -59,8 +60,14 @@ class Instance {
   bool SendSignal(int signal, bool to_group);
   // SIGKILL to the main process and, with kill_group, its group (shutdown's last resort).
   void ForceKill();
-  // Reload: keys that apply in place; the running process keeps its pid.
-  void UpdateSpec(const conf::ProgramSpec& spec, const conf::SupervisorSpec& supervisor);
+  // Reload: keys that apply in place; the running process keeps its pid. From now on the
+  // instance (and its FSM) read the new snapshot; the old one is released.
+  void UpdateSpec(ProgramSpecView spec, const conf::SupervisorSpec& supervisor);
+  // Reload left the program untouched: the same keys, read from the new snapshot from now on.
+  void RebindSpec(const ProgramSpecView& spec) {
+    spec_ = spec;
+    fsm_.UpdateSpec(spec);
+  }
   // The reaper reaped an orphan: if this instance is draining its group, see if it is empty.
   void CheckGroupDrained();
 
@@ -107,9 +114,9 @@ class Instance {
   TimePoint Now() const { return host_.runner().Now(); }
 
   InstanceHost& host_;
-  conf::ProgramSpec spec_;
+  ProgramSpecView spec_;  // shared with fsm_; keeps its config snapshot alive
   int index_;
-  conf::InstanceSpec instance_spec_;
+  conf::InstanceSpec instance_spec_;  // spec_ expanded for this index (derived, not a copy)
   InstanceFsm fsm_;
   std::unique_ptr<DeadlineTimer> timer_;
   std::unique_ptr<output::InstanceOutput> output_;  // ring and files persist across restarts

@@ -43,10 +43,14 @@ struct SupervisorServices {
 
 class Supervisor final : public InstanceHost {
  public:
-  Supervisor(SupervisorServices services, conf::Config config);
+  // `config` is the first snapshot: the Supervisor is the one owner of the current config;
+  // instances hold views into the snapshot they were made from (ProgramSpecView).
+  Supervisor(SupervisorServices services, std::shared_ptr<const conf::Config> config);
   ~Supervisor() override;
 
-  const conf::Config& config() const { return config_; }
+  // The current snapshot, swapped whole by ApplyReload (never edited in place).
+  const conf::Config& config() const { return *config_; }
+  const std::shared_ptr<const conf::Config>& snapshot() const { return config_; }
   EventBus& events() { return events_; }
   LogStreams& logs() { return logs_; }
 
@@ -81,7 +85,10 @@ class Supervisor final : public InstanceHost {
 
   // Reload (SPEC §6): executes `plan` (conf::Diff of the current and the new config, which
   // was validated as a whole). Removed instances are stopped and dropped once gone.
-  void ApplyReload(conf::Config new_config, const conf::ReloadPlan& plan);
+  void ApplyReload(std::shared_ptr<const conf::Config> new_config, const conf::ReloadPlan& plan);
+  void ApplyReload(conf::Config new_config, const conf::ReloadPlan& plan) {
+    ApplyReload(std::make_shared<const conf::Config>(std::move(new_config)), plan);
+  }
 
   // An sd_notify datagram arrived: false when its sender belongs to no instance (rejected).
   bool OnNotify(const NotifyMessage& message);
@@ -104,7 +111,7 @@ class Supervisor final : public InstanceHost {
 
  private:
   struct ProgramEntry {
-    conf::ProgramSpec spec;
+    ProgramSpecView spec;  // into config_
     std::vector<std::unique_ptr<Instance>> instances;
   };
   // A stop of several instances, released in waves (SPEC §4 "Stopping").
@@ -114,12 +121,15 @@ class Supervisor final : public InstanceHost {
   };
 
   ProgramEntry* FindProgram(const std::string& name);
-  std::unique_ptr<Instance> MakeInstance(const conf::ProgramSpec& spec, int index);
+  // A view of `spec`, which lies in the current snapshot, that keeps the snapshot alive.
+  ProgramSpecView ViewOf(const conf::ProgramSpec& spec) const { return {config_, &spec}; }
+  ProgramEntry MakeProgram(const conf::ProgramSpec& spec);
+  std::unique_ptr<Instance> MakeInstance(const ProgramSpecView& spec, int index);
   // Stops an instance that reload removed; Sweep() destroys it once it has no process,
   // outside any of its own callbacks.
   void Retire(std::unique_ptr<Instance> instance);
   void Sweep();
-  void ResizeProgram(ProgramEntry& entry, const conf::ProgramSpec& spec);
+  void ResizeProgram(ProgramEntry& entry);
   void Publish(Instance& instance);
   void PumpDependencies();
   void PumpStops();
@@ -143,7 +153,7 @@ class Supervisor final : public InstanceHost {
   void StartDependenciesOf(const std::string& program, std::set<std::string>& seen);
 
   SupervisorServices services_;
-  conf::Config config_;
+  std::shared_ptr<const conf::Config> config_;  // never null
   DependencyGraph graph_;
   std::vector<ProgramEntry> programs_;
   std::unordered_map<std::string, std::size_t> program_index_;  // name -> programs_ index

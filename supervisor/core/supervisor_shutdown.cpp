@@ -31,9 +31,9 @@ void Supervisor::BeginShutdown(const std::string& why) {
   stop_batches_.clear();
   stop_batches_.push_back(StopBatch{alive, {}});
   shutdown_timer_ = runner().NewTimer();
-  shutdown_timer_->Start(config_.supervisor.shutdown_timeout, [this] {
+  shutdown_timer_->Start(config_->supervisor.shutdown_timeout, [this] {
     spdlog::warn("shutdown_timeout ({}) expired: SIGKILL to everything left",
-                 FormatDuration(config_.supervisor.shutdown_timeout));
+                 FormatDuration(config_->supervisor.shutdown_timeout));
     KillEverything();
   });
   Settle();

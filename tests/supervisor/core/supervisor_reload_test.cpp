@@ -124,3 +124,39 @@ instances = 2
   CHECK(rig.PidOf("web:0") == w0);
   CHECK(rig.StateOf("web:1") == State::kStarting);
 }
+
+TEST_CASE("Supervisor reload: every kept instance reads the new snapshot, the old one is released",
+          "[core][reload][snapshot]") {
+  SupervisorRig rig(R"(
+[program.keep]
+command = ["keep"]
+[program.tuned]
+command = ["tuned"]
+stop_timeout = "10s"
+[program.gone]
+command = ["gone"]
+)");
+  rig.supervisor->StartAutostart();
+  rig.runner.Advance(1s);
+  std::weak_ptr<const sup::conf::Config> first = rig.supervisor->snapshot();
+  const pid_t gone = rig.PidOf("gone");
+  rig.Reload(R"(
+[program.keep]
+command = ["keep"]
+[program.tuned]
+command = ["tuned"]
+stop_timeout = "2s"
+)");
+  const sup::conf::Config& now = rig.supervisor->config();
+  REQUIRE(first.lock().get() != &now);
+  // Views into the current snapshot, for the untouched program as for the updated one: no
+  // instance keeps a copy of its own.
+  CHECK(&rig.Get("keep").spec() == now.FindProgram("keep"));
+  CHECK(&rig.Get("tuned").spec() == now.FindProgram("tuned"));
+  CHECK(&rig.Get("tuned").fsm().spec() == now.FindProgram("tuned"));
+  // The retired instance still runs on the snapshot it was made from...
+  CHECK_FALSE(first.expired());
+  REQUIRE(rig.runner.Exit(gone, 0));
+  rig.runner.RunDue();  // ...until it is swept
+  CHECK(first.expired());
+}

@@ -37,7 +37,8 @@ struct SupervisorRig {
     services.loop = &loop;
     services.runner = &runner;
     services.output_hub = hub.get();
-    supervisor = std::make_unique<Supervisor>(std::move(services), LoadConfig(toml));
+    supervisor = std::make_unique<Supervisor>(std::move(services),
+                                              std::make_shared<const conf::Config>(LoadConfig(toml)));
     supervisor->set_on_shutdown_done([this] { shutdown_done = true; });
   }
   ~SupervisorRig() {
