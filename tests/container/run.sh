@@ -4,8 +4,8 @@
 # their prefixes (stdout and stderr); `podman stop` stops the programs gracefully,
 # dependants first, and the exit code follows §7 (0 graceful, 1 SIGKILL needed, 2 config
 # error, 3 on_fatal = "shutdown", main's status with `-- CMD`); orphans leave no zombie and
-# leftovers get SIGTERM; the same image runs as uid 65534 on a read-only root; the image's HEALTHCHECK reports healthy, and unhealthy when a
-# program is not RUNNING.
+# leftovers get SIGTERM; the image's HEALTHCHECK reports healthy, and unhealthy when a
+# program is not RUNNING; the same image runs as uid 65534 on a read-only root.
 #
 #   tests/container/run.sh      (as root: installs podman, runc and debootstrap if missing)
 #
