@@ -19,7 +19,7 @@
 #include "daemon_signals.h"
 #include "http/http_endpoint.h"
 #include "http/supervisor_source.h"
-#include "http/systemd_notifier.h"
+#include "systemd/systemd_notifier.h"
 #include "init/leftovers.h"
 #include "logging.h"
 #include "loop/before_wait.h"
@@ -192,7 +192,7 @@ class Daemon {
     if (!listener) return fail("notify socket", listener.error());
     if (auto r = server_->Listen(); !r) return fail("control socket", r.error());
     notify_ = std::move(*listener);
-    systemd_ = std::make_unique<http::SystemdNotifier>(
+    systemd_ = std::make_unique<systemd::SystemdNotifier>(
         *supervisor_, options_.env.count("NOTIFY_SOCKET") ? options_.env.at("NOTIFY_SOCKET") : "");
     return StartHttp() && WatchSignals();
   }
@@ -395,7 +395,7 @@ class Daemon {
   std::unique_ptr<Commands> commands_;
   std::unique_ptr<control::ControlServer> server_;
   std::unique_ptr<NotifyListener> notify_;
-  std::unique_ptr<http::SystemdNotifier> systemd_;
+  std::unique_ptr<systemd::SystemdNotifier> systemd_;
   std::unique_ptr<http::SupervisorSource> http_source_;
   std::unique_ptr<http::HttpEndpoint> http_;
   std::vector<std::unique_ptr<SignalWatcher>> signals_;

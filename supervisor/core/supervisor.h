@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "core/event_bus.h"
+#include "control/event_bus.h"
 #include "core/instance.h"
 #include "core/instance_host.h"
-#include "core/log_stream.h"
+#include "control/log_stream.h"
 #include "core/stop_plan.h"
 #include "core/waiter.h"
 #include "core/watch_index.h"

@@ -10,13 +10,13 @@
 #include <string>
 #include <vector>
 
-#include "http/sd_notify_sender.h"
+#include "systemd/sd_notify_sender.h"
 
 namespace sup::daemon {
 class Supervisor;
 }
 
-namespace sup::daemon::http {
+namespace sup::daemon::systemd {
 
 class SystemdNotifier {
  public:
@@ -49,4 +49,4 @@ class SystemdNotifier {
   bool stopping_sent_ = false;
 };
 
-}  // namespace sup::daemon::http
+}  // namespace sup::daemon::systemd

@@ -1,4 +1,4 @@
-#include "core/event_bus.h"
+#include "control/event_bus.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "http/systemd_notifier.h"
+#include "systemd/systemd_notifier.h"
 
 #include <spdlog/spdlog.h>
 
@@ -6,7 +6,7 @@
 #include "core/supervisor.h"
 #include "core/waiter.h"
 
-namespace sup::daemon::http {
+namespace sup::daemon::systemd {
 
 // The Supervisor speaks to waiters and event subscribers through control::Call; these two
 // calls stand for supd itself instead of a client. `owner_` is cleared when the notifier goes,
@@ -116,4 +116,4 @@ void SystemdNotifier::Send(const std::string& message) {
   spdlog::debug("sd_notify: {}", message.substr(0, message.find('\n')));
 }
 
-}  // namespace sup::daemon::http
+}  // namespace sup::daemon::systemd

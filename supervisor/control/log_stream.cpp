@@ -1,4 +1,4 @@
-#include "core/log_stream.h"
+#include "control/log_stream.h"
 
 #include <algorithm>
 #include <stdexcept>
