@@ -12,6 +12,9 @@
 
 #include "control/control_server.h"
 #include "core/commands.h"
+#include "control/event_bus.h"
+#include "control/log_stream.h"
+#include "control/reload_reply.h"
 #include "core/reloader.h"
 #include "core/supervisor.h"
 #include "sup/conf/expand.h"
@@ -137,6 +140,8 @@ class Daemon {
     services.reaper = reaper_.get();
     services.startup_env = options_.env;
     supervisor_ = std::make_unique<Supervisor>(std::move(services), config_);
+    supervisor_->AddObserver(&events_);
+    supervisor_->AddObserver(&logs_);
     supervisor_->set_main_program(options_.main_command.has_value());
     supervisor_->set_on_shutdown_done([this] { OnProgramsStopped(); });
     reaper_->SetOrphanHandler([this](pid_t, ExitStatus) { OnOrphan(); });
@@ -156,7 +161,7 @@ class Daemon {
     hooks.reload = [this](std::shared_ptr<control::Call> call, const nlohmann::json& args) {
       if (supervisor_->shutting_down())
         return call->Fail("shutting_down", "supd is shutting down");
-      reloader_->Request(std::move(call), args.value("dry_run", false));
+      reloader_->Request(control::ReloadReply(std::move(call)), args.value("dry_run", false));
     };
     hooks.supd_status = [this] {
       nlohmann::json figures = SupdFigures(started_);
@@ -166,7 +171,7 @@ class Daemon {
     };
     hooks.shutdown = [this] { supervisor_->BeginShutdown("supctl shutdown"); };
     hooks.shm_name = status_ ? status_->name() : std::string();  // "" also when it could not be had
-    commands_ = std::make_unique<Commands>(*supervisor_, std::move(hooks));
+    commands_ = std::make_unique<Commands>(*supervisor_, events_, logs_, std::move(hooks));
 
     control::ServerOptions server;
     server.path = config_.supervisor.socket;
@@ -351,7 +356,7 @@ class Daemon {
     http_.reset();
     if (server_) server_->Close();
     notify_.reset();
-    if (supervisor_) supervisor_->events().EndAll();
+    events_.EndAll();
     supervisor_.reset();  // counter pages unlinked
     status_.reset();
     if (!hub_->Flush()) spdlog::warn("output: not everything could be written");
@@ -366,7 +371,7 @@ class Daemon {
     systemd_.reset();
     if (server_) server_->Close();
     notify_.reset();
-    if (supervisor_) supervisor_->events().EndAll();
+    events_.EndAll();
     leftover_timer_.reset();
     signals_.clear();
     server_.reset();
@@ -390,6 +395,9 @@ class Daemon {
   std::unique_ptr<Reaper> reaper_;
   std::unique_ptr<output::OutputHub> hub_;  // outlives the Supervisor's instances
   std::unique_ptr<StatusSegment> status_;  // unlinked when supd exits
+  // The control socket's streams observe the Supervisor, which they outlive.
+  control::EventBus events_;
+  control::LogStreams logs_;
   std::unique_ptr<Supervisor> supervisor_;
   std::unique_ptr<Reloader> reloader_;
   std::unique_ptr<Commands> commands_;

@@ -1,19 +1,58 @@
 #include "control/event_bus.h"
 
 #include <algorithm>
+#include <cmath>
 
-namespace sup::daemon {
+#include "core/instance.h"
+#include "output/line_format.h"
+#include "sup/conf/units.h"
 
-void EventBus::Subscribe(std::shared_ptr<control::Call> call, std::set<std::string> names) {
+namespace sup::daemon::control {
+
+void EventBus::Subscribe(std::shared_ptr<Call> call, std::set<std::string> names) {
   subscribers_.push_back({std::move(call), std::move(names)});
 }
 
-void EventBus::PublishInstance(const nlohmann::json& event) {
+nlohmann::json EventBus::ExitJson(const ExitRecord& r) {
+  const double run_s = std::chrono::duration<double>(r.run_length).count();
+  return {{"at", output::FormatRfc3339(Instance::WallTime(r.at))},
+          {"code", r.status.by_signal() ? nlohmann::json(nullptr) : nlohmann::json(r.status.code)},
+          {"core_dumped", r.status.core_dumped},
+          {"run_s", std::round(run_s * 1000) / 1000},
+          {"signal", r.status.by_signal() ? nlohmann::json(conf::SignalName(r.status.signal))
+                                          : nlohmann::json(nullptr)}};
+}
+
+void EventBus::OnInstanceEvent(const InstanceEvent& e) {
   DropClosed();
-  const std::string name = event.value("name", "");
-  const std::string program = event.value("program", "");
+  // Built only for subscribers: two transitions per spawn, and a start-up spawns every program.
+  if (subscribers_.empty()) return;
+  const Instance& instance = e.instance;
+  const pid_t pid = instance.fsm().status().pid;
+  const nlohmann::json event = {
+      {"time", output::FormatRfc3339(e.time)},
+      {"name", instance.name()},
+      {"program", instance.program()},
+      {"instance", instance.index()},
+      {"from", StateName(e.from)},
+      {"to", StateName(e.to)},
+      {"pid", pid > 0 ? nlohmann::json(pid) : nlohmann::json(nullptr)},
+      {"reason", e.reason},
+      {"exit", e.exit ? ExitJson(*e.exit) : nlohmann::json(nullptr)}};
   for (auto& s : subscribers_)
-    if (s.names.empty() || s.names.count(name) || s.names.count(program)) s.call->Emit(event);
+    if (s.names.empty() || s.names.count(instance.name()) || s.names.count(instance.program()))
+      s.call->Emit(event);
+}
+
+void EventBus::OnReloadApplied(const conf::ReloadPlan& plan) {
+  PublishGlobal({{"event", "reload"},
+                 {"added", plan.added},
+                 {"removed", plan.removed},
+                 {"untouched", plan.untouched}});
+}
+
+void EventBus::OnShutdownBegan(const std::string& reason) {
+  PublishGlobal({{"event", "shutdown"}, {"reason", reason}});
 }
 
 void EventBus::PublishGlobal(const nlohmann::json& event) {
@@ -31,4 +70,4 @@ void EventBus::DropClosed() {
   std::erase_if(subscribers_, [](const Subscriber& s) { return !s.call->open(); });
 }
 
-}  // namespace sup::daemon
+}  // namespace sup::daemon::control

@@ -73,10 +73,7 @@ void Supervisor::ApplyReload(conf::Config new_config, const conf::ReloadPlan& pl
     i->Start();
     MarkChanged(*i);
   }
-  events_.PublishGlobal({{"event", "reload"},
-                         {"added", plan.added},
-                         {"removed", plan.removed},
-                         {"untouched", plan.untouched}});
+  for (auto* o : observers_) o->OnReloadApplied(plan);
   Settle();
 }
 
