@@ -5,6 +5,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "control/status_json.h"
 #include "control/wait_reply.h"
 #include "protocol/errors.h"
 #include "protocol/json_writer.h"
@@ -119,7 +120,7 @@ void Commands::Status(const nlohmann::json& args, control::Call& call) {
   std::string text;
   protocol::JsonWriter w(text);
   w.BeginObject().Key("instances").BeginArray();
-  for (auto* i : *selected) i->WriteStatus(w, now);
+  for (auto* i : *selected) control::WriteInstanceStatus(w, *i, now);
   w.EndArray().Key("supd").Value(hooks_.supd_status ? hooks_.supd_status()
                                                        : nlohmann::json::object());
   w.EndObject();

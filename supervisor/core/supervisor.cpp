@@ -8,6 +8,7 @@
 #include "process/environment.h"
 #include "process/reaper.h"
 #include "process/spawner.h"
+#include "status/instance_slot.h"
 #include "status/status_segment.h"
 
 namespace sup::daemon {
@@ -76,7 +77,7 @@ void Supervisor::RemoveObserver(SupervisorObserver* observer) { std::erase(obser
 
 void Supervisor::Publish(Instance& instance) {
   if (!services_.status) return;
-  if (auto r = services_.status->Publish(instance.slot(), instance.Slot()); !r)
+  if (auto r = services_.status->Publish(instance.slot(), InstanceSlot(instance)); !r)
     spdlog::warn("status segment: {}", r.error().Message());
 }
 
