@@ -15,6 +15,7 @@
 #include "control/event_bus.h"
 #include "control/log_stream.h"
 #include "control/reload_reply.h"
+#include "core/os_process_runner.h"
 #include "core/reloader.h"
 #include "core/supervisor.h"
 #include "sup/conf/expand.h"
@@ -72,15 +73,21 @@ conf::ProgramSpec MainProgram(const std::vector<std::string>& command) {
   return main;
 }
 
+// The first config snapshot: the file's programs, plus `main` with `-- CMD`.
+std::shared_ptr<const conf::Config> WithMainProgram(conf::Config config,
+                                                    const DaemonOptions& options) {
+  if (options.main_command) config.programs.push_back(MainProgram(*options.main_command));
+  return std::make_shared<const conf::Config>(std::move(config));
+}
+
 class Daemon {
  public:
   Daemon(conf::Config config, DaemonOptions options)
       : options_(std::move(options)),
+        startup_config_(WithMainProgram(std::move(config), options_)),
         started_(std::chrono::steady_clock::now()),
         spawner_(options_.original_limits) {
     uv_loop_init(&loop_);
-    if (options_.main_command) config.programs.push_back(MainProgram(*options_.main_command));
-    config_ = std::move(config);
   }
 
   int Run() {
@@ -136,10 +143,10 @@ class Daemon {
     services.notify_socket = notify_path;
     services.control_socket = socket;
     services.loop = &loop_;
-    services.spawner = &spawner_;
-    services.reaper = reaper_.get();
+    runner_ = std::make_unique<OsProcessRunner>(loop_, spawner_, *reaper_);
+    services.runner = runner_.get();
     services.startup_env = options_.env;
-    supervisor_ = std::make_unique<Supervisor>(std::move(services), config_);
+    supervisor_ = std::make_unique<Supervisor>(std::move(services), startup_config_);
     supervisor_->AddObserver(&events_);
     supervisor_->AddObserver(&logs_);
     supervisor_->set_main_program(options_.main_command.has_value());
@@ -299,7 +306,7 @@ class Daemon {
     if (supervisor_->shutting_down()) {
       spdlog::warn("{} during shutdown: SIGKILL to everything left", name);
       second_signal_ = true;
-      supervisor_->KillEverything();
+      supervisor_->KillEverything(std::string(name) + " during shutdown");
       if (leftover_timer_) FinishLeftovers(true);
       return;
     }
@@ -388,11 +395,15 @@ class Daemon {
   }
 
   DaemonOptions options_;
-  conf::Config config_;
+  // The snapshot supd started with, shared with the Supervisor (which swaps its own on
+  // reload): what a reload does not apply (socket*, status_shm, http) is read from here.
+  std::shared_ptr<const conf::Config> startup_config_;
+  const conf::Config& config_ = *startup_config_;
   std::chrono::steady_clock::time_point started_;
   uv_loop_t loop_{};
   Spawner spawner_;
   std::unique_ptr<Reaper> reaper_;
+  std::unique_ptr<OsProcessRunner> runner_;  // outlives the Supervisor
   std::unique_ptr<output::OutputHub> hub_;  // outlives the Supervisor's instances
   std::unique_ptr<StatusSegment> status_;  // unlinked when supd exits
   // The control socket's streams observe the Supervisor, which they outlive.

@@ -77,8 +77,7 @@ void WriteInstanceStatus(protocol::JsonWriter& w, const Instance& instance, Time
       .Member("state", StateName(s.state))
       .Member("status_text", notify.status_text())
       .Member("uptime_s", alive ? std::round(Seconds(now - s.start_time) * 10) / 10 : 0.0)
-      .Member("waiting_for",
-              s.waiting_for_dependencies ? std::string_view(instance.waiting_for()) : "")
+      .Member("waiting_for", instance.WaitingFor())
       .Member("wanted_up", s.wanted_up);
   w.EndObject();
 }

@@ -119,7 +119,13 @@ void Commands::Status(const nlohmann::json& args, control::Call& call) {
   // dumping and freeing one was most of the reply's time (BENCHMARKS.md scale10k).
   std::string text;
   protocol::JsonWriter w(text);
-  w.BeginObject().Key("instances").BeginArray();
+  w.BeginObject().Key("groups").BeginObject();  // group -> its programs (for completion)
+  for (const auto& g : supervisor_.config().groups) {
+    w.Key(g.name).BeginArray();
+    for (const auto& p : g.programs) w.String(p);
+    w.EndArray();
+  }
+  w.EndObject().Key("instances").BeginArray();
   for (auto* i : *selected) control::WriteInstanceStatus(w, *i, now);
   w.EndArray().Key("supd").Value(hooks_.supd_status ? hooks_.supd_status()
                                                        : nlohmann::json::object());

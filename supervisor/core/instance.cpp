@@ -6,8 +6,6 @@
 
 #include "notify/notify_listener.h"
 #include "process/environment.h"
-#include "process/reaper.h"
-#include "process/spawner.h"
 #include "status/proc_stat.h"
 #include "sup/conf/units.h"
 
@@ -21,26 +19,25 @@ std::chrono::milliseconds CeilMs(Clock::duration d) {
 
 }  // namespace
 
-Instance::Instance(InstanceHost& host, const conf::ProgramSpec& spec, int index,
+Instance::Instance(InstanceHost& host, ProgramSpecView spec, int index,
                    const conf::SupervisorSpec& supervisor)
     : host_(host),
-      spec_(spec),
+      spec_(std::move(spec)),
       index_(index),
-      instance_spec_(conf::ForInstance(spec, index, supervisor)),
-      fsm_(spec, [&host] { return host.UnitRandom(); }),
-      timer_(host.loop()),
+      instance_spec_(conf::ForInstance(*spec_, index, supervisor)),
+      fsm_(spec_, [&host] { return host.UnitRandom(); }),
+      timer_(host.runner().NewTimer()),
       output_(std::make_unique<output::InstanceOutput>(host.output_hub(), OutputSpec())),
-      health_(spec.health) {}
+      health_(spec_->health) {}
 
 output::InstanceOutputSpec Instance::OutputSpec() const {
-  return {spec_.name,      instance_spec_.name,        index_,
-          spec_.stdout_log, spec_.stderr_log,           instance_spec_.stdout_file,
-          instance_spec_.stderr_file};
+  return {spec_->name,       instance_spec_.name, index_, spec_->stdout_log,
+          spec_->stderr_log, instance_spec_.stdout_file, instance_spec_.stderr_file};
 }
 
 Instance::~Instance() {
-  if (pid() > 0) host_.reaper().Unwatch(pid());
-  if (pgid_ > 0) host_.reaper().Unwatch(pgid_);
+  if (pid() > 0) host_.runner().Unwatch(pid());
+  if (pgid_ > 0) host_.runner().Unwatch(pgid_);
 }
 
 bool Instance::has_process() const {
@@ -67,8 +64,8 @@ void Instance::AdoptMainPid(pid_t sender, pid_t main_pid) {
     spdlog::warn("{}: MAINPID={} ignored: not in the instance's process group", name(), main_pid);
     return;
   }
-  host_.reaper().Unwatch(current);  // its exit is now an orphan's, reaped and dropped
-  host_.reaper().Watch(main_pid, [this](ExitStatus status) { OnReaped(status); });
+  host_.runner().Unwatch(current);  // its exit is now an orphan's, reaped and dropped
+  host_.runner().Watch(main_pid, [this](ExitStatus status) { OnReaped(status); });
   fsm_.SetMainPid(main_pid);
   spdlog::info("{}: main pid is now {} (MAINPID)", name(), main_pid);
   host_.OnStatusChanged(*this);
@@ -88,26 +85,30 @@ void Instance::ApplyNotify(const NotifyMessage& m) {
 bool Instance::SendSignal(int signal, bool to_group) {
   const pid_t pid = fsm_.status().pid;
   if (pid <= 0) return false;
-  return static_cast<bool>(Kill(to_group ? pgid_ : pid, signal, to_group));
+  return static_cast<bool>(host_.runner().Kill(to_group ? pgid_ : pid, signal, to_group));
 }
 
-void Instance::ForceKill() {
+void Instance::ForceKill(std::string_view why) {
   if (!has_process()) return;
-  if (spec_.kill_group && pgid_ > 0) (void)Kill(pgid_, SIGKILL, true);
-  if (fsm_.status().pid > 0) (void)Kill(fsm_.status().pid, SIGKILL, false);
+  spdlog::warn("{}: {}: SIGKILL to {} {}", name(), why,
+               spec_->kill_group && pgid_ > 0 ? "process group" : "pid",
+               spec_->kill_group && pgid_ > 0 ? pgid_ : fsm_.status().pid);
+  if (spec_->kill_group && pgid_ > 0) (void)host_.runner().Kill(pgid_, SIGKILL, true);
+  if (fsm_.status().pid > 0) (void)host_.runner().Kill(fsm_.status().pid, SIGKILL, false);
 }
 
-void Instance::UpdateSpec(const conf::ProgramSpec& spec, const conf::SupervisorSpec& supervisor) {
-  spec_ = spec;
-  instance_spec_ = conf::ForInstance(spec, index_, supervisor);
-  fsm_.UpdateSpec(spec);
-  health_.UpdateSpec(spec.health);
+void Instance::UpdateSpec(ProgramSpecView spec, const conf::SupervisorSpec& supervisor) {
+  spec_ = std::move(spec);
+  instance_spec_ = conf::ForInstance(*spec_, index_, supervisor);
+  fsm_.UpdateSpec(spec_);
+  health_.UpdateSpec(spec_->health);
   if (auto r = output_->Reconfigure(OutputSpec()); !r)
     spdlog::warn("{}: output: {}", name(), r.error().Message());
 }
 
 void Instance::CheckGroupDrained() {
-  if (fsm_.status().group_draining && !GroupAlive(pgid_)) Apply(fsm_.OnGroupEmpty(Now()));
+  if (fsm_.status().group_draining && !host_.runner().GroupAlive(pgid_))
+    Apply(fsm_.OnGroupEmpty(Now()));
 }
 
 void Instance::Apply(const Effects& effects) {
@@ -123,16 +124,24 @@ void Instance::Apply(const Effects& effects) {
         // The group is named by its leader, the first pid (MAINPID= may have moved the main pid).
         const pid_t target = e.to_group || fsm_.status().pid <= 0 ? pgid_ : fsm_.status().pid;
         if (target <= 0) break;
-        if (auto r = Kill(target, e.signal, e.to_group); !r && r.error().sys != ESRCH)
+        // The FSM escalates only when a stop_timeout expired (a stop, a failed start, a
+        // watchdog, or a process group left behind by its main process): say so, since the
+        // exit that follows ("killed by KILL") does not.
+        if (e.signal == SIGKILL)
+          spdlog::warn("{}: stop_timeout ({}) expired: SIGKILL to {} {}", name(),
+                       FormatDuration(spec_->stop_timeout), e.to_group ? "process group" : "pid",
+                       target);
+        auto r = host_.runner().Kill(target, e.signal, e.to_group);
+        if (!r && r.error().sys != ESRCH)
           spdlog::warn("{}: kill {} {}: {}", name(), conf::SignalName(e.signal), target,
                        r.error().Message());
         break;
       }
       case Effect::Kind::kArmTimer:
-        timer_.Start(CeilMs(e.delay), [this] { OnTimerFired(); });
+        timer_->Start(CeilMs(e.delay), [this] { OnTimerFired(); });
         break;
       case Effect::Kind::kCancelTimer:
-        timer_.Stop();
+        timer_->Stop();
         break;
       case Effect::Kind::kPublish:
         host_.OnTransition(*this, e.from, e.to, e.reason);
@@ -153,18 +162,18 @@ void Instance::DoSpawn() {
   request.argv = instance_spec_.argv;
   request.directory = instance_spec_.directory;
   request.env = host_.ChildEnvironment(*this);
-  request.umask = spec_.umask;
-  request.limits = spec_.limits;
+  request.umask = spec_->umask;
+  request.limits = spec_->limits;
   request.capture_output = true;
-  request.merge_stderr = spec_.stderr_log.merge;
+  request.merge_stderr = spec_->stderr_log.merge;
   if (auto opened = output_->OpenFiles(); !opened) {
     Apply(fsm_.OnSpawnFailed(opened.error().Message(), Now()));
     return;
   }
-  request.watchdog_pid = spec_.watchdog.has_value();
-  request.inherit_signals = spec_.from_command_line;
-  if (!spec_.user.empty()) {
-    auto user = LookupUser(spec_.user);
+  request.watchdog_pid = spec_->watchdog.has_value();
+  request.inherit_signals = spec_->from_command_line;
+  if (!spec_->user.empty()) {
+    auto user = LookupUser(spec_->user);
     if (!user) {
       Apply(fsm_.OnSpawnFailed(user.error().Message(), Now()));
       return;
@@ -173,8 +182,8 @@ void Instance::DoSpawn() {
     request.gid = user->gid;
     request.user = user->name;
   }
-  if (!spec_.group.empty()) {
-    auto gid = LookupGroup(spec_.group);
+  if (!spec_->group.empty()) {
+    auto gid = LookupGroup(spec_->group);
     if (!gid) {
       Apply(fsm_.OnSpawnFailed(gid.error().Message(), Now()));
       return;
@@ -182,34 +191,39 @@ void Instance::DoSpawn() {
     request.gid = *gid;
   }
   if (counters_) request.pass_fds.push_back({counters_->fd(), kCountersFd});
-  auto child = host_.spawner().Spawn(request);
+  auto child = host_.runner().Spawn(request);
   if (!child) {
     spdlog::warn("{}: {}", name(), child.error().Message());
     Apply(fsm_.OnSpawnFailed(child.error().Message(), Now()));
     return;
   }
-  if (pgid_ > 0) host_.reaper().Unwatch(pgid_);
+  if (pgid_ > 0) host_.runner().Unwatch(pgid_);
   pgid_ = child->pid;
   notify_.NewProcess();
   const int out = child->stdout_read ? child->stdout_read.release() : -1;
   const int err = child->stderr_read ? child->stderr_read.release() : -1;
   if (auto attached = output_->Attach(out, err); !attached)
     spdlog::error("{}: capture output: {}", name(), attached.error().Message());
-  host_.reaper().Watch(child->pid, [this](ExitStatus status) { OnReaped(status); });
+  host_.runner().Watch(child->pid, [this](ExitStatus status) { OnReaped(status); });
   Apply(fsm_.OnSpawned(child->pid, Now()));
-  if (fsm_.status().pid == child->pid) StartHealthChecks();
+  if (fsm_.status().pid == child->pid) {
+    StartHealthChecks();
+    // STARTING was published before the fork: republish so that `top` shows the new pid
+    // (and its uptime) while the instance starts, not only once it is RUNNING.
+    host_.OnStatusChanged(*this);
+  }
 }
 
 void Instance::StartHealthChecks() {
-  if (!health_.configured(spec_.health)) return;
+  if (!health_.configured(spec_->health)) return;
   HealthTarget target;
-  target.spec = spec_.health;
+  target.spec = spec_->health;
   target.exec_argv = instance_spec_.health_exec;
   target.tcp = instance_spec_.health_tcp;
   target.http = instance_spec_.health_http;
   target.exec_env = host_.ChildEnvironment(*this);
   target.exec_directory = instance_spec_.directory;
-  health_.Start(host_.loop(), host_.spawner(), host_.reaper(), std::move(target), Now(),
+  health_.Start(host_.runner(), std::move(target),
                 [this](HealthVerdict verdict, const std::string& detail) {
                   OnProbed(verdict, detail);
                 });
@@ -234,8 +248,8 @@ void Instance::OnProbed(HealthVerdict verdict, const std::string& detail) {
 void Instance::OnReaped(ExitStatus status) {
   output_->DrainNow();  // every byte written before the exit is captured first
   health_.Stop();
-  const bool group_alive = spec_.kill_group && GroupAlive(pgid_);
-  if (!spec_.kill_group && GroupAlive(pgid_))
+  const bool group_alive = spec_->kill_group && host_.runner().GroupAlive(pgid_);
+  if (!spec_->kill_group && host_.runner().GroupAlive(pgid_))
     spdlog::info("{}: main process exited; its process group lives on (kill_group = false)",
                  name());
   Apply(fsm_.OnExited(status, Now(), group_alive));
@@ -245,7 +259,7 @@ void Instance::OnReaped(ExitStatus status) {
 void Instance::OnTimerFired() {
   // An agent heartbeat counts as a WATCHDOG=1 ping (SPEC §6 "Counters"). The page is read
   // only now, when the timer is due: supd never polls it. CLOCK_MONOTONIC is steady_clock.
-  if (counters_ && spec_.watchdog && fsm_.status().pid > 0) {
+  if (counters_ && spec_->watchdog && fsm_.status().pid > 0) {
     const std::uint64_t beat = counters_->HeartbeatNs();
     const TimePoint at{std::chrono::nanoseconds(beat)};
     if (beat > heartbeat_seen_ns_ && at >= fsm_.status().start_time && at <= Now()) {
@@ -274,6 +288,25 @@ std::uint64_t Instance::StartTicks() const {
     ticks_ = ProcStartTicks(pid).value_or(0);
   }
   return ticks_;
+}
+
+// What `status` shows the instance waits for (SPEC §9.3): its dependencies ("db: ready"), its
+// readiness ("READY=1"), or a health check that has started failing ("unhealthy 2/3":
+// failures so far / `retries`). "" when it waits for nothing.
+std::string Instance::WaitingFor() const {
+  const InstanceStatus& s = fsm_.status();
+  if (s.waiting_for_dependencies) return waiting_for_;
+  if (s.pid <= 0 || (s.state != State::kStarting && s.state != State::kRunning)) return "";
+  if (health_.probing() && health_.consecutive_failures() > 0)
+    return "unhealthy " + std::to_string(health_.consecutive_failures()) + "/" +
+           std::to_string(spec_->health.retries);
+  if (s.ready) return "";
+  switch (spec_->ready) {
+    case conf::ReadyMode::kNotify: return "READY=1";
+    case conf::ReadyMode::kHealth: return "a passing health check";
+    case conf::ReadyMode::kStarted: return "";
+  }
+  return "";
 }
 
 }  // namespace sup::daemon

@@ -11,13 +11,14 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/instance_health.h"
 #include "core/instance_host.h"
 #include "core/instance_notify.h"
+#include "core/process_runner.h"
 #include "lifecycle/instance_fsm.h"
 #include "notify/notify_message.h"
-#include "loop/timer.h"
 #include "output/instance_output.h"
 #include "status/counter_page.h"
 #include "sup/conf/config.h"
@@ -30,16 +31,17 @@ class Instance {
   // The fd number of the counter page in every child ($SUP_COUNTERS_FD).
   static constexpr int kCountersFd = 3;
 
-  Instance(InstanceHost& host, const conf::ProgramSpec& spec, int index,
+  // `spec` is a view into the config snapshot the Supervisor made this instance from.
+  Instance(InstanceHost& host, ProgramSpecView spec, int index,
            const conf::SupervisorSpec& supervisor);
   Instance(const Instance&) = delete;
   Instance& operator=(const Instance&) = delete;
   ~Instance();
 
   const std::string& name() const { return instance_spec_.name; }
-  const std::string& program() const { return spec_.name; }
+  const std::string& program() const { return spec_->name; }
   int index() const { return index_; }
-  const conf::ProgramSpec& spec() const { return spec_; }
+  const conf::ProgramSpec& spec() const { return *spec_; }
   const conf::InstanceSpec& instance_spec() const { return instance_spec_; }
   const InstanceFsm& fsm() const { return fsm_; }
   State state() const { return fsm_.state(); }
@@ -57,9 +59,16 @@ class Instance {
   // Sends `signal` to the main process (or its group); false when nothing is running.
   bool SendSignal(int signal, bool to_group);
   // SIGKILL to the main process and, with kill_group, its group (shutdown's last resort).
-  void ForceKill();
-  // Reload: keys that apply in place; the running process keeps its pid.
-  void UpdateSpec(const conf::ProgramSpec& spec, const conf::SupervisorSpec& supervisor);
+  // SIGKILL now, logged with `why` ("shutdown_timeout (30s) expired").
+  void ForceKill(std::string_view why);
+  // Reload: keys that apply in place; the running process keeps its pid. From now on the
+  // instance (and its FSM) read the new snapshot; the old one is released.
+  void UpdateSpec(ProgramSpecView spec, const conf::SupervisorSpec& supervisor);
+  // Reload left the program untouched: the same keys, read from the new snapshot from now on.
+  void RebindSpec(const ProgramSpecView& spec) {
+    spec_ = spec;
+    fsm_.UpdateSpec(spec);
+  }
   // The reaper reaped an orphan: if this instance is draining its group, see if it is empty.
   void CheckGroupDrained();
 
@@ -75,7 +84,8 @@ class Instance {
   const output::InstanceOutput& output() const { return *output_; }
 
   void set_waiting_for(std::string text) { waiting_for_ = std::move(text); }
-  const std::string& waiting_for() const { return waiting_for_; }
+  const std::string& waiting_for() const { return waiting_for_; }  // dependencies only
+  std::string WaitingFor() const;  // what `status` shows: dependencies, READY=1, "unhealthy 2/3"
 
   // Its index in the status segment.
   std::uint32_t slot() const { return slot_; }
@@ -101,14 +111,14 @@ class Instance {
   void DoSpawn();
   void OnReaped(ExitStatus status);
   void OnTimerFired();
-  static TimePoint Now() { return Clock::now(); }
+  TimePoint Now() const { return host_.runner().Now(); }
 
   InstanceHost& host_;
-  conf::ProgramSpec spec_;
+  ProgramSpecView spec_;  // shared with fsm_; keeps its config snapshot alive
   int index_;
-  conf::InstanceSpec instance_spec_;
+  conf::InstanceSpec instance_spec_;  // spec_ expanded for this index (derived, not a copy)
   InstanceFsm fsm_;
-  Timer timer_;
+  std::unique_ptr<DeadlineTimer> timer_;
   std::unique_ptr<output::InstanceOutput> output_;  // ring and files persist across restarts
   std::unique_ptr<CounterPage> counters_;  // made at the first spawn; kept across restarts
   std::uint64_t heartbeat_seen_ns_ = 0;    // the last agent heartbeat fed to the watchdog

@@ -2,25 +2,23 @@
 
 namespace sup::daemon {
 
-void InstanceHealth::Start(uv_loop_t& loop, const Spawner& spawner, Reaper& reaper,
-                           HealthTarget target, TimePoint now, OnProbed on_probed) {
+void InstanceHealth::Start(ProcessRunner& runner, HealthTarget target, OnProbed on_probed) {
   counter_.UpdateSpec(target.spec);
-  counter_.Start(now);
-  checker_ = std::make_unique<HealthChecker>(
-      loop, spawner, reaper, std::move(target),
-      [this, on_probed = std::move(on_probed)](bool passed, const std::string& detail) {
+  counter_.Start(runner.Now());
+  probes_ = runner.StartHealthChecks(
+      std::move(target), [this, &runner, on_probed = std::move(on_probed)](
+                             bool passed, const std::string& detail) {
         detail_ = detail;
-        on_probed(counter_.OnProbeResult(passed, Clock::now()), detail);
+        on_probed(counter_.OnProbeResult(passed, runner.Now()), detail);
       });
-  checker_->Start();
 }
 
 void InstanceHealth::Stop() {
-  if (checker_) checker_->Stop();
+  if (probes_) probes_->Stop();
 }
 
 void InstanceHealth::UpdateSpec(const conf::HealthSpec& spec) {
-  if (checker_ && !configured(spec)) Stop();
+  if (probes_ && !configured(spec)) Stop();
 }
 
 }  // namespace sup::daemon

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "health/health_checker.h"
+#include "core/process_runner.h"
 #include "health/health_counter.h"
 #include "health/health_target.h"
 #include "sup/conf/config.h"
@@ -24,18 +24,21 @@ class InstanceHealth {
   bool configured(const conf::HealthSpec& spec) const {
     return spec.kind != conf::HealthKind::kNone;
   }
-  // A process was spawned: probe it from now on.
-  void Start(uv_loop_t& loop, const Spawner& spawner, Reaper& reaper, HealthTarget target,
-             TimePoint now, OnProbed on_probed);
+  // A process was spawned: probe it through `runner` from now on (verdicts on its clock).
+  void Start(ProcessRunner& runner, HealthTarget target, OnProbed on_probed);
   // Its process is gone (or the check was removed): no more probes.
   void Stop();
   // Reload: a check that is no longer configured stops now; others apply at the next spawn.
   void UpdateSpec(const conf::HealthSpec& spec);
 
   const std::string& detail() const { return detail_; }
+  // Whether probes were ever started (Stop keeps the last counts).
+  bool probing() const { return probes_ != nullptr; }
+  // Failed probes in a row so far (for "unhealthy 2/3" in `status`).
+  int consecutive_failures() const { return counter_.consecutive_failures(); }
 
  private:
-  std::unique_ptr<HealthChecker> checker_;  // while a process is alive, if a check is set
+  std::unique_ptr<HealthProbes> probes_;  // while a process is alive, if a check is set
   HealthCounter counter_;
   std::string detail_;  // the last probe's result
 };

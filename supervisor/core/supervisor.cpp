@@ -6,8 +6,6 @@
 
 #include "core/selector.h"
 #include "process/environment.h"
-#include "process/reaper.h"
-#include "process/spawner.h"
 #include "status/instance_slot.h"
 #include "status/status_segment.h"
 
@@ -35,23 +33,25 @@ const ExitRecord* ExitOf(const InstanceStatus& s, State to) {
 
 }  // namespace
 
-Supervisor::Supervisor(SupervisorServices services, conf::Config config)
+Supervisor::Supervisor(SupervisorServices services, std::shared_ptr<const conf::Config> config)
     : services_(std::move(services)),
       config_(std::move(config)),
-      graph_(config_),
+      graph_(*config_),
       random_(std::random_device{}()) {
-  for (const auto& spec : config_.programs) {
-    ProgramEntry entry{spec, {}};
-    for (int i = 0; i < spec.instances; ++i) entry.instances.push_back(MakeInstance(spec, i));
-    programs_.push_back(std::move(entry));
-  }
+  for (const auto& spec : config_->programs) programs_.push_back(MakeProgram(spec));
   IndexPrograms();
 }
 
 Supervisor::~Supervisor() = default;
 
-std::unique_ptr<Instance> Supervisor::MakeInstance(const conf::ProgramSpec& spec, int index) {
-  auto instance = std::make_unique<Instance>(*this, spec, index, config_.supervisor);
+Supervisor::ProgramEntry Supervisor::MakeProgram(const conf::ProgramSpec& spec) {
+  ProgramEntry entry{ViewOf(spec), {}};
+  for (int i = 0; i < spec.instances; ++i) entry.instances.push_back(MakeInstance(entry.spec, i));
+  return entry;
+}
+
+std::unique_ptr<Instance> Supervisor::MakeInstance(const ProgramSpecView& spec, int index) {
+  auto instance = std::make_unique<Instance>(*this, spec, index, config_->supervisor);
   if (!free_slots_.empty()) {
     instance->set_slot(free_slots_.back());
     free_slots_.pop_back();
@@ -86,7 +86,7 @@ std::unique_ptr<CounterPage> Supervisor::NewCounterPage() {
   // reload, so config_ may name others since.
   const StatusSegment* segment = services_.status;
   const std::string name = CounterPageName(segment ? segment->name() : "", getpid(), next_page_++);
-  auto page = CounterPage::Create(name, segment ? segment->mode() : config_.supervisor.shm_mode);
+  auto page = CounterPage::Create(name, segment ? segment->mode() : config_->supervisor.shm_mode);
   if (!page) {
     spdlog::warn("counter page {}: {}", name, page.error().Message());
     return nullptr;
@@ -103,7 +103,7 @@ Supervisor::ProgramEntry* Supervisor::FindProgram(const std::string& name) {
 
 void Supervisor::IndexPrograms() {
   program_index_.clear();
-  for (std::size_t k = 0; k < programs_.size(); ++k) program_index_[programs_[k].spec.name] = k;
+  for (std::size_t k = 0; k < programs_.size(); ++k) program_index_[programs_[k].spec->name] = k;
 }
 
 std::vector<Instance*> Supervisor::AllInstances() {
@@ -120,7 +120,7 @@ Instance* Supervisor::FindByPid(pid_t pid) {
 }
 
 Result<std::vector<Instance*>> Supervisor::Select(const std::vector<std::string>& selectors) {
-  auto refs = ResolveSelectors(selectors, config_);
+  auto refs = ResolveSelectors(selectors, *config_);
   if (!refs) return Fail(refs.error());
   std::vector<Instance*> out;
   for (const auto& ref : *refs)
@@ -132,9 +132,9 @@ Result<std::vector<Instance*>> Supervisor::Select(const std::vector<std::string>
 void Supervisor::StartAutostart() {
   std::vector<ProgramEntry*> order;
   for (auto& p : programs_)
-    if (p.spec.autostart) order.push_back(&p);
+    if (p.spec->autostart) order.push_back(&p);
   std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
-    return a->spec.priority < b->spec.priority;
+    return a->spec->priority < b->spec->priority;
   });
   for (auto* p : order)
     for (auto& i : p->instances) i->Start();
@@ -144,7 +144,7 @@ void Supervisor::StartAutostart() {
 void Supervisor::StartDependenciesOf(const std::string& program, std::set<std::string>& seen) {
   auto* entry = FindProgram(program);
   if (!entry) return;
-  for (const auto& dep : entry->spec.depends_on) {
+  for (const auto& dep : entry->spec->depends_on) {
     if (!seen.insert(dep.program).second) continue;
     StartDependenciesOf(dep.program, seen);
     if (auto* d = FindProgram(dep.program))
@@ -300,7 +300,7 @@ void Supervisor::PumpStops() {
       if (std::all_of(instances.begin(), instances.end(),
                       [&](Instance* i) { return batch.signalled.count(i) != 0; }))
         fully_signalled.insert(program);
-    for (const auto& program : ReleasableForStop(graph_, config_, stopping, alive, fully_signalled))
+    for (const auto& program : ReleasableForStop(graph_, *config_, stopping, alive, fully_signalled))
       for (auto* i : by_program[program])
         if (batch.signalled.insert(i).second) i->Stop();
   }

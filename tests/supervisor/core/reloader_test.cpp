@@ -12,7 +12,7 @@
 namespace sup::daemon {
 namespace {
 
-using test::SupervisorRig;
+using testing::SupervisorRig;
 
 constexpr const char* kWeb = R"(
 [program.web]
@@ -52,7 +52,7 @@ struct ReloadRig {
     file.Write(config);
     Reloader::Options options;
     options.path = file.path();
-    reloader = std::make_unique<Reloader>(rig.loop(), rig.supervisor(), std::move(options));
+    reloader = std::make_unique<Reloader>(rig.loop, *rig.supervisor, std::move(options));
   }
   std::shared_ptr<RecordingReceiver> Reload(const std::string& next, bool dry_run) {
     file.Write(next);
@@ -74,7 +74,7 @@ TEST_CASE("a dry run answers the plan and changes nothing") {
   CHECK(answer->applied->plan.added == std::vector<std::string>{"db"});
   CHECK(answer->applied->plan.untouched == std::vector<std::string>{"web"});
   CHECK_FALSE(answer->applied->instances.has_value());
-  CHECK(r.rig.supervisor().config().programs.size() == 1);
+  CHECK(r.rig.supervisor->config().programs.size() == 1);
 }
 
 TEST_CASE("a reload that starts nothing answers the plan without instances") {
@@ -85,7 +85,7 @@ TEST_CASE("a reload that starts nothing answers the plan without instances") {
   REQUIRE(answer->applied);
   CHECK(answer->applied->plan.added == std::vector<std::string>{"db"});
   CHECK_FALSE(answer->applied->instances.has_value());
-  CHECK(r.rig.supervisor().config().programs.size() == 2);
+  CHECK(r.rig.supervisor->config().programs.size() == 2);
 }
 
 TEST_CASE("a config with errors is refused with each error, and nothing changes") {
@@ -98,12 +98,12 @@ TEST_CASE("a config with errors is refused with each error, and nothing changes"
             ": nothing changed");
   REQUIRE_FALSE(answer->refused->errors.empty());
   CHECK(answer->refused->errors[0].find("sup.toml") != std::string::npos);
-  CHECK(r.rig.supervisor().config().programs.size() == 1);
+  CHECK(r.rig.supervisor->config().programs.size() == 1);
 }
 
 TEST_CASE("a reload during a shutdown is refused") {
   ReloadRig r(kWeb);
-  r.rig.supervisor().BeginShutdown("unit test");
+  r.rig.supervisor->BeginShutdown("unit test");
   auto answer = r.Reload(kWeb, false);
   REQUIRE(answer->refused);
   CHECK(answer->refused->reason == ReloadRefusal::Reason::kShuttingDown);

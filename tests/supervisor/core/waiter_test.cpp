@@ -9,7 +9,7 @@
 namespace sup::daemon {
 namespace {
 
-using test::SupervisorRig;
+using testing::SupervisorRig;
 
 constexpr const char* kTwoWebs = R"(
 [program.web]
@@ -59,8 +59,8 @@ TEST_CASE("a waiter item holds a handle of its instance, no copy of its name") {
 TEST_CASE("a wait reports one typed result per instance, then is done") {
   SupervisorRig rig(kTwoWebs);
   auto sink = std::make_shared<RecordingSink>();
-  rig.supervisor().AddWaiter(std::make_unique<Waiter>(
-      rig.loop(), sink, WaitTarget::kStopped, Items(rig.supervisor(), "web"),
+  rig.supervisor->AddWaiter(std::make_unique<Waiter>(
+      rig.loop, sink, WaitTarget::kStopped, Items(*rig.supervisor, "web"),
       std::chrono::milliseconds(0)));
   REQUIRE(sink->results.size() == 2);
   CHECK(sink->results[0].name == "web:0");
@@ -77,9 +77,9 @@ TEST_CASE("a wait reports one typed result per instance, then is done") {
 TEST_CASE("a stop of a stopped instance reports its note") {
   SupervisorRig rig(kTwoWebs);
   auto sink = std::make_shared<RecordingSink>();
-  auto items = Items(rig.supervisor(), "db");
+  auto items = Items(*rig.supervisor, "db");
   items[0].note = Waiter::Note::kAlreadyStopped;
-  rig.supervisor().AddWaiter(std::make_unique<Waiter>(rig.loop(), sink, WaitTarget::kStopOutcome,
+  rig.supervisor->AddWaiter(std::make_unique<Waiter>(rig.loop, sink, WaitTarget::kStopOutcome,
                                                       std::move(items),
                                                       std::chrono::milliseconds(0)));
   REQUIRE(sink->results.size() == 1);
@@ -90,8 +90,8 @@ TEST_CASE("a wait whose listener is gone ends without telling it") {
   SupervisorRig rig(kTwoWebs);
   auto sink = std::make_shared<RecordingSink>();
   sink->is_open = false;
-  rig.supervisor().AddWaiter(std::make_unique<Waiter>(
-      rig.loop(), sink, WaitTarget::kStopped, Items(rig.supervisor(), "web"),
+  rig.supervisor->AddWaiter(std::make_unique<Waiter>(
+      rig.loop, sink, WaitTarget::kStopped, Items(*rig.supervisor, "web"),
       std::chrono::milliseconds(0)));
   CHECK(sink->results.empty());
   CHECK(sink->done == 0);
@@ -100,51 +100,53 @@ TEST_CASE("a wait whose listener is gone ends without telling it") {
 TEST_CASE("an instance a reload removes ends the waits on it, and observers hear the plan") {
   SupervisorRig rig(kTwoWebs);
   RecordingObserver observer;
-  rig.supervisor().AddObserver(&observer);
+  rig.supervisor->AddObserver(&observer);
   auto running = std::make_shared<RecordingSink>();
   // db is not wanted up: a wait for running is still pending, not decided.
-  rig.supervisor().AddWaiter(std::make_unique<Waiter>(rig.loop(), running, WaitTarget::kRunning,
-                                                      Items(rig.supervisor(), "db"),
+  rig.supervisor->AddWaiter(std::make_unique<Waiter>(rig.loop, running, WaitTarget::kRunning,
+                                                      Items(*rig.supervisor, "db"),
                                                       std::chrono::milliseconds(0)));
   REQUIRE(running->results.empty());
 
-  conf::Config next = test::LoadConfig(R"(
+  conf::Config next = testing::LoadConfig(R"(
 [program.web]
 command = ["/bin/true"]
 instances = 2
 autostart = false
 )");
-  const conf::ReloadPlan plan = conf::Diff(rig.supervisor().config(), next);
-  rig.supervisor().ApplyReload(std::move(next), plan);
+  const conf::ReloadPlan plan = conf::Diff(rig.supervisor->config(), next);
+  rig.supervisor->ApplyReload(std::move(next), plan);
   REQUIRE(observer.reloads.size() == 1);
   CHECK(observer.reloads[0].removed == std::vector<std::string>{"db"});
   CHECK(observer.reloads[0].untouched == std::vector<std::string>{"web"});
 
-  // The removed instance is dropped on a later loop iteration; its waits end first.
-  REQUIRE(rig.RunUntil([&] { return running->done == 1; }));
+  // The removed instance is dropped on a later loop iteration (the runner's sweep timer, due
+  // now); its waits end first.
+  rig.runner.RunDue();
+  REQUIRE(running->done == 1);
   REQUIRE(running->results.size() == 1);
   CHECK(running->results[0].name == "db");  // one instance: named as its program
   CHECK(running->results[0].outcome == WaitResult::Outcome::kFailed);
   CHECK(running->results[0].message == "removed by reload");
-  rig.supervisor().RemoveObserver(&observer);
+  rig.supervisor->RemoveObserver(&observer);
 }
 
 TEST_CASE("observers hear a shutdown begin once, with its reason") {
   SupervisorRig rig(kTwoWebs);
   RecordingObserver observer;
-  rig.supervisor().AddObserver(&observer);
-  rig.supervisor().BeginShutdown("unit test");
-  rig.supervisor().BeginShutdown("again");
+  rig.supervisor->AddObserver(&observer);
+  rig.supervisor->BeginShutdown("unit test");
+  rig.supervisor->BeginShutdown("again");
   CHECK(observer.shutdowns == std::vector<std::string>{"unit test"});
-  rig.supervisor().RemoveObserver(&observer);
+  rig.supervisor->RemoveObserver(&observer);
 }
 
 TEST_CASE("a removed observer hears nothing more") {
   SupervisorRig rig(kTwoWebs);
   RecordingObserver observer;
-  rig.supervisor().AddObserver(&observer);
-  rig.supervisor().RemoveObserver(&observer);
-  rig.supervisor().BeginShutdown("unit test");
+  rig.supervisor->AddObserver(&observer);
+  rig.supervisor->RemoveObserver(&observer);
+  rig.supervisor->BeginShutdown("unit test");
   CHECK(observer.shutdowns.empty());
 }
 
