@@ -12,6 +12,9 @@
 
 #include "control/control_server.h"
 #include "core/commands.h"
+#include "control/event_bus.h"
+#include "control/log_stream.h"
+#include "control/reload_reply.h"
 #include "core/os_process_runner.h"
 #include "core/reloader.h"
 #include "core/supervisor.h"
@@ -20,7 +23,7 @@
 #include "daemon_signals.h"
 #include "http/http_endpoint.h"
 #include "http/supervisor_source.h"
-#include "http/systemd_notifier.h"
+#include "systemd/systemd_notifier.h"
 #include "init/leftovers.h"
 #include "logging.h"
 #include "loop/before_wait.h"
@@ -144,6 +147,8 @@ class Daemon {
     services.runner = runner_.get();
     services.startup_env = options_.env;
     supervisor_ = std::make_unique<Supervisor>(std::move(services), startup_config_);
+    supervisor_->AddObserver(&events_);
+    supervisor_->AddObserver(&logs_);
     supervisor_->set_main_program(options_.main_command.has_value());
     supervisor_->set_on_shutdown_done([this] { OnProgramsStopped(); });
     reaper_->SetOrphanHandler([this](pid_t, ExitStatus) { OnOrphan(); });
@@ -163,7 +168,7 @@ class Daemon {
     hooks.reload = [this](std::shared_ptr<control::Call> call, const nlohmann::json& args) {
       if (supervisor_->shutting_down())
         return call->Fail("shutting_down", "supd is shutting down");
-      reloader_->Request(std::move(call), args.value("dry_run", false));
+      reloader_->Request(control::ReloadReply(std::move(call)), args.value("dry_run", false));
     };
     hooks.supd_status = [this] {
       nlohmann::json figures = SupdFigures(started_);
@@ -173,7 +178,7 @@ class Daemon {
     };
     hooks.shutdown = [this] { supervisor_->BeginShutdown("supctl shutdown"); };
     hooks.shm_name = status_ ? status_->name() : std::string();  // "" also when it could not be had
-    commands_ = std::make_unique<Commands>(*supervisor_, std::move(hooks));
+    commands_ = std::make_unique<Commands>(*supervisor_, events_, logs_, std::move(hooks));
 
     control::ServerOptions server;
     server.path = config_.supervisor.socket;
@@ -199,7 +204,7 @@ class Daemon {
     if (!listener) return fail("notify socket", listener.error());
     if (auto r = server_->Listen(); !r) return fail("control socket", r.error());
     notify_ = std::move(*listener);
-    systemd_ = std::make_unique<http::SystemdNotifier>(
+    systemd_ = std::make_unique<systemd::SystemdNotifier>(
         *supervisor_, options_.env.count("NOTIFY_SOCKET") ? options_.env.at("NOTIFY_SOCKET") : "");
     return StartHttp() && WatchSignals();
   }
@@ -358,7 +363,7 @@ class Daemon {
     http_.reset();
     if (server_) server_->Close();
     notify_.reset();
-    if (supervisor_) supervisor_->events().EndAll();
+    events_.EndAll();
     supervisor_.reset();  // counter pages unlinked
     status_.reset();
     if (!hub_->Flush()) spdlog::warn("output: not everything could be written");
@@ -373,7 +378,7 @@ class Daemon {
     systemd_.reset();
     if (server_) server_->Close();
     notify_.reset();
-    if (supervisor_) supervisor_->events().EndAll();
+    events_.EndAll();
     leftover_timer_.reset();
     signals_.clear();
     server_.reset();
@@ -401,12 +406,15 @@ class Daemon {
   std::unique_ptr<OsProcessRunner> runner_;  // outlives the Supervisor
   std::unique_ptr<output::OutputHub> hub_;  // outlives the Supervisor's instances
   std::unique_ptr<StatusSegment> status_;  // unlinked when supd exits
+  // The control socket's streams observe the Supervisor, which they outlive.
+  control::EventBus events_;
+  control::LogStreams logs_;
   std::unique_ptr<Supervisor> supervisor_;
   std::unique_ptr<Reloader> reloader_;
   std::unique_ptr<Commands> commands_;
   std::unique_ptr<control::ControlServer> server_;
   std::unique_ptr<NotifyListener> notify_;
-  std::unique_ptr<http::SystemdNotifier> systemd_;
+  std::unique_ptr<systemd::SystemdNotifier> systemd_;
   std::unique_ptr<http::SupervisorSource> http_source_;
   std::unique_ptr<http::HttpEndpoint> http_;
   std::vector<std::unique_ptr<SignalWatcher>> signals_;

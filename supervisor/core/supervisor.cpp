@@ -5,8 +5,8 @@
 #include <algorithm>
 
 #include "core/selector.h"
-#include "output/line_format.h"
 #include "process/environment.h"
+#include "status/instance_slot.h"
 #include "status/status_segment.h"
 
 namespace sup::daemon {
@@ -23,25 +23,12 @@ std::string ConditionName(conf::DependencyCondition c) {
   return "ready";
 }
 
-// Built only for subscribers: two transitions per spawn, and a start-up spawns every program.
-void PublishTransition(EventBus& events, Instance& instance, State from, State to,
-                       const std::string& reason) {
-  const auto& s = instance.fsm().status();
-  nlohmann::json event = {{"time", output::FormatRfc3339(std::chrono::system_clock::now())},
-                          {"name", instance.name()},
-                          {"program", instance.program()},
-                          {"instance", instance.index()},
-                          {"from", StateName(from)},
-                          {"to", StateName(to)},
-                          {"pid", s.pid > 0 ? nlohmann::json(s.pid) : nlohmann::json(nullptr)},
-                          {"reason", reason},
-                          {"exit", nullptr}};
-  if (!s.exits.empty() && (to == State::kExited || to == State::kBackoff ||
-                           to == State::kStopped || to == State::kFatal) &&
-      s.exits.last().at >= s.start_time) {
-    event["exit"] = instance.LastExitJson();
-  }
-  events.PublishInstance(event);
+// The exit a transition follows from, if any (SPEC §6 `events` "exit").
+const ExitRecord* ExitOf(const InstanceStatus& s, State to) {
+  if (s.exits.empty() || s.exits.last().at < s.start_time) return nullptr;
+  const bool after_exit =
+      to == State::kExited || to == State::kBackoff || to == State::kStopped || to == State::kFatal;
+  return after_exit ? &s.exits.last() : nullptr;
 }
 
 }  // namespace
@@ -72,17 +59,25 @@ std::unique_ptr<Instance> Supervisor::MakeInstance(const ProgramSpecView& spec, 
     instance->set_slot(next_slot_++);
   }
   Publish(*instance);
-  instance->output().SetObserver([this](const std::string& name, output::Stream stream,
-                                        std::chrono::system_clock::time_point time,
-                                        std::string_view line) {
-    logs_.OnLine(name, stream, time, line);
-  }, [this](const std::string& name) { return logs_.Follows(name); });
+  instance->output().SetObserver(
+      [this](const std::string& name, output::Stream stream,
+             std::chrono::system_clock::time_point time, std::string_view line) {
+        for (auto* o : observers_) o->OnOutputLine(name, stream, time, line);
+      },
+      [this](const std::string& name) {
+        return std::any_of(observers_.begin(), observers_.end(),
+                           [&](const SupervisorObserver* o) { return o->FollowsOutput(name); });
+      });
   return instance;
 }
 
+void Supervisor::AddObserver(SupervisorObserver* observer) { observers_.push_back(observer); }
+
+void Supervisor::RemoveObserver(SupervisorObserver* observer) { std::erase(observers_, observer); }
+
 void Supervisor::Publish(Instance& instance) {
   if (!services_.status) return;
-  if (auto r = services_.status->Publish(instance.slot(), instance.Slot()); !r)
+  if (auto r = services_.status->Publish(instance.slot(), InstanceSlot(instance)); !r)
     spdlog::warn("status segment: {}", r.error().Message());
 }
 
@@ -344,7 +339,11 @@ void Supervisor::OnTransition(Instance& instance, State from, State to,
     spdlog::info("{}: {} -> {}{}{}", instance.name(), StateName(from), StateName(to),
                  reason.empty() ? "" : ": ", reason);
   MarkChanged(instance);
-  if (events_.subscribers() > 0) PublishTransition(events_, instance, from, to, reason);
+  if (!observers_.empty()) {
+    const InstanceEvent event{std::chrono::system_clock::now(), instance, from, to, reason,
+                              ExitOf(s, to)};
+    for (auto* o : observers_) o->OnInstanceEvent(event);
+  }
   Publish(instance);
   // `supd -c FILE -- CMD`: main's status is supd's, also when a shutdown stopped it.
   if (main_program_ && instance.program() == "main" && !s.exits.empty() &&

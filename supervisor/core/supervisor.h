@@ -1,7 +1,8 @@
 // Supervisor: owns every Instance and the dependency graph, and applies the rules that span
 // instances: dependency conditions before a start, stop waves (dependants first), waiting
 // requests, on_fatal, the graceful shutdown. Loop thread only. Commands reach it through
-// Commands (commands.h); it never touches the wire format beyond status documents.
+// Commands (commands.h); what it has to tell goes to SupervisorObservers and WaitSinks as
+// typed values, and never as a wire format.
 #pragma once
 
 #include <functional>
@@ -13,12 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "core/event_bus.h"
 #include "core/instance.h"
 #include "core/instance_host.h"
-#include "core/log_stream.h"
 #include "core/process_runner.h"
 #include "core/stop_plan.h"
+#include "core/supervisor_observer.h"
 #include "core/waiter.h"
 #include "core/watch_index.h"
 #include "sup/base/result.h"
@@ -51,8 +51,11 @@ class Supervisor final : public InstanceHost {
   // The current snapshot, swapped whole by ApplyReload (never edited in place).
   const conf::Config& config() const { return *config_; }
   const std::shared_ptr<const conf::Config>& snapshot() const { return config_; }
-  EventBus& events() { return events_; }
-  LogStreams& logs() { return logs_; }
+
+  // Observers are told in the order they were added; each must be removed before it is
+  // destroyed, or outlive the Supervisor.
+  void AddObserver(SupervisorObserver* observer);
+  void RemoveObserver(SupervisorObserver* observer);
 
   // Starts every autostart instance, lowest priority first.
   void StartAutostart();
@@ -158,8 +161,7 @@ class Supervisor final : public InstanceHost {
   std::vector<ProgramEntry> programs_;
   std::unordered_map<std::string, std::size_t> program_index_;  // name -> programs_ index
   void IndexPrograms();
-  EventBus events_;
-  LogStreams logs_;
+  std::vector<SupervisorObserver*> observers_;
   // Waiters by id (ids grow in the order they were added), with the number of watches each
   // still has in watches_.
   struct WaiterEntry {

@@ -78,10 +78,7 @@ void Supervisor::ApplyReload(std::shared_ptr<const conf::Config> new_config,
     i->Start();
     MarkChanged(*i);
   }
-  events_.PublishGlobal({{"event", "reload"},
-                         {"added", plan.added},
-                         {"removed", plan.removed},
-                         {"untouched", plan.untouched}});
+  for (auto* o : observers_) o->OnReloadApplied(plan);
   Settle();
 }
 

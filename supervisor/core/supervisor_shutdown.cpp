@@ -18,7 +18,7 @@ void Supervisor::BeginShutdown(const std::string& why) {
   shutting_down_ = true;
   shutdown_began_ = runner().Now();
   spdlog::info("shutting down ({})", why);
-  events_.PublishGlobal({{"event", "shutdown"}, {"reason", why}});
+  for (auto* o : observers_) o->OnShutdownBegan(why);
   // Only what has a process is stopped (in waves); EXITED and FATAL keep their state, and
   // BACKOFF or waiting instances go STOPPED through OnShutdown.
   std::vector<Instance*> alive;

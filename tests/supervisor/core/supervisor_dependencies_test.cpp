@@ -154,3 +154,32 @@ depends_on = ["db"]
   rig.runner.Advance(1s);  // db RUNNING after the default start_seconds
   CHECK(rig.Spawned("api"));
 }
+
+TEST_CASE("Supervisor: an instance says what it waits for: dependencies, READY=1, failing checks",
+          "[core][dependencies]") {
+  SupervisorRig rig(R"(
+[program.db]
+command = ["db"]
+ready = "notify"
+[program.api]
+command = ["api"]
+depends_on = ["db"]
+[program.checked]
+command = ["checked"]
+[program.checked.health]
+tcp = "127.0.0.1:5432"
+retries = 3
+on_unhealthy = "mark"
+)");
+  rig.supervisor->StartAutostart();
+  CHECK(rig.Get("api").WaitingFor() == "db: ready");
+  CHECK(rig.Get("db").WaitingFor() == "READY=1");
+  rig.runner.Advance(2s);  // past any start_seconds: checked is RUNNING, its checks running
+  REQUIRE(rig.StateOf("checked") == State::kRunning);
+  CHECK(rig.Get("checked").WaitingFor().empty());
+  rig.runner.Probe(false, "connect refused");
+  CHECK(rig.Get("checked").WaitingFor() == "unhealthy 1/3");
+  CHECK(rig.Get("checked").health().detail() == "connect refused");
+  rig.runner.Probe(true, "connected");
+  CHECK(rig.Get("checked").WaitingFor().empty());
+}

@@ -1,7 +1,8 @@
 // SupervisorRig: a real Supervisor over a FakeRunner, built from sup.toml text, so the
 // Supervisor's rules (dependencies, stop waves, reload, shutdown, on_fatal) are driven by the
-// test alone: "pid P exited with C", "time advances by T". A real uv loop exists only for the
-// OutputHub; it is never run until teardown (no process writes anything).
+// test alone: "pid P exited with C", "time advances by T". A real uv loop exists for the
+// OutputHub and for the parts that live on the loop (a Waiter's timeout, the Reloader's parse
+// on the thread pool): only the tests of those run it, through RunUntil.
 #pragma once
 
 #include <unistd.h>
@@ -9,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -71,6 +73,17 @@ struct SupervisorRig {
     conf::Config next = LoadConfig(toml);
     const conf::ReloadPlan plan = conf::Diff(supervisor->config(), next);
     supervisor->ApplyReload(std::move(next), plan);
+  }
+
+  // Runs the real loop until `done()` or 10 s (a safety bound, not a timing).
+  template <typename Done>
+  bool RunUntil(Done done) {
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (!done() && std::chrono::steady_clock::now() < until) {
+      uv_run(&loop, UV_RUN_NOWAIT);
+      usleep(1000);
+    }
+    return done();
   }
 
   uv_loop_t loop{};
