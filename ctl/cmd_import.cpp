@@ -6,7 +6,7 @@
 #include <climits>
 #include <ostream>
 
-#include "ctl/commands.h"
+#include "ctl/subcommands.h"
 #include "ctl/exit_codes.h"
 #include "ctl/import/importer.h"
 

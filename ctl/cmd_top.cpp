@@ -4,7 +4,7 @@
 // default (SPEC §9.1), and read if a live supd holds it.
 #include <sstream>
 
-#include "ctl/commands.h"
+#include "ctl/subcommands.h"
 #include "ctl/exit_codes.h"
 #include "ctl/session.h"
 #include "ctl/top.h"

@@ -11,10 +11,10 @@
 
 #include <CLI/CLI.hpp>
 
-#include "daemon.h"
-#include "daemon_signals.h"
+#include "daemon/daemon.h"
+#include "daemon/daemon_signals.h"
 #include "init/init_mode.h"
-#include "logging.h"
+#include "logging/logging.h"
 #include "process/fd_table.h"
 #include "process/spawner.h"
 #include "sup/conf/loader.h"

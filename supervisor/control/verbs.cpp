@@ -1,4 +1,4 @@
-#include "control/commands.h"
+#include "control/verbs.h"
 
 #include <array>
 

@@ -1,4 +1,4 @@
-#include "core/commands.h"
+#include "core/request_handler.h"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "daemon.h"
+#include "daemon/daemon.h"
 
 #include <signal.h>
 #include <sys/resource.h>
@@ -11,17 +11,17 @@
 #include <memory>
 
 #include "control/control_server.h"
-#include "core/commands.h"
+#include "core/request_handler.h"
 #include "core/reloader.h"
 #include "core/supervisor.h"
 #include "sup/conf/expand.h"
 #include "sup/conf/units.h"
-#include "daemon_signals.h"
+#include "daemon/daemon_signals.h"
 #include "http/http_endpoint.h"
 #include "http/supervisor_source.h"
 #include "http/systemd_notifier.h"
-#include "init/leftovers.h"
-#include "logging.h"
+#include "shutdown/leftovers.h"
+#include "logging/logging.h"
 #include "loop/before_wait.h"
 #include "loop/signal_watcher.h"
 #include "loop/timer.h"
