@@ -118,12 +118,6 @@ std::vector<Instance*> Supervisor::AllInstances() {
   return out;
 }
 
-Instance* Supervisor::FindByPid(pid_t pid) {
-  for (auto* i : AllInstances())
-    if (i->pid() == pid) return i;
-  return nullptr;
-}
-
 Result<std::vector<Instance*>> Supervisor::Select(const std::vector<std::string>& selectors) {
   auto refs = ResolveSelectors(selectors, config_);
   if (!refs) return Fail(refs.error());

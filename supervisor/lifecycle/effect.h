@@ -1,4 +1,4 @@
-// Effect: one thing the lifecycle FSM asks its driver (Program) to do. A small value
+// Effect: one thing the lifecycle FSM asks its driver (core/Instance) to do. A small value
 // type: the FSM returns them in execution order, tests compare them with ==.
 #pragma once
 

@@ -91,8 +91,6 @@ std::vector<pid_t> ListNamespace() {
 
 bool IsPid1() { return getpid() == 1; }
 
-SweepScope DefaultSweepScope() { return IsPid1() ? SweepScope::kNamespace : SweepScope::kDescendants; }
-
 std::vector<pid_t> ListDescendants(pid_t root) {
   const std::vector<ProcEntry> entries = ScanProc();
   std::unordered_multimap<pid_t, const ProcEntry*> children;
