@@ -1,30 +1,35 @@
 #include "control/verbs.h"
 
 #include <array>
+#include <utility>
 
 namespace sup::daemon::control {
 namespace {
 
-constexpr std::array<std::string_view, 7> kReadOnly = {"status", "version", "events", "wait",
-                                                       "pid",    "shm",     "cancel"};
-constexpr std::array<std::string_view, 7> kPrivileged = {"start",  "stop",   "restart", "signal",
-                                                         "logs",   "reload", "shutdown"};
+constexpr std::array<std::pair<std::string_view, Verb>, 14> kVerbs = {{
+    {"status", Verb::kStatus},   {"version", Verb::kVersion}, {"events", Verb::kEvents},
+    {"wait", Verb::kWait},       {"pid", Verb::kPid},         {"shm", Verb::kShm},
+    {"cancel", Verb::kCancel},   {"start", Verb::kStart},     {"stop", Verb::kStop},
+    {"restart", Verb::kRestart}, {"signal", Verb::kSignal},   {"logs", Verb::kLogs},
+    {"reload", Verb::kReload},   {"shutdown", Verb::kShutdown},
+}};
 
 }  // namespace
 
-bool IsReadOnlyCommand(std::string_view cmd) {
-  for (auto c : kReadOnly) {
-    if (c == cmd) return true;
+std::optional<Verb> ParseVerb(std::string_view cmd) {
+  for (const auto& [name, verb] : kVerbs) {
+    if (name == cmd) return verb;
   }
-  return false;
+  return std::nullopt;
 }
 
-bool IsKnownCommand(std::string_view cmd) {
-  if (IsReadOnlyCommand(cmd)) return true;
-  for (auto c : kPrivileged) {
-    if (c == cmd) return true;
-  }
-  return false;
+bool IsReadOnly(Verb verb) { return verb <= Verb::kCancel; }
+
+bool IsKnownCommand(std::string_view cmd) { return ParseVerb(cmd).has_value(); }
+
+bool IsReadOnlyCommand(std::string_view cmd) {
+  const auto verb = ParseVerb(cmd);
+  return verb && IsReadOnly(*verb);
 }
 
 }  // namespace sup::daemon::control
