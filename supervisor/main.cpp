@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/daemon.h"
+#include "core/exit_codes.h"
 #include "daemon/daemon_signals.h"
 #include "init/init_mode.h"
 #include "logging/logging.h"
@@ -22,7 +23,7 @@
 
 namespace {
 
-constexpr int kExitConfigError = 2;
+using sup::daemon::kExitConfigError;
 
 struct Options {
   std::optional<std::string> config;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/exit_codes.h"
 #include "core/selector.h"
 #include "output/line_format.h"
 #include "process/environment.h"
@@ -344,7 +345,7 @@ void Supervisor::OnTransition(Instance& instance, State from, State to,
   if (main_program_ && instance.program() == "main" && !s.exits.empty() &&
       (to == State::kExited || to == State::kStopped) && s.exits.last().at >= s.start_time) {
     const ExitStatus& e = s.exits.last().status;
-    main_exit_code_ = e.by_signal() ? 128 + e.signal : e.code;
+    main_exit_code_ = e.by_signal() ? kExitSignalBase + e.signal : e.code;
     if (!shutting_down_) BeginShutdown("main exited");
   }
   settle_again_ = true;

@@ -17,6 +17,7 @@
 #include "sup/conf/expand.h"
 #include "sup/conf/units.h"
 #include "daemon/daemon_signals.h"
+#include "core/exit_codes.h"
 #include "http/http_endpoint.h"
 #include "http/supervisor_source.h"
 #include "http/systemd_notifier.h"
@@ -34,8 +35,6 @@
 
 namespace sup::daemon {
 namespace {
-
-constexpr int kExitStartupFailure = 2;
 
 // Signals that supd handles itself; every other catchable one in this list is forwarded
 // to programs with forward_signals = true.
@@ -83,7 +82,7 @@ class Daemon {
   int Run() {
     if (!SetUp()) {
       TearDown();
-      return kExitStartupFailure;
+      return kExitConfigError;
     }
     UnblockSignals();
     // supd's own log lines wake the writer thread once per loop iteration, not once each:
@@ -339,7 +338,7 @@ class Daemon {
   int ExitCode() const {
     if (supervisor_->main_exit_code()) return *supervisor_->main_exit_code();
     const int code = supervisor_->ShutdownExitCode();
-    return code == 0 && (leftovers_killed_ || second_signal_) ? 1 : code;
+    return code == kExitOk && (leftovers_killed_ || second_signal_) ? kExitKilled : code;
   }
 
   // As PID 1, supd's exit ends the namespace and the kernel reclaims every descriptor, thread
