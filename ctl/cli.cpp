@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "sup/conf/loader.h"
+#include "sup/conf/suggest.h"
 
 namespace sup::ctl {
 namespace {
@@ -17,7 +18,7 @@ constexpr const char* kPurpose = "supctl: control a running supd over its Unix s
 const std::map<std::string, std::vector<std::string>>& Choices() {
   static const std::map<std::string, std::vector<std::string>> kChoices = {
       {"--for", {"running", "ready", "healthy", "stopped", "completed"}},
-      {"SHELL", {"bash", "zsh"}},
+      {"SHELL", {"bash", "zsh", "fish"}},
   };
   return kChoices;
 }
@@ -199,10 +200,10 @@ void DefineCommands(CLI::App& app, Invocation& inv, std::string_view only) {
   }
 
   if (wanted("completion")) {
-    auto* completion = Command(app, "completion", "Print a shell completion script for bash or zsh",
+    auto* completion = Command(app, "completion", "Print a shell completion script for bash, zsh or fish",
                                "source <(supctl completion bash)   (zsh: source <(supctl completion zsh))",
                                false);
-    completion->add_option("SHELL", inv.shell, "bash or zsh")
+    completion->add_option("SHELL", inv.shell, "bash, zsh or fish")
         ->type_name("")
         ->required()
         ->check(CLI::IsMember(Choices().at("SHELL")));
@@ -230,6 +231,8 @@ void DefineApp(CLI::App& app, Invocation& inv, std::string& socket, std::string_
   app.add_option("-s,--socket", socket, "control socket (default: $SUP_SOCKET, else the default path)")
       ->type_name("PATH");
   app.add_flag("--json", inv.json, "print supd's JSON documents instead of text");
+  app.add_flag("--version", inv.version, "print supctl's version and exit");
+  app.allow_extras();  // what nobody took is reported by ReportExtras, with a did-you-mean
   DefineCommands(app, inv, only);
 }
 
@@ -253,6 +256,37 @@ CommandSpec Describe(const CLI::App& app, const std::string& name) {
   return spec;
 }
 
+// An argument no command or option took: an unknown command, an unknown option (of the
+// command given, or a global one), or one argument too many. Says so with the closest name.
+void ReportExtras(const CLI::App& app, const std::string& word, std::ostream& err) {
+  const CLI::App* command = nullptr;
+  for (const CLI::App* sub : app.get_subcommands()) command = sub;
+  std::vector<std::string> candidates;
+  std::string what;
+  if (!word.empty() && word[0] == '-') {
+    what = "unknown option";
+    for (const CLI::App* scope : {&app, command}) {
+      if (scope == nullptr) continue;
+      for (const CLI::Option* opt : scope->get_options()) {
+        for (const auto& s : opt->get_snames()) candidates.push_back("-" + s);
+        for (const auto& l : opt->get_lnames()) candidates.push_back("--" + l);
+      }
+    }
+  } else if (command == nullptr) {
+    what = "unknown command";
+    for (std::string_view name : kCommandNames) {
+      if (name[0] != '_') candidates.emplace_back(name);
+    }
+  } else {
+    what = "unexpected argument";
+  }
+  const std::string near = conf::ClosestMatch(word.substr(0, word.find('=')), candidates);
+  err << "supctl: " << what << " '" << word << "'";
+  if (command != nullptr) err << " for '" << command->get_name() << "'";
+  if (!near.empty()) err << " (did you mean '" << near << "'?)";
+  err << "\nRun `supctl --help` (or `supctl COMMAND --help`) for more information.\n";
+}
+
 }  // namespace
 
 ParseOutcome ParseCommandLine(const std::vector<std::string>& args, const conf::Environment& env,
@@ -268,6 +302,14 @@ ParseOutcome ParseCommandLine(const std::vector<std::string>& args, const conf::
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e, out, err);
     return code == 0 ? 0 : 2;
+  }
+  if (inv.version) {
+    out << "supctl " << SUP_VERSION << "\n";
+    return 0;
+  }
+  if (!app.remaining().empty()) {
+    ReportExtras(app, app.remaining().front(), err);
+    return 2;
   }
   if (!app.get_subcommands().empty()) inv.verb = app.get_subcommands().front()->get_name();
 

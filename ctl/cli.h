@@ -17,6 +17,7 @@ struct Invocation {
   std::string verb = "status";  // the subcommand; "status" when none was given
   std::string socket;           // resolved: -s, else $SUP_SOCKET, else the default path
   bool json = false;
+  bool version = false;  // --version: print supctl's version and exit 0
   std::vector<std::string> select;
   // start/stop/restart/wait/reload
   bool no_wait = false;
@@ -44,7 +45,7 @@ struct Invocation {
   std::string shm;  // read this segment without asking supd
   // import: the format of `file` ("supervisord")
   std::string import_format;
-  // completion: "bash" or "zsh"
+  // completion: "bash", "zsh" or "fish"
   std::string shell;
 };
 

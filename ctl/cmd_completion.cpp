@@ -1,4 +1,4 @@
-// `supctl completion bash|zsh` prints a completion script (completion.h); the hidden
+// `supctl completion bash|zsh|fish` prints a completion script (completion.h); the hidden
 // `supctl __complete-names` is what those scripts run to ask supd for program names.
 #include <ostream>
 #include <set>
@@ -14,14 +14,15 @@ namespace sup::ctl {
 int RunCompletion(Context& ctx) {
   const std::string script = CompletionScript(ctx.inv.shell);
   if (script.empty()) {
-    ctx.err << "supctl: no completion for shell '" << ctx.inv.shell << "' (bash or zsh)\n";
+    ctx.err << "supctl: no completion for shell '" << ctx.inv.shell << "' (bash, zsh or fish)\n";
     return kExitUsage;
   }
   ctx.out << script;
   return kExitOk;
 }
 
-// Programs, then the instances of those that have several ("web web:0 web:1"), one a line.
+// Programs, then the instances of those that have several ("web web:0 web:1"), then the
+// groups, one a line.
 // Quiet on failure: a completion must never print into the user's command line.
 int RunCompleteNames(Context& ctx) {
   std::ostringstream quiet;
@@ -38,6 +39,10 @@ int RunCompleteNames(Context& ctx) {
       const std::string name = inst.value(key, "");
       if (!name.empty() && seen.insert(name).second) names.push_back(name);
     }
+  }
+  if (auto groups = doc.find("groups"); groups != doc.end() && groups->is_object()) {
+    for (const auto& [group, programs] : groups->items())
+      if (seen.insert(group).second) names.push_back(group);
   }
   for (const auto& name : names) ctx.out << name << "\n";
   return kExitOk;

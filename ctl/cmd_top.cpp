@@ -1,13 +1,19 @@
 // `supctl top`: asks supd once for its status segment's name (unless --shm names it), then
-// reads everything else from shared memory (top.h). When the socket cannot be used (no
+// reads everything else from shared memory (top.h): interactive on a terminal
+// (top_interactive.h), one snapshot with --once or without one. When the socket cannot be used (no
 // permission to connect, say), the name is derived from the socket path as supd derives its
 // default (SPEC §9.1), and read if a live supd holds it.
+#include <unistd.h>
+
+#include <iostream>
 #include <sstream>
 
 #include "ctl/subcommands.h"
 #include "ctl/exit_codes.h"
 #include "ctl/session.h"
+#include "ctl/terminal.h"
 #include "ctl/top.h"
+#include "ctl/top_interactive.h"
 #include "status/proc_stat.h"
 #include "status/segment_reader.h"
 #include "sup/conf/loader.h"
@@ -23,6 +29,15 @@ std::string LiveDefaultSegment(const std::string& socket) {
   return name;
 }
 
+// One snapshot with --once, into a pipe or a file, or when supctl is not on a terminal; the
+// interactive view otherwise.
+int Show(Context& ctx, const std::string& name) {
+  const bool terminal = &ctx.out == &std::cout && ::isatty(STDOUT_FILENO) == 1;
+  if (ctx.inv.once || !terminal || ::isatty(STDIN_FILENO) != 1)
+    return PrintTopSnapshot(name, ctx.out, terminal ? TerminalSize(STDOUT_FILENO).columns : 0);
+  return RunInteractiveTop(name, ctx.inv.socket, ctx.style.colour);
+}
+
 }  // namespace
 
 int RunTop(Context& ctx) {
@@ -36,7 +51,7 @@ int RunTop(Context& ctx) {
         ctx.err << why.str();
         return *code;
       }
-      return RunTop(name, ctx.inv.once, ctx.out);
+      return Show(ctx, name);
     }
     auto reply = std::get<Session>(session).Call(WireRequest{"shm", nlohmann::json::object()});
     if (auto* code = std::get_if<int>(&reply)) return *code;
@@ -46,7 +61,7 @@ int RunTop(Context& ctx) {
       return kExitFailed;
     }
   }
-  return RunTop(name, ctx.inv.once, ctx.out);
+  return Show(ctx, name);
 }
 
 }  // namespace sup::ctl

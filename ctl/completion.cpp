@@ -1,4 +1,4 @@
-// The bash and zsh completion scripts: two fixed drivers (below) around tables generated from
+// The bash, zsh and fish completion scripts: fixed drivers (below) around tables generated from
 // DescribeCommands(). Both drivers read the line the same way: global options, the command
 // (and its nested subcommand), the option values to skip, then the positional being typed.
 #include "ctl/completion.h"
@@ -26,6 +26,11 @@ std::string Join(const std::vector<std::string>& items) {
   for (const auto& item : items) out += (out.empty() ? "" : " ") + item;
   return out;
 }
+
+// The values offered for `signal SIG` and `notify KEY=VALUE` (every shell).
+constexpr std::string_view kSignalWords = "HUP INT QUIT KILL TERM USR1 USR2 CONT STOP WINCH reload";
+constexpr std::string_view kNotifyWords =
+    "READY=1 STATUS= RELOADING=1 STOPPING=1 WATCHDOG=1 WATCHDOG=trigger MAINPID= ERRNO= EXTEND_TIMEOUT_USEC=";
 
 void SpecCase(std::string& out, const std::string& key, const CommandSpec& spec) {
   std::vector<std::string> subs;
@@ -58,11 +63,8 @@ std::string Tables() {
     }
   }
   spec += "  esac\n}\n\n";
-  choices +=
-      "    *' SIG') echo 'HUP INT QUIT KILL TERM USR1 USR2 CONT STOP WINCH reload' ;;\n"
-      "    *' KEY=VALUE') echo 'READY=1 STATUS= RELOADING=1 STOPPING=1 WATCHDOG=1 WATCHDOG=trigger "
-      "MAINPID= ERRNO= EXTEND_TIMEOUT_USEC=' ;;\n"
-      "  esac\n}\n\n";
+  choices += "    *' SIG') echo " + Quote(kSignalWords) + " ;;\n" +
+             "    *' KEY=VALUE') echo " + Quote(kNotifyWords) + " ;;\n" + "  esac\n}\n\n";
   return spec + choices;
 }
 
@@ -217,11 +219,142 @@ std::string Zsh() {
          "fi\n";
 }
 
+// fish: one `complete` line per command, option and positional, each guarded by
+// __supctl_at CMD N (the word being typed is the N-th positional of CMD; "N+" = N or later),
+// which walks the line like the bash and zsh drivers do (value options take the next word).
+std::string FishValues(const CommandSpec& spec, const std::string& kind) {
+  if (kind == "SEL") return "-f -a '(__supctl_names)'";
+  if (kind == "FILE") return "-F";
+  if (kind == "SIG") return "-f -a " + Quote(kSignalWords);
+  if (kind == "KEY=VALUE") return "-f -a " + Quote(kNotifyWords);
+  if (auto c = spec.choices.find(kind); c != spec.choices.end()) return "-f -a " + Quote(Join(c->second));
+  return "-f";
+}
+
+void FishOptions(std::string& out, const CommandSpec& spec, const std::string& guard) {
+  auto option = [&](const std::string& name, bool takes_value) {
+    out += "complete -c supctl" + guard + (name.size() == 2 ? " -s " + name.substr(1) : " -l " + name.substr(2));
+    if (takes_value) {
+      auto c = spec.choices.find(name);
+      out += c != spec.choices.end() ? " -x -a " + Quote(Join(c->second)) : std::string(" -r");
+    }
+    out += "\n";
+  };
+  for (const auto& f : spec.flags) option(f, false);
+  for (const auto& v : spec.value_options) option(v, true);
+}
+
+std::string Fish() {
+  const std::vector<CommandSpec> specs = DescribeCommands();
+  std::string vopts = "set -g __supctl_vopts";
+  for (const auto& v : specs[0].value_options) vopts += " " + v;
+  std::string out =
+      "# fish completion for supctl, printed by `supctl completion fish`.\n"
+      "# Load it now with: supctl completion fish | source\n"
+      "# or for good: supctl completion fish > ~/.config/fish/completions/supctl.fish\n\n" +
+      vopts + "\n";
+  for (const auto& c : Commands()) {
+    std::string line = "set -g __supctl_vopts_" + c.name;
+    for (const auto& v : c.value_options) line += " " + v;
+    out += line + "\n";
+  }
+  out += R"(
+# The command and the positionals before the cursor: prints "CMD N".
+function __supctl_walk
+    set -l words (commandline -opc)
+    set -e words[1]
+    set -l cmd
+    set -l n 0
+    set -l skip 0
+    for w in $words
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        if string match -q -- '-*' $w
+            if contains -- $w $__supctl_vopts
+                set skip 1
+            else if test -n "$cmd"; and set -q __supctl_vopts_$cmd
+                set -l name __supctl_vopts_$cmd
+                contains -- $w $$name; and set skip 1
+            end
+        else if test -z "$cmd"
+            set cmd $w
+        else
+            set n (math $n + 1)
+        end
+    end
+    echo "$cmd" $n
+end
+
+# True when the word being typed is positional N of CMD ("N+": N or later).
+function __supctl_at --argument-names want index
+    set -l at (string split ' ' -- (__supctl_walk))
+    test "$at[1]" = "$want"; or return 1
+    if string match -q -- '*+' $index
+        test $at[2] -ge (string trim -r -c + -- $index)
+    else
+        test $at[2] -eq $index
+    end
+end
+
+function __supctl_in_command --argument-names want
+    set -l at (string split ' ' -- (__supctl_walk))
+    test "$at[1]" = "$want"
+end
+
+# Selectors: all, programs, instances and groups, asked of supd (-s as typed on the line).
+function __supctl_names
+    set -l words (commandline -opc)
+    set -l sock
+    for i in (seq (count $words))
+        if contains -- $words[$i] -s --socket; and test $i -lt (count $words)
+            set sock -s $words[(math $i + 1)]
+        end
+    end
+    echo all
+    command -q -- $words[1]; and $words[1] $sock __complete-names 2>/dev/null
+end
+
+complete -c supctl -e
+complete -c supctl -f
+)";
+  out += "complete -c supctl -s s -l socket -r -F\n";
+  FishOptions(out, specs[0], "");
+  for (const auto& c : Commands()) {
+    out += "complete -c supctl -n '__supctl_at \"\" 0' -a " + Quote(c.name) + " -d " + Quote(c.purpose) + "\n";
+    const std::string in = " -n " + Quote("__supctl_in_command " + c.name);
+    FishOptions(out, c, in);
+    std::vector<std::string> kinds = c.positionals;
+    bool repeats = c.last_repeats;
+    const CommandSpec* values = &c;
+    if (!c.subcommands.empty()) {  // import supervisord FILE: the format, then its positionals
+      std::vector<std::string> subs;
+      for (const auto& sub : c.subcommands) subs.push_back(sub.name);
+      out += "complete -c supctl -n " + Quote("__supctl_at " + c.name + " 0") + " -f -a " + Quote(Join(subs)) + "\n";
+      kinds = c.subcommands.front().positionals;
+      kinds.insert(kinds.begin(), "");
+      repeats = c.subcommands.front().last_repeats;
+      values = &c.subcommands.front();
+      FishOptions(out, c.subcommands.front(), in);
+    }
+    for (std::size_t i = 0; i < kinds.size(); ++i) {
+      if (kinds[i].empty()) continue;
+      const bool last = i + 1 == kinds.size();
+      const std::string at = std::to_string(i) + (last && repeats ? "+" : "");
+      out += "complete -c supctl -n " + Quote("__supctl_at " + c.name + " " + at) + " " +
+             FishValues(*values, kinds[i]) + "\n";
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string CompletionScript(const std::string& shell) {
   if (shell == "bash") return Bash();
   if (shell == "zsh") return Zsh();
+  if (shell == "fish") return Fish();
   return "";
 }
 

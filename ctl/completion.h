@@ -1,4 +1,4 @@
-// Shell completion for supctl: the bash and zsh scripts `supctl completion SHELL` prints. They
+// Shell completion for supctl: the bash, zsh and fish scripts `supctl completion SHELL` prints. They
 // are generated from DescribeCommands() (cli.h), so they know exactly the commands and options
 // the parser knows; program names are asked of supd when completing (`supctl __complete-names`).
 #pragma once
@@ -7,7 +7,7 @@
 
 namespace sup::ctl {
 
-// The script for "bash" or "zsh"; "" for any other shell.
+// The script for "bash", "zsh" or "fish"; "" for any other shell.
 std::string CompletionScript(const std::string& shell);
 
 }  // namespace sup::ctl

@@ -32,7 +32,7 @@ std::string PastTense(std::string_view verb) {
 }  // namespace
 
 std::string Paint(std::string_view text, std::string_view sgr, Style style) {
-  if (!style.tty || sgr.empty()) return std::string(text);
+  if (!style.tty || !style.colour || sgr.empty()) return std::string(text);
   return "\x1b[" + std::string(sgr) + "m" + std::string(text) + "\x1b[0m";
 }
 

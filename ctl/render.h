@@ -14,7 +14,9 @@
 namespace sup::ctl {
 
 struct Style {
-  bool tty = false;
+  bool tty = false;         // human units (and colour, unless `colour` is off)
+  bool colour = true;       // false when NO_COLOR is set, whatever its value
+  std::size_t width = 0;    // the terminal's columns: tables are cut to it; 0 = no limit
 };
 
 // 0 when every counted instance is in its wanted state, else 3 (SPEC §5 "status exits 3").
@@ -45,7 +47,7 @@ std::string FormatSeconds(double seconds, Style style);
 // "exit 1", "KILL (core)", "-" for null.
 std::string FormatExit(const nlohmann::json& exit);
 
-// Colour `text` (an ANSI SGR code such as "32") only on a TTY.
+// Colour `text` (an ANSI SGR code such as "32") only on a TTY, and not with NO_COLOR.
 std::string Paint(std::string_view text, std::string_view sgr, Style style);
 
 }  // namespace sup::ctl

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "ctl/render.h"
+#include "ctl/text_width.h"
 #include "protocol/message.h"
 
 namespace sup::ctl {
@@ -38,6 +39,8 @@ std::string ReadyHealth(const StatusRow& row) {
 std::string Note(const StatusRow& row) {
   if (!row.error.empty()) return row.error;
   if (!row.output_error.empty()) return "output: " + row.output_error;
+  // "unhealthy 2/3" says it all; the rest reads "waiting for READY=1", "waiting for db: ready".
+  if (row.waiting_for.rfind("unhealthy ", 0) == 0) return row.waiting_for;
   if (!row.waiting_for.empty()) return "waiting for " + row.waiting_for;
   return row.status_text;
 }
@@ -55,12 +58,25 @@ Cells CellsOf(const StatusRow& row, Style style) {
 }
 
 // Appends one table line: each cell padded to its column's width plus two spaces (colour
-// codes do not count), trailing spaces dropped.
+// codes do not count), trailing spaces dropped. With style.width, the line stops at that many
+// columns: the cell that crosses it is cut, so a narrow terminal never wraps a row.
 void AppendLine(std::string& out, const Cells& cells, const std::array<const char*, kColumns>& colour,
                 const std::array<std::size_t, kColumns>& width, Style style) {
+  std::size_t used = 0;
   for (std::size_t c = 0; c < kColumns; ++c) {
-    out += Paint(cells[c], colour[c], style);
-    if (c + 1 < kColumns) out.append(width[c] - cells[c].size() + 2, ' ');
+    std::string_view cell = cells[c];
+    if (style.width > 0) {
+      if (used >= style.width) break;
+      cell = FitColumns(cell, style.width - used);
+    }
+    out += Paint(cell, colour[c], style);
+    used += DisplayColumns(cell);
+    if (c + 1 < kColumns) {
+      std::size_t pad = width[c] - cells[c].size() + 2;
+      if (style.width > 0) pad = std::min(pad, style.width > used ? style.width - used : 0);
+      out.append(pad, ' ');
+      used += pad;
+    }
   }
   while (!out.empty() && out.back() == ' ') out.pop_back();
   out += '\n';

@@ -5,6 +5,7 @@
 
 #include "ctl/subcommands.h"
 #include "ctl/exit_codes.h"
+#include "ctl/terminal.h"
 
 namespace sup::ctl {
 
@@ -28,7 +29,9 @@ int Main(const std::vector<std::string>& args, const conf::Environment& env, std
     err << "supctl: unknown command '" << inv.verb << "'\n";
     return kExitUsage;
   }
-  Context ctx{inv, env, out, err, Style{tty && !inv.json}};
+  Style style{tty && !inv.json, env.find("NO_COLOR") == env.end(), 0};
+  if (style.tty) style.width = TerminalSize(STDOUT_FILENO).columns;
+  Context ctx{inv, env, out, err, style};
   return it->second(ctx);
 }
 

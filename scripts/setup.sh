@@ -10,10 +10,13 @@ packages=(
   # Tests run by scripts/test.sh: supervisord for the import's differential test, promtool
   # (in Debian's prometheus package) for /metrics, systemd-analyze for the deploy unit.
   supervisor prometheus systemd
+  scdoc man-db  # the manual pages are built from man/*.scd; man -l renders them in tests/install
 )
 if [ "${1:-}" = "--dev" ] || [ "${SUP_SETUP_ALL:-}" = 1 ]; then
   # Sanitizers and fuzzing (clang), benchmarks, the container test and PID 1 peers.
   packages+=(clang libclang-rt-14-dev libbenchmark-dev hyperfine tini dumb-init)
+  # `supctl top` driven for real, and the fish completion run by fish itself.
+  packages+=(tmux fish)
 fi
 missing=()
 for p in "${packages[@]}"; do

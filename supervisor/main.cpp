@@ -19,6 +19,7 @@
 #include "process/fd_table.h"
 #include "process/spawner.h"
 #include "sup/conf/loader.h"
+#include "sup/conf/suggest.h"
 #include "sup/conf/units.h"
 
 namespace {
@@ -52,7 +53,8 @@ std::optional<int> ParseOptions(int argc, char** argv, Options& opts) {
                "  supd [-c FILE] [--check]                      run the programs of a config\n"
                "  supd -c FILE -- COMMAND [ARG...]              ...plus COMMAND as `main`\n"
                "  supd [--group] [--stop-timeout D] -- COMMAND  init mode, like tini\n\n"
-               "Example: supd -c /etc/sup/sup.toml"};
+               "Example: supd -c /etc/sup/sup.toml",
+               "supd"};
   app.add_option("-c,--config", opts.config,
                  "config file (default: $SUP_CONFIG, else /etc/sup/sup.toml)");
   app.add_flag("--check", opts.check, "validate the config, print every error, exit 0 or 2");
@@ -64,12 +66,30 @@ std::optional<int> ParseOptions(int argc, char** argv, Options& opts) {
                  "init mode: grace period for leftover processes (default 10s)");
   app.add_flag_callback("--version", [] { std::cout << "supd " SUP_VERSION "\n"; throw CLI::Success(); },
                         "print the version");
+  app.allow_extras();  // reported below, with a did-you-mean
   std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
   try {
     app.parse(args);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : kExitConfigError;
+  }
+  if (!app.remaining().empty()) {
+    const std::string word = app.remaining().front();
+    if (word.empty() || word[0] != '-') {
+      std::cerr << "supd: unexpected argument '" << word << "' (a command goes after --)\n";
+    } else {
+      std::vector<std::string> names;
+      for (const CLI::Option* opt : app.get_options()) {
+        for (const auto& l : opt->get_lnames()) names.push_back("--" + l);
+      }
+      const std::string near = sup::conf::ClosestMatch(word.substr(0, word.find('=')), names);
+      std::cerr << "supd: unknown option '" << word << "'";
+      if (!near.empty()) std::cerr << " (did you mean '" << near << "'?)";
+      std::cerr << "\n";
+    }
+    std::cerr << "Run with --help for more information.\n";
+    return kExitConfigError;
   }
   return std::nullopt;
 }

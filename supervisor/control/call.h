@@ -31,9 +31,8 @@ class Call {
 
   // Single-reply requests: {"id":…,"ok":true,"result":RESULT}. Ends the call.
   virtual void Succeed(nlohmann::json result) = 0;
-  // The same with RESULT already written as JSON text (protocol::JsonWriter). Calls that
-  // never reach a socket (reload, the systemd notifier) get the parsed document.
-  virtual void SucceedText(std::string result_json) { Succeed(nlohmann::json::parse(result_json)); }
+  // The same with RESULT already written as JSON text (protocol::JsonWriter).
+  virtual void SucceedText(std::string result_json) = 0;
   // {"id":…,"ok":false,"error":{"code":CODE,"message":MESSAGE, …extra}}. Ends the call.
   // `code` is one of SPEC §6's closed set (protocol/errors.h).
   virtual void Fail(std::string_view code, std::string message, nlohmann::json extra = {}) = 0;
@@ -49,7 +48,7 @@ class Call {
   virtual void OnCancel(std::function<void()> fn) = 0;
 };
 
-// Implemented by the Supervisor. The server has already checked the peer's permission for
+// Implemented by Commands (core/commands.h). The server has already checked the peer's permission for
 // `cmd` and answered unknown commands and malformed requests itself.
 class CommandHandler {
  public:

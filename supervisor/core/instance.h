@@ -1,6 +1,8 @@
 // Instance: drives one instance of a program. It performs the effects its InstanceFsm
 // decides (spawn, kill, timer, publish) and feeds the FSM what the OS reports (spawned,
-// reaped, timer fired). It decides nothing itself. Loop thread only; owned by the
+// reaped, timer fired, health verdicts, sd_notify). It decides nothing itself, and renders
+// nothing: `status` is written by control/status_json.h, the status segment's slot by
+// status/instance_slot.h. Loop thread only; owned by the
 // Supervisor through a unique_ptr, so its address is stable for the callbacks it registers.
 #pragma once
 
@@ -9,19 +11,16 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
-#include <nlohmann/json.hpp>
-
+#include "core/instance_health.h"
 #include "core/instance_host.h"
-#include "health/health_checker.h"
-#include "health/health_counter.h"
+#include "core/instance_notify.h"
+#include "core/process_runner.h"
 #include "lifecycle/instance_fsm.h"
 #include "notify/notify_message.h"
-#include "loop/timer.h"
 #include "output/instance_output.h"
-#include "protocol/json_writer.h"
 #include "status/counter_page.h"
-#include "status/status_types.h"
 #include "sup/conf/config.h"
 #include "sup/conf/expand.h"
 
@@ -32,16 +31,17 @@ class Instance {
   // The fd number of the counter page in every child ($SUP_COUNTERS_FD).
   static constexpr int kCountersFd = 3;
 
-  Instance(InstanceHost& host, const conf::ProgramSpec& spec, int index,
+  // `spec` is a view into the config snapshot the Supervisor made this instance from.
+  Instance(InstanceHost& host, ProgramSpecView spec, int index,
            const conf::SupervisorSpec& supervisor);
   Instance(const Instance&) = delete;
   Instance& operator=(const Instance&) = delete;
   ~Instance();
 
   const std::string& name() const { return instance_spec_.name; }
-  const std::string& program() const { return spec_.name; }
+  const std::string& program() const { return spec_->name; }
   int index() const { return index_; }
-  const conf::ProgramSpec& spec() const { return spec_; }
+  const conf::ProgramSpec& spec() const { return *spec_; }
   const conf::InstanceSpec& instance_spec() const { return instance_spec_; }
   const InstanceFsm& fsm() const { return fsm_; }
   State state() const { return fsm_.state(); }
@@ -59,9 +59,16 @@ class Instance {
   // Sends `signal` to the main process (or its group); false when nothing is running.
   bool SendSignal(int signal, bool to_group);
   // SIGKILL to the main process and, with kill_group, its group (shutdown's last resort).
-  void ForceKill();
-  // Reload: keys that apply in place; the running process keeps its pid.
-  void UpdateSpec(const conf::ProgramSpec& spec, const conf::SupervisorSpec& supervisor);
+  // SIGKILL now, logged with `why` ("shutdown_timeout (30s) expired").
+  void ForceKill(std::string_view why);
+  // Reload: keys that apply in place; the running process keeps its pid. From now on the
+  // instance (and its FSM) read the new snapshot; the old one is released.
+  void UpdateSpec(ProgramSpecView spec, const conf::SupervisorSpec& supervisor);
+  // Reload left the program untouched: the same keys, read from the new snapshot from now on.
+  void RebindSpec(const ProgramSpecView& spec) {
+    spec_ = spec;
+    fsm_.UpdateSpec(spec);
+  }
   // The reaper reaped an orphan: if this instance is draining its group, see if it is empty.
   void CheckGroupDrained();
 
@@ -70,64 +77,59 @@ class Instance {
   // Whether `sender` may speak for this instance: its main pid or a member of its group.
   bool Owns(pid_t sender) const;
   void AdoptMainPid(pid_t sender, pid_t main_pid);
-  void SetStatusText(std::string text) { status_text_ = std::move(text); }
+  const NotifyAnnouncements& notify() const { return notify_; }
+  const InstanceHealth& health() const { return health_; }
 
   output::InstanceOutput& output() { return *output_; }
   const output::InstanceOutput& output() const { return *output_; }
 
   void set_waiting_for(std::string text) { waiting_for_ = std::move(text); }
-  const std::string& waiting_for() const { return waiting_for_; }
-  const std::string& status_text() const { return status_text_; }
+  const std::string& waiting_for() const { return waiting_for_; }  // dependencies only
+  std::string WaitingFor() const;  // what `status` shows: dependencies, READY=1, "unhealthy 2/3"
 
-  // This instance as the status segment shows it.
-  SlotData Slot() const;
+  // Its index in the status segment.
   std::uint32_t slot() const { return slot_; }
+  void set_slot(std::uint32_t slot) { slot_ = slot; }
   bool has_counters() const { return counters_ != nullptr; }
+  const CounterPage* counter_page() const { return counters_.get(); }
   // The program's counters as its page holds them now (none before the first spawn).
   std::vector<CounterValue> Counters() const;
-  void set_slot(std::uint32_t slot) { slot_ = slot; }
+  // The main pid's start time in clock ticks (0 when unknown or none): with the pid, what a
+  // next supd needs to recognise the process should this supd die (SPEC §9.1). Read from
+  // /proc once per pid, when first asked.
+  std::uint64_t StartTicks() const;
 
-  // One element of `status`'s "instances" array (SPEC §6).
-  void WriteStatus(protocol::JsonWriter& writer, TimePoint now) const;
-  // Its "last_exit" member as a document (null before the first exit), for events.
-  nlohmann::json LastExitJson() const;
   // The wall-clock time of a monotonic time point (exits are recorded monotonically).
   static std::chrono::system_clock::time_point WallTime(TimePoint t);
 
  private:
   output::InstanceOutputSpec OutputSpec() const;
-  void WriteCounters(protocol::JsonWriter& writer) const;
   // Health checks run while a process is alive (SPEC §3 [program.X.health]).
   void StartHealthChecks();
-  void StopHealthChecks();
-  void OnProbe(bool passed, const std::string& detail);
+  void OnProbed(HealthVerdict verdict, const std::string& detail);
   void Apply(const Effects& effects);
   void DoSpawn();
   void OnReaped(ExitStatus status);
   void OnTimerFired();
-  static TimePoint Now() { return Clock::now(); }
+  TimePoint Now() const { return host_.runner().Now(); }
 
   InstanceHost& host_;
-  conf::ProgramSpec spec_;
+  ProgramSpecView spec_;  // shared with fsm_; keeps its config snapshot alive
   int index_;
-  conf::InstanceSpec instance_spec_;
+  conf::InstanceSpec instance_spec_;  // spec_ expanded for this index (derived, not a copy)
   InstanceFsm fsm_;
-  Timer timer_;
+  std::unique_ptr<DeadlineTimer> timer_;
   std::unique_ptr<output::InstanceOutput> output_;  // ring and files persist across restarts
   std::unique_ptr<CounterPage> counters_;  // made at the first spawn; kept across restarts
   std::uint64_t heartbeat_seen_ns_ = 0;    // the last agent heartbeat fed to the watchdog
   std::uint32_t slot_ = 0;                 // index in the status segment
-  std::unique_ptr<HealthChecker> health_;  // while a process is alive, if a check is set
-  HealthCounter health_counter_;
-  std::string health_detail_;              // the last probe's result, for status
+  InstanceHealth health_;
+  NotifyAnnouncements notify_;
   pid_t pgid_ = 0;  // the last spawned process group: kept while the group drains
-  // The start time of the pid last published (read once per pid, for crash recovery).
+  // StartTicks()'s cache: the pid it was read for.
   mutable pid_t ticks_pid_ = 0;
   mutable std::uint64_t ticks_ = 0;
   std::string waiting_for_;
-  std::string status_text_;
-  std::string notify_state_;  // "stopping" / "reloading" as the program announced it
-  std::optional<int> notify_errno_;
 };
 
 }  // namespace sup::daemon

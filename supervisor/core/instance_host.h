@@ -1,9 +1,7 @@
-// What an Instance needs from the rest of supd: the OS services it drives and the
-// Supervisor that reacts to its transitions. Implemented by the Supervisor; an interface so
-// that Instance stays a thin driver with no knowledge of other instances.
+// What an Instance needs from the rest of supd: the OS services it drives (a ProcessRunner)
+// and the Supervisor that reacts to its transitions. Implemented by the Supervisor; an
+// interface so that Instance stays a thin driver with no knowledge of other instances.
 #pragma once
-
-#include <uv.h>
 
 #include <memory>
 #include <string>
@@ -15,8 +13,7 @@ namespace sup::daemon {
 
 class CounterPage;
 class Instance;
-class Reaper;
-class Spawner;
+class ProcessRunner;
 namespace output {
 class OutputHub;
 }
@@ -25,9 +22,8 @@ class InstanceHost {
  public:
   virtual ~InstanceHost() = default;
 
-  virtual uv_loop_t& loop() = 0;
-  virtual const Spawner& spawner() = 0;
-  virtual Reaper& reaper() = 0;
+  // Spawns, signals, exits, timers and the clock: the OS, or a test's fake of it.
+  virtual ProcessRunner& runner() = 0;
   virtual output::OutputHub& output_hub() = 0;
   // A new counter page for an instance's first spawn (null when it cannot be made: the
   // worker then runs without counters, every agent call a no-op).

@@ -4,35 +4,40 @@
 
 #include <spdlog/spdlog.h>
 
-#include "protocol/errors.h"
 
 namespace sup::daemon {
 namespace {
 
-// Collects a Waiter's per-instance outcomes and answers the reload once, with the plan and
-// them: `supctl reload` waits like `restart` (SPEC §6) but its reply stays one document.
-class CollectingCall final : public control::Call {
+// Collects a Waiter's results and answers the reload once, with the plan and them:
+// `supctl reload` waits like `restart` (SPEC §6) but its reply stays one document.
+class ReloadCollector final : public WaitSink {
  public:
-  CollectingCall(std::shared_ptr<control::Call> real, nlohmann::json plan)
-      : real_(std::move(real)), plan_(std::move(plan)) {}
-  const control::Peer& peer() const override { return real_->peer(); }
-  void Succeed(nlohmann::json) override {}
-  void Fail(std::string_view code, std::string message, nlohmann::json extra) override {
-    real_->Fail(code, std::move(message), std::move(extra));
+  ReloadCollector(std::shared_ptr<ReloadReceiver> receiver, conf::ReloadPlan plan)
+      : receiver_(std::move(receiver)) {
+    result_.plan = std::move(plan);
+    result_.instances.emplace();
   }
-  void Emit(nlohmann::json item) override { outcomes_.push_back(std::move(item)); }
-  void End() override {
-    plan_["instances"] = std::move(outcomes_);
-    real_->Succeed(std::move(plan_));
-  }
-  bool open() const override { return real_->open(); }
-  void OnCancel(std::function<void()> fn) override { real_->OnCancel(std::move(fn)); }
+  void OnResult(WaitResult result) override { result_.instances->push_back(std::move(result)); }
+  void OnDone() override { receiver_->OnApplied(std::move(result_)); }
+  bool open() const override { return receiver_->open(); }
+  void OnCancel(std::function<void()> fn) override { receiver_->OnCancel(std::move(fn)); }
 
  private:
-  std::shared_ptr<control::Call> real_;
-  nlohmann::json plan_;
-  nlohmann::json outcomes_ = nlohmann::json::array();
+  std::shared_ptr<ReloadReceiver> receiver_;
+  ReloadResult result_;
 };
+
+std::string Names(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+std::string Changes(const std::vector<conf::ProgramChange>& changes) {
+  std::string out;
+  for (const auto& c : changes) out += (out.empty() ? "" : ", ") + c.name + " (" + Names(c.keys) + ")";
+  return out;
+}
 
 }  // namespace
 
@@ -53,22 +58,21 @@ Reloader::~Reloader() {
   if (in_flight_) in_flight_->owner = nullptr;
 }
 
-nlohmann::json Reloader::PlanJson(const conf::ReloadPlan& plan) {
-  auto changes = [](const std::vector<conf::ProgramChange>& list) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& c : list) out.push_back({{"name", c.name}, {"keys", c.keys}});
-    return out;
+std::string Reloader::PlanSummary(const conf::ReloadPlan& plan) {
+  std::string out;
+  auto part = [&out](const char* what, const std::string& names) {
+    if (!names.empty()) out += (out.empty() ? "" : "; ") + std::string(what) + " " + names;
   };
-  return {{"added", plan.added},
-          {"removed", plan.removed},
-          {"restarted", changes(plan.restarted)},
-          {"updated", changes(plan.updated)},
-          {"untouched", plan.untouched},
-          {"not_applied", plan.not_applied}};
+  part("added", Names(plan.added));
+  part("removed", Names(plan.removed));
+  part("restarted", Changes(plan.restarted));
+  part("updated", Changes(plan.updated));
+  part("not applied", Names(plan.not_applied));
+  return out.empty() ? "nothing changed" : out;
 }
 
-void Reloader::Request(std::shared_ptr<control::Call> call, bool dry_run) {
-  queue_.push_back({std::move(call), dry_run});
+void Reloader::Request(std::shared_ptr<ReloadReceiver> receiver, bool dry_run) {
+  queue_.push_back({std::move(receiver), dry_run});
   if (!in_flight_) StartNext();
 }
 
@@ -96,33 +100,34 @@ void Reloader::StartNext() {
   if (rc != 0) {
     in_flight_ = nullptr;
     std::unique_ptr<Work> w(work);
-    if (w->pending.call) w->pending.call->Fail(protocol::code::kFailed, uv_strerror(rc));
+    if (w->pending.receiver)
+      w->pending.receiver->OnRefused({ReloadRefusal::Reason::kFailed, uv_strerror(rc), {}});
   }
 }
 
-void Reloader::WaitForStarts(const conf::ReloadPlan& plan, std::shared_ptr<control::Call> call,
-                             nlohmann::json reply) {
+void Reloader::WaitForStarts(conf::ReloadPlan plan, std::shared_ptr<ReloadReceiver> receiver) {
   std::vector<std::string> names = plan.added;
   for (const auto& c : plan.restarted) names.push_back(c.name);
   for (const auto& c : plan.updated) names.push_back(c.name);
   std::vector<Waiter::Item> items;
   if (auto selected = supervisor_.Select(names); selected && !names.empty())
     for (auto* i : *selected)
-      if (i->fsm().status().wanted_up) items.push_back({i, i->name(), ""});
-  if (items.empty()) return call->Succeed(std::move(reply));
-  auto collector = std::make_shared<CollectingCall>(std::move(call), std::move(reply));
+      if (i->fsm().status().wanted_up) items.push_back({i});
+  if (items.empty()) return receiver->OnApplied({std::move(plan), std::nullopt});
+  auto collector = std::make_shared<ReloadCollector>(std::move(receiver), std::move(plan));
   supervisor_.AddWaiter(std::make_unique<Waiter>(loop_, std::move(collector),
                                                  WaitTarget::kStartOutcome, std::move(items),
-                                                 std::chrono::milliseconds(60'000), ""));
+                                                 std::chrono::milliseconds(60'000)));
 }
 
 void Reloader::Finish(Work& work) {
   in_flight_ = nullptr;
-  auto& call = work.pending.call;
+  auto& receiver = work.pending.receiver;
   if (supervisor_.shutting_down()) {
-    if (call) call->Fail(protocol::code::kShuttingDown, "supd is shutting down");
+    if (receiver)
+      receiver->OnRefused({ReloadRefusal::Reason::kShuttingDown, "supd is shutting down", {}});
   } else if (!work.result.config) {
-    nlohmann::json errors = nlohmann::json::array();
+    std::vector<std::string> errors;
     for (const auto& e : work.result.errors) {
       errors.push_back(e.ToString());
       spdlog::error("reload: {}", e.ToString());
@@ -130,7 +135,9 @@ void Reloader::Finish(Work& work) {
     const std::string message = std::to_string(work.result.errors.size()) +
                                 " error(s) in " + work.path + ": nothing changed";
     spdlog::error("reload refused: {}", message);
-    if (call) call->Fail(protocol::code::kConfigError, message, {{"errors", errors}});
+    if (receiver)
+      receiver->OnRefused(
+          {ReloadRefusal::Reason::kConfigErrors, message, std::move(errors)});
   } else {
     conf::Config next = std::move(*work.result.config);
     if (options_.main_command) {
@@ -138,18 +145,17 @@ void Reloader::Finish(Work& work) {
       for (const auto& p : supervisor_.config().programs)
         if (p.name == "main") next.programs.push_back(p);
     }
-    const conf::ReloadPlan plan = conf::Diff(supervisor_.config(), next);
-    nlohmann::json reply = PlanJson(plan);
+    conf::ReloadPlan plan = conf::Diff(supervisor_.config(), next);
     if (work.pending.dry_run) {
-      if (call) call->Succeed(std::move(reply));
+      if (receiver) receiver->OnApplied({std::move(plan), std::nullopt});
     } else {
-      spdlog::info("reload: {}", reply.dump());
+      spdlog::info("reload: {}", PlanSummary(plan));
       if (options_.apply_access) {
         if (auto err = options_.apply_access(next.supervisor); !err.empty())
           spdlog::warn("reload: access lists: {}", err);
       }
       supervisor_.ApplyReload(std::move(next), plan);
-      if (call) WaitForStarts(plan, std::move(call), std::move(reply));
+      if (receiver) WaitForStarts(std::move(plan), std::move(receiver));
     }
   }
   StartNext();

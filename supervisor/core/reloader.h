@@ -1,7 +1,9 @@
 // Reloader: `supctl reload` and SIGHUP (SPEC §6 "Reload"). Loads the config file off the
-// loop (uv_queue_work: conf::LoadFile is pure), then on the loop thread either answers with
-// the errors (nothing changes), prints the plan (--dry-run), or applies it. One reload at a
-// time: a request that arrives meanwhile runs after it.
+// loop (uv_queue_work: conf::LoadFile is pure), then on the loop thread either refuses with
+// the errors (nothing changes), answers with the plan (--dry-run), or applies it and answers
+// once its starts have an outcome. Answers are ReloadResult values; the control socket renders
+// them (control/reload_reply.h). One reload at a time: a request that arrives meanwhile runs
+// after it.
 #pragma once
 
 #include <uv.h>
@@ -13,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "control/call.h"
+#include "core/reload_result.h"
 #include "core/supervisor.h"
 #include "sup/conf/loader.h"
 
@@ -34,23 +36,22 @@ class Reloader {
   Reloader(const Reloader&) = delete;
   Reloader& operator=(const Reloader&) = delete;
 
-  // `call` may be null (SIGHUP): the outcome is only logged.
-  void Request(std::shared_ptr<control::Call> call, bool dry_run);
+  // `receiver` may be null (SIGHUP): the outcome is only logged.
+  void Request(std::shared_ptr<ReloadReceiver> receiver, bool dry_run);
 
-  // The plan as the protocol shows it.
-  static nlohmann::json PlanJson(const conf::ReloadPlan& plan);
+  // The plan in one log line: "added a, b; restarted c (command)".
+  static std::string PlanSummary(const conf::ReloadPlan& plan);
 
  private:
   struct Pending {
-    std::shared_ptr<control::Call> call;
+    std::shared_ptr<ReloadReceiver> receiver;
     bool dry_run = false;
   };
   struct Work;  // one load in flight on the thread pool
 
   void StartNext();
   // Answers once every instance the plan starts or restarts is up (or failed, or 60 s).
-  void WaitForStarts(const conf::ReloadPlan& plan, std::shared_ptr<control::Call> call,
-                     nlohmann::json reply);
+  void WaitForStarts(conf::ReloadPlan plan, std::shared_ptr<ReloadReceiver> receiver);
   void Finish(Work& work);
 
   uv_loop_t& loop_;

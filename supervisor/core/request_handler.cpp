@@ -5,7 +5,9 @@
 #include <set>
 #include <stdexcept>
 
+#include "control/status_json.h"
 #include "control/verbs.h"
+#include "control/wait_reply.h"
 #include "protocol/errors.h"
 #include "protocol/json_writer.h"
 #include "sup/conf/units.h"
@@ -72,8 +74,9 @@ std::optional<WaitTarget> ParseWaitTarget(const std::string& s) {
 
 }  // namespace
 
-Commands::Commands(Supervisor& supervisor, DaemonHooks hooks)
-    : supervisor_(supervisor), hooks_(std::move(hooks)) {}
+Commands::Commands(Supervisor& supervisor, control::EventBus& events, control::LogStreams& logs,
+                   DaemonHooks hooks)
+    : supervisor_(supervisor), events_(events), logs_(logs), hooks_(std::move(hooks)) {}
 
 void Commands::Handle(const std::string& cmd, const nlohmann::json& args,
                       std::shared_ptr<control::Call> call) {
@@ -100,7 +103,7 @@ void Commands::Handle(const std::string& cmd, const nlohmann::json& args,
         case Verb::kLogs: {
           auto selected = supervisor_.Select(Selectors(args));
           if (!selected) return call->Fail(code::kNotFound, selected.error().context);
-          return supervisor_.logs().Serve(call, args, *selected);
+          return logs_.Serve(call, args, *selected);
         }
         case Verb::kVersion:
         case Verb::kCancel: break;  // answered by the server itself (control/connection.cpp)
@@ -124,8 +127,14 @@ void Commands::Status(const nlohmann::json& args, control::Call& call) {
   // dumping and freeing one was most of the reply's time (BENCHMARKS.md scale10k).
   std::string text;
   protocol::JsonWriter w(text);
-  w.BeginObject().Key("instances").BeginArray();
-  for (auto* i : *selected) i->WriteStatus(w, now);
+  w.BeginObject().Key("groups").BeginObject();  // group -> its programs (for completion)
+  for (const auto& g : supervisor_.config().groups) {
+    w.Key(g.name).BeginArray();
+    for (const auto& p : g.programs) w.String(p);
+    w.EndArray();
+  }
+  w.EndObject().Key("instances").BeginArray();
+  for (auto* i : *selected) control::WriteInstanceStatus(w, *i, now);
   w.EndArray().Key("supd").Value(hooks_.supd_status ? hooks_.supd_status()
                                                        : nlohmann::json::object());
   w.EndObject();
@@ -156,10 +165,10 @@ void Commands::Lifecycle(const std::string& cmd, const nlohmann::json& args,
 
   std::vector<Waiter::Item> items;
   for (auto* i : *selected) {
-    std::string note;
-    if (cmd == "start" && i->state() == State::kRunning) note = "already running";
-    if (cmd == "stop" && i->state() == State::kStopped) note = "already stopped";
-    items.push_back({i, i->name(), note});
+    Waiter::Note note = Waiter::Note::kNone;
+    if (cmd == "start" && i->state() == State::kRunning) note = Waiter::Note::kAlreadyRunning;
+    if (cmd == "stop" && i->state() == State::kStopped) note = Waiter::Note::kAlreadyStopped;
+    items.push_back({i, note});
   }
   std::string warning;
   if (cmd == "stop") {
@@ -180,8 +189,9 @@ void Commands::Lifecycle(const std::string& cmd, const nlohmann::json& args,
     return call->Succeed(std::move(result));
   }
   const WaitTarget target = cmd == "stop" ? WaitTarget::kStopOutcome : WaitTarget::kStartOutcome;
-  supervisor_.AddWaiter(std::make_unique<Waiter>(supervisor_.loop(), std::move(call), target,
-                                                 std::move(items), timeout, warning));
+  supervisor_.AddWaiter(std::make_unique<Waiter>(supervisor_.loop(),
+                                                 control::WaitReply(std::move(call), warning),
+                                                 target, std::move(items), timeout));
 }
 
 void Commands::Signal(const nlohmann::json& args, control::Call& call) {
@@ -220,9 +230,10 @@ void Commands::Wait(const nlohmann::json& args, std::shared_ptr<control::Call> c
   auto selected = supervisor_.Select(Selectors(args));
   if (!selected) return call->Fail(code::kNotFound, selected.error().context);
   std::vector<Waiter::Item> items;
-  for (auto* i : *selected) items.push_back({i, i->name(), ""});
-  supervisor_.AddWaiter(std::make_unique<Waiter>(supervisor_.loop(), std::move(call), *target,
-                                                 std::move(items), TimeoutArg(args), ""));
+  for (auto* i : *selected) items.push_back({i});
+  supervisor_.AddWaiter(std::make_unique<Waiter>(supervisor_.loop(),
+                                                 control::WaitReply(std::move(call)), *target,
+                                                 std::move(items), TimeoutArg(args)));
 }
 
 void Commands::Events(const nlohmann::json& args, std::shared_ptr<control::Call> call) {
@@ -233,7 +244,7 @@ void Commands::Events(const nlohmann::json& args, std::shared_ptr<control::Call>
     if (!selected) return call->Fail(code::kNotFound, selected.error().context);
     for (auto* i : *selected) names.insert(i->name());
   }
-  supervisor_.events().Subscribe(std::move(call), std::move(names));
+  events_.Subscribe(std::move(call), std::move(names));
 }
 
 }  // namespace sup::daemon

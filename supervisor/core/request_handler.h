@@ -8,6 +8,8 @@
 #include <string>
 
 #include "control/call.h"
+#include "control/event_bus.h"
+#include "control/log_stream.h"
 #include "core/supervisor.h"
 
 namespace sup::daemon {
@@ -22,7 +24,9 @@ struct DaemonHooks {
 
 class Commands final : public control::CommandHandler {
  public:
-  Commands(Supervisor& supervisor, DaemonHooks hooks);
+  // `events` and `logs` observe `supervisor`: they serve the `events` and `logs` streams.
+  Commands(Supervisor& supervisor, control::EventBus& events, control::LogStreams& logs,
+           DaemonHooks hooks);
 
   void Handle(const std::string& cmd, const nlohmann::json& args,
               std::shared_ptr<control::Call> call) override;
@@ -37,6 +41,8 @@ class Commands final : public control::CommandHandler {
   void Events(const nlohmann::json& args, std::shared_ptr<control::Call> call);
 
   Supervisor& supervisor_;
+  control::EventBus& events_;
+  control::LogStreams& logs_;
   DaemonHooks hooks_;
 };
 

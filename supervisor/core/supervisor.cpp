@@ -6,10 +6,8 @@
 
 #include "core/exit_codes.h"
 #include "core/selector.h"
-#include "output/line_format.h"
 #include "process/environment.h"
-#include "process/reaper.h"
-#include "process/spawner.h"
+#include "status/instance_slot.h"
 #include "status/status_segment.h"
 
 namespace sup::daemon {
@@ -26,46 +24,35 @@ std::string ConditionName(conf::DependencyCondition c) {
   return "ready";
 }
 
-// Built only for subscribers: two transitions per spawn, and a start-up spawns every program.
-void PublishTransition(EventBus& events, Instance& instance, State from, State to,
-                       const std::string& reason) {
-  const auto& s = instance.fsm().status();
-  nlohmann::json event = {{"time", output::FormatRfc3339(std::chrono::system_clock::now())},
-                          {"name", instance.name()},
-                          {"program", instance.program()},
-                          {"instance", instance.index()},
-                          {"from", StateName(from)},
-                          {"to", StateName(to)},
-                          {"pid", s.pid > 0 ? nlohmann::json(s.pid) : nlohmann::json(nullptr)},
-                          {"reason", reason},
-                          {"exit", nullptr}};
-  if (!s.exits.empty() && (to == State::kExited || to == State::kBackoff ||
-                           to == State::kStopped || to == State::kFatal) &&
-      s.exits.last().at >= s.start_time) {
-    event["exit"] = instance.LastExitJson();
-  }
-  events.PublishInstance(event);
+// The exit a transition follows from, if any (SPEC §6 `events` "exit").
+const ExitRecord* ExitOf(const InstanceStatus& s, State to) {
+  if (s.exits.empty() || s.exits.last().at < s.start_time) return nullptr;
+  const bool after_exit =
+      to == State::kExited || to == State::kBackoff || to == State::kStopped || to == State::kFatal;
+  return after_exit ? &s.exits.last() : nullptr;
 }
 
 }  // namespace
 
-Supervisor::Supervisor(SupervisorServices services, conf::Config config)
+Supervisor::Supervisor(SupervisorServices services, std::shared_ptr<const conf::Config> config)
     : services_(std::move(services)),
       config_(std::move(config)),
-      graph_(config_),
+      graph_(*config_),
       random_(std::random_device{}()) {
-  for (const auto& spec : config_.programs) {
-    ProgramEntry entry{spec, {}};
-    for (int i = 0; i < spec.instances; ++i) entry.instances.push_back(MakeInstance(spec, i));
-    programs_.push_back(std::move(entry));
-  }
+  for (const auto& spec : config_->programs) programs_.push_back(MakeProgram(spec));
   IndexPrograms();
 }
 
 Supervisor::~Supervisor() = default;
 
-std::unique_ptr<Instance> Supervisor::MakeInstance(const conf::ProgramSpec& spec, int index) {
-  auto instance = std::make_unique<Instance>(*this, spec, index, config_.supervisor);
+Supervisor::ProgramEntry Supervisor::MakeProgram(const conf::ProgramSpec& spec) {
+  ProgramEntry entry{ViewOf(spec), {}};
+  for (int i = 0; i < spec.instances; ++i) entry.instances.push_back(MakeInstance(entry.spec, i));
+  return entry;
+}
+
+std::unique_ptr<Instance> Supervisor::MakeInstance(const ProgramSpecView& spec, int index) {
+  auto instance = std::make_unique<Instance>(*this, spec, index, config_->supervisor);
   if (!free_slots_.empty()) {
     instance->set_slot(free_slots_.back());
     free_slots_.pop_back();
@@ -73,17 +60,25 @@ std::unique_ptr<Instance> Supervisor::MakeInstance(const conf::ProgramSpec& spec
     instance->set_slot(next_slot_++);
   }
   Publish(*instance);
-  instance->output().SetObserver([this](const std::string& name, output::Stream stream,
-                                        std::chrono::system_clock::time_point time,
-                                        std::string_view line) {
-    logs_.OnLine(name, stream, time, line);
-  }, [this](const std::string& name) { return logs_.Follows(name); });
+  instance->output().SetObserver(
+      [this](const std::string& name, output::Stream stream,
+             std::chrono::system_clock::time_point time, std::string_view line) {
+        for (auto* o : observers_) o->OnOutputLine(name, stream, time, line);
+      },
+      [this](const std::string& name) {
+        return std::any_of(observers_.begin(), observers_.end(),
+                           [&](const SupervisorObserver* o) { return o->FollowsOutput(name); });
+      });
   return instance;
 }
 
+void Supervisor::AddObserver(SupervisorObserver* observer) { observers_.push_back(observer); }
+
+void Supervisor::RemoveObserver(SupervisorObserver* observer) { std::erase(observers_, observer); }
+
 void Supervisor::Publish(Instance& instance) {
   if (!services_.status) return;
-  if (auto r = services_.status->Publish(instance.slot(), instance.Slot()); !r)
+  if (auto r = services_.status->Publish(instance.slot(), InstanceSlot(instance)); !r)
     spdlog::warn("status segment: {}", r.error().Message());
 }
 
@@ -92,7 +87,7 @@ std::unique_ptr<CounterPage> Supervisor::NewCounterPage() {
   // reload, so config_ may name others since.
   const StatusSegment* segment = services_.status;
   const std::string name = CounterPageName(segment ? segment->name() : "", getpid(), next_page_++);
-  auto page = CounterPage::Create(name, segment ? segment->mode() : config_.supervisor.shm_mode);
+  auto page = CounterPage::Create(name, segment ? segment->mode() : config_->supervisor.shm_mode);
   if (!page) {
     spdlog::warn("counter page {}: {}", name, page.error().Message());
     return nullptr;
@@ -109,7 +104,7 @@ Supervisor::ProgramEntry* Supervisor::FindProgram(const std::string& name) {
 
 void Supervisor::IndexPrograms() {
   program_index_.clear();
-  for (std::size_t k = 0; k < programs_.size(); ++k) program_index_[programs_[k].spec.name] = k;
+  for (std::size_t k = 0; k < programs_.size(); ++k) program_index_[programs_[k].spec->name] = k;
 }
 
 std::vector<Instance*> Supervisor::AllInstances() {
@@ -120,7 +115,7 @@ std::vector<Instance*> Supervisor::AllInstances() {
 }
 
 Result<std::vector<Instance*>> Supervisor::Select(const std::vector<std::string>& selectors) {
-  auto refs = ResolveSelectors(selectors, config_);
+  auto refs = ResolveSelectors(selectors, *config_);
   if (!refs) return Fail(refs.error());
   std::vector<Instance*> out;
   for (const auto& ref : *refs)
@@ -132,9 +127,9 @@ Result<std::vector<Instance*>> Supervisor::Select(const std::vector<std::string>
 void Supervisor::StartAutostart() {
   std::vector<ProgramEntry*> order;
   for (auto& p : programs_)
-    if (p.spec.autostart) order.push_back(&p);
+    if (p.spec->autostart) order.push_back(&p);
   std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
-    return a->spec.priority < b->spec.priority;
+    return a->spec->priority < b->spec->priority;
   });
   for (auto* p : order)
     for (auto& i : p->instances) i->Start();
@@ -144,7 +139,7 @@ void Supervisor::StartAutostart() {
 void Supervisor::StartDependenciesOf(const std::string& program, std::set<std::string>& seen) {
   auto* entry = FindProgram(program);
   if (!entry) return;
-  for (const auto& dep : entry->spec.depends_on) {
+  for (const auto& dep : entry->spec->depends_on) {
     if (!seen.insert(dep.program).second) continue;
     StartDependenciesOf(dep.program, seen);
     if (auto* d = FindProgram(dep.program))
@@ -300,7 +295,7 @@ void Supervisor::PumpStops() {
       if (std::all_of(instances.begin(), instances.end(),
                       [&](Instance* i) { return batch.signalled.count(i) != 0; }))
         fully_signalled.insert(program);
-    for (const auto& program : ReleasableForStop(graph_, config_, stopping, alive, fully_signalled))
+    for (const auto& program : ReleasableForStop(graph_, *config_, stopping, alive, fully_signalled))
       for (auto* i : by_program[program])
         if (batch.signalled.insert(i).second) i->Stop();
   }
@@ -339,7 +334,11 @@ void Supervisor::OnTransition(Instance& instance, State from, State to,
     spdlog::info("{}: {} -> {}{}{}", instance.name(), StateName(from), StateName(to),
                  reason.empty() ? "" : ": ", reason);
   MarkChanged(instance);
-  if (events_.subscribers() > 0) PublishTransition(events_, instance, from, to, reason);
+  if (!observers_.empty()) {
+    const InstanceEvent event{std::chrono::system_clock::now(), instance, from, to, reason,
+                              ExitOf(s, to)};
+    for (auto* o : observers_) o->OnInstanceEvent(event);
+  }
   Publish(instance);
   // `supd -c FILE -- CMD`: main's status is supd's, also when a shutdown stopped it.
   if (main_program_ && instance.program() == "main" && !s.exits.empty() &&

@@ -1,7 +1,8 @@
 // Supervisor: owns every Instance and the dependency graph, and applies the rules that span
 // instances: dependency conditions before a start, stop waves (dependants first), waiting
 // requests, on_fatal, the graceful shutdown. Loop thread only. Commands reach it through
-// Commands (commands.h); it never touches the wire format beyond status documents.
+// Commands (commands.h); what it has to tell goes to SupervisorObservers and WaitSinks as
+// typed values, and never as a wire format.
 #pragma once
 
 #include <functional>
@@ -13,11 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "core/event_bus.h"
 #include "core/instance.h"
 #include "core/instance_host.h"
-#include "core/log_stream.h"
+#include "core/process_runner.h"
 #include "core/stop_plan.h"
+#include "core/supervisor_observer.h"
 #include "core/waiter.h"
 #include "core/watch_index.h"
 #include "sup/base/result.h"
@@ -26,14 +27,11 @@
 
 namespace sup::daemon {
 
-class Reaper;
-class Spawner;
 class StatusSegment;
 
 struct SupervisorServices {
-  uv_loop_t* loop = nullptr;
-  const Spawner* spawner = nullptr;
-  Reaper* reaper = nullptr;
+  uv_loop_t* loop = nullptr;       // for the waiters' timers
+  ProcessRunner* runner = nullptr;  // spawns, signals, exits, timers, the clock
   output::OutputHub* output_hub = nullptr;
   StatusSegment* status = nullptr;  // null when status_shm = "" (or it could not be had)
   conf::Environment startup_env;  // supd's environment at start-up
@@ -45,12 +43,19 @@ struct SupervisorServices {
 
 class Supervisor final : public InstanceHost {
  public:
-  Supervisor(SupervisorServices services, conf::Config config);
+  // `config` is the first snapshot: the Supervisor is the one owner of the current config;
+  // instances hold views into the snapshot they were made from (ProgramSpecView).
+  Supervisor(SupervisorServices services, std::shared_ptr<const conf::Config> config);
   ~Supervisor() override;
 
-  const conf::Config& config() const { return config_; }
-  EventBus& events() { return events_; }
-  LogStreams& logs() { return logs_; }
+  // The current snapshot, swapped whole by ApplyReload (never edited in place).
+  const conf::Config& config() const { return *config_; }
+  const std::shared_ptr<const conf::Config>& snapshot() const { return config_; }
+
+  // Observers are told in the order they were added; each must be removed before it is
+  // destroyed, or outlive the Supervisor.
+  void AddObserver(SupervisorObserver* observer);
+  void RemoveObserver(SupervisorObserver* observer);
 
   // Starts every autostart instance, lowest priority first.
   void StartAutostart();
@@ -70,7 +75,7 @@ class Supervisor final : public InstanceHost {
   // Graceful shutdown (SPEC §4 "Stopping", §7). `on_done` runs once when nothing is left.
   void BeginShutdown(const std::string& why);
   // A second TERM/INT: SIGKILL everything left now.
-  void KillEverything();
+  void KillEverything(std::string_view why);
   bool shutting_down() const { return shutting_down_; }
   TimePoint shutdown_began() const { return shutdown_began_; }
   // Exit code of a finished shutdown per SPEC §7: 3 on_fatal, 1 something SIGKILLed, else 0.
@@ -82,7 +87,10 @@ class Supervisor final : public InstanceHost {
 
   // Reload (SPEC §6): executes `plan` (conf::Diff of the current and the new config, which
   // was validated as a whole). Removed instances are stopped and dropped once gone.
-  void ApplyReload(conf::Config new_config, const conf::ReloadPlan& plan);
+  void ApplyReload(std::shared_ptr<const conf::Config> new_config, const conf::ReloadPlan& plan);
+  void ApplyReload(conf::Config new_config, const conf::ReloadPlan& plan) {
+    ApplyReload(std::make_shared<const conf::Config>(std::move(new_config)), plan);
+  }
 
   // An sd_notify datagram arrived: false when its sender belongs to no instance (rejected).
   bool OnNotify(const NotifyMessage& message);
@@ -91,9 +99,8 @@ class Supervisor final : public InstanceHost {
   void OnOrphanReaped();
 
   // InstanceHost
-  uv_loop_t& loop() override { return *services_.loop; }
-  const Spawner& spawner() override { return *services_.spawner; }
-  Reaper& reaper() override { return *services_.reaper; }
+  uv_loop_t& loop() { return *services_.loop; }
+  ProcessRunner& runner() override { return *services_.runner; }
   output::OutputHub& output_hub() override { return *services_.output_hub; }
   double UnitRandom() override;
   std::unique_ptr<CounterPage> NewCounterPage() override;
@@ -106,7 +113,7 @@ class Supervisor final : public InstanceHost {
 
  private:
   struct ProgramEntry {
-    conf::ProgramSpec spec;
+    ProgramSpecView spec;  // into config_
     std::vector<std::unique_ptr<Instance>> instances;
   };
   // A stop of several instances, released in waves (SPEC §4 "Stopping").
@@ -116,12 +123,15 @@ class Supervisor final : public InstanceHost {
   };
 
   ProgramEntry* FindProgram(const std::string& name);
-  std::unique_ptr<Instance> MakeInstance(const conf::ProgramSpec& spec, int index);
+  // A view of `spec`, which lies in the current snapshot, that keeps the snapshot alive.
+  ProgramSpecView ViewOf(const conf::ProgramSpec& spec) const { return {config_, &spec}; }
+  ProgramEntry MakeProgram(const conf::ProgramSpec& spec);
+  std::unique_ptr<Instance> MakeInstance(const ProgramSpecView& spec, int index);
   // Stops an instance that reload removed; Sweep() destroys it once it has no process,
   // outside any of its own callbacks.
   void Retire(std::unique_ptr<Instance> instance);
   void Sweep();
-  void ResizeProgram(ProgramEntry& entry, const conf::ProgramSpec& spec);
+  void ResizeProgram(ProgramEntry& entry);
   void Publish(Instance& instance);
   void PumpDependencies();
   void PumpStops();
@@ -145,13 +155,12 @@ class Supervisor final : public InstanceHost {
   void StartDependenciesOf(const std::string& program, std::set<std::string>& seen);
 
   SupervisorServices services_;
-  conf::Config config_;
+  std::shared_ptr<const conf::Config> config_;  // never null
   DependencyGraph graph_;
   std::vector<ProgramEntry> programs_;
   std::unordered_map<std::string, std::size_t> program_index_;  // name -> programs_ index
   void IndexPrograms();
-  EventBus events_;
-  LogStreams logs_;
+  std::vector<SupervisorObserver*> observers_;
   // Waiters by id (ids grow in the order they were added), with the number of watches each
   // still has in watches_.
   struct WaiterEntry {
@@ -162,10 +171,10 @@ class Supervisor final : public InstanceHost {
   std::uint64_t next_waiter_ = 0;
   WatchIndex watches_;
   std::vector<std::uint64_t> ended_waiters_;
-  std::unique_ptr<Timer> waiter_sweep_timer_;
+  std::unique_ptr<DeadlineTimer> waiter_sweep_timer_;
   std::vector<StopBatch> stop_batches_;
   std::vector<std::unique_ptr<Instance>> retiring_;
-  std::unique_ptr<Timer> sweep_timer_;
+  std::unique_ptr<DeadlineTimer> sweep_timer_;
   std::mt19937_64 random_;
   std::uint32_t next_slot_ = 0;
   std::vector<std::uint32_t> free_slots_;  // slots of instances that reload removed
@@ -178,7 +187,7 @@ class Supervisor final : public InstanceHost {
   bool fatal_shutdown_ = false;
   bool killed_at_timeout_ = false;
   std::set<Instance*> alive_at_shutdown_;
-  std::unique_ptr<Timer> shutdown_timer_;
+  std::unique_ptr<DeadlineTimer> shutdown_timer_;
   std::function<void()> on_shutdown_done_;
   bool main_program_ = false;
   std::optional<int> main_exit_code_;

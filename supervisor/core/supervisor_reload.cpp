@@ -9,15 +9,18 @@
 
 namespace sup::daemon {
 
-void Supervisor::ApplyReload(conf::Config new_config, const conf::ReloadPlan& plan) {
+void Supervisor::ApplyReload(std::shared_ptr<const conf::Config> new_config,
+                             const conf::ReloadPlan& plan) {
+  // The old snapshot stays alive as long as an instance still holds a view into it: every
+  // kept instance is moved onto the new one below, retired ones keep theirs until destroyed.
   config_ = std::move(new_config);
-  graph_ = DependencyGraph(config_);
+  graph_ = DependencyGraph(*config_);
   // Threads share the table by now: one RCU grace period here instead of one per doubling.
-  ReserveFdTable(FdsFor(config_));
+  ReserveFdTable(FdsFor(*config_));
 
   for (const auto& name : plan.removed) {
     auto it = std::find_if(programs_.begin(), programs_.end(),
-                           [&](const ProgramEntry& p) { return p.spec.name == name; });
+                           [&](const ProgramEntry& p) { return p.spec->name == name; });
     if (it == programs_.end()) continue;
     for (auto& i : it->instances) Retire(std::move(i));
     programs_.erase(it);
@@ -30,41 +33,43 @@ void Supervisor::ApplyReload(conf::Config new_config, const conf::ReloadPlan& pl
   };
   std::vector<ProgramEntry> reordered;
   std::vector<Instance*> to_start;
-  for (const auto& spec : config_.programs) {
+  for (const auto& spec : config_->programs) {
     ProgramEntry* existing = FindProgram(spec.name);
     if (!existing) {  // added
-      ProgramEntry entry{spec, {}};
-      for (int i = 0; i < spec.instances; ++i) entry.instances.push_back(MakeInstance(spec, i));
+      ProgramEntry entry = MakeProgram(spec);
       if (spec.autostart)
         for (auto& i : entry.instances) to_start.push_back(i.get());
       reordered.push_back(std::move(entry));
       continue;
     }
     ProgramEntry entry = std::move(*existing);
+    entry.spec = ViewOf(spec);
     const bool restart = changed(plan.restarted, spec.name);
     const bool update = restart || changed(plan.updated, spec.name);
-    if (update) {
-      const int old_count = static_cast<int>(entry.instances.size());
-      ResizeProgram(entry, spec);
-      for (int i = 0; i < static_cast<int>(entry.instances.size()); ++i) {
-        Instance& instance = *entry.instances[i];
-        if (i >= old_count) {
-          if (spec.autostart) to_start.push_back(&instance);
-          continue;
-        }
-        instance.UpdateSpec(spec, config_.supervisor);
-        MarkChanged(instance);  // what a wait needs may depend on the spec (health checks)
-        const State s = instance.state();
-        const bool wanted = instance.fsm().status().wanted_up;
-        // A changed program that is wanted up and FATAL, BACKOFF or STARTING starts afresh;
-        // what the process *is* changed: a running one restarts.
-        if (wanted && (s == State::kFatal || s == State::kBackoff || s == State::kStarting))
-          instance.Restart();
-        else if (restart && wanted && (s == State::kRunning))
-          instance.Restart();
-      }
+    if (!update) {  // untouched: the same keys, now read from the new snapshot
+      for (auto& i : entry.instances) i->RebindSpec(entry.spec);
+      reordered.push_back(std::move(entry));
+      continue;
     }
-    entry.spec = spec;
+    const int old_count = static_cast<int>(entry.instances.size());
+    ResizeProgram(entry);
+    for (int i = 0; i < static_cast<int>(entry.instances.size()); ++i) {
+      Instance& instance = *entry.instances[i];
+      if (i >= old_count) {
+        if (spec.autostart) to_start.push_back(&instance);
+        continue;
+      }
+      instance.UpdateSpec(entry.spec, config_->supervisor);
+      MarkChanged(instance);  // what a wait needs may depend on the spec (health checks)
+      const State s = instance.state();
+      const bool wanted = instance.fsm().status().wanted_up;
+      // A changed program that is wanted up and FATAL, BACKOFF or STARTING starts afresh;
+      // what the process *is* changed: a running one restarts.
+      if (wanted && (s == State::kFatal || s == State::kBackoff || s == State::kStarting))
+        instance.Restart();
+      else if (restart && wanted && (s == State::kRunning))
+        instance.Restart();
+    }
     reordered.push_back(std::move(entry));
   }
   programs_ = std::move(reordered);
@@ -73,21 +78,19 @@ void Supervisor::ApplyReload(conf::Config new_config, const conf::ReloadPlan& pl
     i->Start();
     MarkChanged(*i);
   }
-  events_.PublishGlobal({{"event", "reload"},
-                         {"added", plan.added},
-                         {"removed", plan.removed},
-                         {"untouched", plan.untouched}});
+  for (auto* o : observers_) o->OnReloadApplied(plan);
   Settle();
 }
 
-void Supervisor::ResizeProgram(ProgramEntry& entry, const conf::ProgramSpec& spec) {
+void Supervisor::ResizeProgram(ProgramEntry& entry) {
+  const int count = entry.spec->instances;
   // Highest indices first (SPEC §6): web:3 goes before web:2.
-  while (static_cast<int>(entry.instances.size()) > spec.instances) {
+  while (static_cast<int>(entry.instances.size()) > count) {
     Retire(std::move(entry.instances.back()));
     entry.instances.pop_back();
   }
-  for (int i = static_cast<int>(entry.instances.size()); i < spec.instances; ++i)
-    entry.instances.push_back(MakeInstance(spec, i));
+  for (int i = static_cast<int>(entry.instances.size()); i < count; ++i)
+    entry.instances.push_back(MakeInstance(entry.spec, i));
 }
 
 void Supervisor::Retire(std::unique_ptr<Instance> instance) {
@@ -97,7 +100,7 @@ void Supervisor::Retire(std::unique_ptr<Instance> instance) {
     std::erase(batch.instances, raw);
   raw->Stop();
   stop_batches_.push_back(StopBatch{{raw}, {raw}});
-  if (!sweep_timer_) sweep_timer_ = std::make_unique<Timer>(loop());
+  if (!sweep_timer_) sweep_timer_ = runner().NewTimer();
   sweep_timer_->Start(std::chrono::milliseconds(0), [this] { Sweep(); });
 }
 

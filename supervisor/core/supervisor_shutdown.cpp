@@ -17,9 +17,9 @@ void Supervisor::OnFatalShutdown(Instance& instance, const std::string& reason) 
 void Supervisor::BeginShutdown(const std::string& why) {
   if (shutting_down_) return;
   shutting_down_ = true;
-  shutdown_began_ = Clock::now();
+  shutdown_began_ = runner().Now();
   spdlog::info("shutting down ({})", why);
-  events_.PublishGlobal({{"event", "shutdown"}, {"reason", why}});
+  for (auto* o : observers_) o->OnShutdownBegan(why);
   // Only what has a process is stopped (in waves); EXITED and FATAL keep their state, and
   // BACKOFF or waiting instances go STOPPED through OnShutdown.
   std::vector<Instance*> alive;
@@ -31,22 +31,23 @@ void Supervisor::BeginShutdown(const std::string& why) {
   alive_at_shutdown_.insert(alive.begin(), alive.end());
   stop_batches_.clear();
   stop_batches_.push_back(StopBatch{alive, {}});
-  shutdown_timer_ = std::make_unique<Timer>(loop());
-  shutdown_timer_->Start(config_.supervisor.shutdown_timeout, [this] {
+  shutdown_timer_ = runner().NewTimer();
+  shutdown_timer_->Start(config_->supervisor.shutdown_timeout, [this] {
     spdlog::warn("shutdown_timeout ({}) expired: SIGKILL to everything left",
-                 FormatDuration(config_.supervisor.shutdown_timeout));
-    KillEverything();
+                 FormatDuration(config_->supervisor.shutdown_timeout));
+    KillEverything("shutdown_timeout (" + FormatDuration(config_->supervisor.shutdown_timeout) +
+                   ") expired");
   });
   Settle();
 }
 
-void Supervisor::KillEverything() {
+void Supervisor::KillEverything(std::string_view why) {
   std::vector<Instance*> all = AllInstances();
   for (auto& i : retiring_) all.push_back(i.get());
   for (auto* i : all) {
     if (!i->has_process()) continue;
     killed_at_timeout_ = true;
-    i->ForceKill();
+    i->ForceKill(why);
   }
 }
 

@@ -79,7 +79,7 @@ void Supervisor::WaiterEnded(std::uint64_t id) {
 }
 
 void Supervisor::ScheduleWaiterSweep() {
-  if (!waiter_sweep_timer_) waiter_sweep_timer_ = std::make_unique<Timer>(loop());
+  if (!waiter_sweep_timer_) waiter_sweep_timer_ = runner().NewTimer();
   if (!waiter_sweep_timer_->active())
     waiter_sweep_timer_->Start(std::chrono::milliseconds(0), [this] { SweepWaiters(); });
 }

@@ -3,13 +3,33 @@
 #include "core/instance.h"
 
 namespace sup::daemon {
+namespace {
 
-Waiter::Waiter(uv_loop_t& loop, std::shared_ptr<control::Call> call, WaitTarget target,
-               std::vector<Item> items, std::chrono::milliseconds timeout, std::string warning)
-    : call_(std::move(call)),
+const char* NoteText(Waiter::Note note) {
+  switch (note) {
+    case Waiter::Note::kNone: return "";
+    case Waiter::Note::kAlreadyRunning: return "already running";
+    case Waiter::Note::kAlreadyStopped: return "already stopped";
+  }
+  return "";
+}
+
+}  // namespace
+
+const char* OutcomeName(WaitResult::Outcome outcome) {
+  switch (outcome) {
+    case WaitResult::Outcome::kOk: return "ok";
+    case WaitResult::Outcome::kFailed: return "failed";
+    case WaitResult::Outcome::kTimeout: return "timeout";
+  }
+  return "failed";
+}
+
+Waiter::Waiter(uv_loop_t& loop, std::shared_ptr<WaitSink> sink, WaitTarget target,
+               std::vector<Item> items, std::chrono::milliseconds timeout)
+    : sink_(std::move(sink)),
       target_(target),
       items_(std::move(items)),
-      warning_(std::move(warning)),
       started_(Clock::now()),
       timer_(loop),
       undecided_(items_.size()) {
@@ -17,24 +37,24 @@ Waiter::Waiter(uv_loop_t& loop, std::shared_ptr<control::Call> call, WaitTarget 
 }
 
 // The cancel hook names this waiter: it must not outlive it.
-Waiter::~Waiter() { call_->OnCancel({}); }
+Waiter::~Waiter() { sink_->OnCancel({}); }
 
 void Waiter::set_on_end(std::function<void()> fn) {
   on_end_ = std::move(fn);
-  call_->OnCancel([this] {
+  sink_->OnCancel([this] {
     if (on_end_) on_end_();
   });
 }
 
 bool Waiter::CheckDone() {
   if (finished_) return true;
-  if (!call_->open()) {  // the client went away: the actions carry on, nobody to tell
+  if (!sink_->open()) {  // the client went away: the actions carry on, nobody to tell
     finished_ = true;
     timer_.Stop();
   } else if (undecided_ == 0) {
     finished_ = true;
     timer_.Stop();
-    call_->End();
+    sink_->OnDone();
   }
   return finished_;
 }
@@ -43,7 +63,7 @@ bool Waiter::Evaluate(TimePoint now) {
   if (CheckDone()) return true;
   for (auto& item : items_) {
     if (!item.decided) Decide(item, now);
-    if (finished_) return true;  // emitting dropped the client
+    if (finished_) return true;  // reporting dropped the client
   }
   return CheckDone();
 }
@@ -57,13 +77,13 @@ bool Waiter::EvaluateItem(std::size_t item, TimePoint now) {
 void Waiter::Decide(Item& item, TimePoint now) {
   const WaitVerdict v = EvaluateWait(item.instance->fsm(), target_, now);
   if (v.outcome == WaitOutcome::kSatisfied) {
-    std::string message = item.note;
+    std::string message = NoteText(item.note);
     if (target_ == WaitTarget::kStopOutcome && item.instance->fsm().status().sigkill_needed)
       message = "stopped (SIGKILL after " + FormatDuration(item.instance->spec().stop_timeout) +
                 ")";
-    Emit(item, "ok", message);
+    Report(item, WaitResult::Outcome::kOk, std::move(message));
   } else if (v.outcome == WaitOutcome::kImpossible) {
-    Emit(item, "failed", v.doing);
+    Report(item, WaitResult::Outcome::kFailed, v.doing);
   }
 }
 
@@ -71,24 +91,16 @@ void Waiter::ForgetItem(std::size_t index) {
   Item& item = items_[index];
   if (finished_ || item.decided) return;
   const bool stopping = target_ == WaitTarget::kStopOutcome || target_ == WaitTarget::kStopped;
-  Emit(item, stopping ? "ok" : "failed", "removed by reload");
+  Report(item, stopping ? WaitResult::Outcome::kOk : WaitResult::Outcome::kFailed,
+         "removed by reload");
   CheckDone();
 }
 
-void Waiter::Emit(Item& item, const char* outcome, const std::string& message) {
+void Waiter::Report(Item& item, WaitResult::Outcome outcome, std::string message) {
   item.decided = true;
   --undecided_;
   const InstanceStatus& s = item.instance->fsm().status();
-  nlohmann::json line = {{"name", item.name},
-                         {"outcome", outcome},
-                         {"state", StateName(s.state)},
-                         {"message", message},
-                         {"killed", s.sigkill_needed}};
-  if (!warning_.empty()) {
-    line["warning"] = warning_;
-    warning_.clear();
-  }
-  call_->Emit(std::move(line));
+  sink_->OnResult({item.instance->name(), outcome, s.state, std::move(message), s.sigkill_needed});
 }
 
 void Waiter::TimeOut() {
@@ -97,13 +109,13 @@ void Waiter::TimeOut() {
   const std::string waited = FormatDuration(now - started_);
   for (auto& item : items_) {
     if (item.decided) continue;
-    Emit(item, "timeout",
-         item.instance->state() == State::kStopped && target_ != WaitTarget::kStopOutcome
-             ? std::string("STOPPED")
-             : DescribeActivity(item.instance->fsm(), now) + " (" + waited + ")");
+    Report(item, WaitResult::Outcome::kTimeout,
+           item.instance->state() == State::kStopped && target_ != WaitTarget::kStopOutcome
+               ? std::string("STOPPED")
+               : DescribeActivity(item.instance->fsm(), now) + " (" + waited + ")");
   }
   finished_ = true;
-  call_->End();
+  sink_->OnDone();
   if (on_end_) on_end_();
 }
 

@@ -11,6 +11,10 @@
 #include <memory>
 
 #include "control/control_server.h"
+#include "control/event_bus.h"
+#include "control/log_stream.h"
+#include "control/reload_reply.h"
+#include "core/os_process_runner.h"
 #include "core/request_handler.h"
 #include "core/reloader.h"
 #include "core/supervisor.h"
@@ -20,7 +24,7 @@
 #include "core/exit_codes.h"
 #include "http/http_endpoint.h"
 #include "http/supervisor_source.h"
-#include "http/systemd_notifier.h"
+#include "systemd/systemd_notifier.h"
 #include "shutdown/leftovers.h"
 #include "logging/logging.h"
 #include "loop/before_wait.h"
@@ -68,15 +72,21 @@ conf::ProgramSpec MainProgram(const std::vector<std::string>& command) {
   return main;
 }
 
+// The first config snapshot: the file's programs, plus `main` with `-- CMD`.
+std::shared_ptr<const conf::Config> WithMainProgram(conf::Config config,
+                                                    const DaemonOptions& options) {
+  if (options.main_command) config.programs.push_back(MainProgram(*options.main_command));
+  return std::make_shared<const conf::Config>(std::move(config));
+}
+
 class Daemon {
  public:
   Daemon(conf::Config config, DaemonOptions options)
       : options_(std::move(options)),
+        startup_config_(WithMainProgram(std::move(config), options_)),
         started_(std::chrono::steady_clock::now()),
         spawner_(options_.original_limits) {
     uv_loop_init(&loop_);
-    if (options_.main_command) config.programs.push_back(MainProgram(*options_.main_command));
-    config_ = std::move(config);
   }
 
   int Run() {
@@ -132,10 +142,12 @@ class Daemon {
     services.notify_socket = notify_path;
     services.control_socket = socket;
     services.loop = &loop_;
-    services.spawner = &spawner_;
-    services.reaper = reaper_.get();
+    runner_ = std::make_unique<OsProcessRunner>(loop_, spawner_, *reaper_);
+    services.runner = runner_.get();
     services.startup_env = options_.env;
-    supervisor_ = std::make_unique<Supervisor>(std::move(services), config_);
+    supervisor_ = std::make_unique<Supervisor>(std::move(services), startup_config_);
+    supervisor_->AddObserver(&events_);
+    supervisor_->AddObserver(&logs_);
     supervisor_->set_main_program(options_.main_command.has_value());
     supervisor_->set_on_shutdown_done([this] { OnProgramsStopped(); });
     reaper_->SetOrphanHandler([this](pid_t, ExitStatus) { OnOrphan(); });
@@ -155,7 +167,7 @@ class Daemon {
     hooks.reload = [this](std::shared_ptr<control::Call> call, const nlohmann::json& args) {
       if (supervisor_->shutting_down())
         return call->Fail("shutting_down", "supd is shutting down");
-      reloader_->Request(std::move(call), args.value("dry_run", false));
+      reloader_->Request(control::ReloadReply(std::move(call)), args.value("dry_run", false));
     };
     hooks.supd_status = [this] {
       nlohmann::json figures = SupdFigures(started_);
@@ -165,7 +177,7 @@ class Daemon {
     };
     hooks.shutdown = [this] { supervisor_->BeginShutdown("supctl shutdown"); };
     hooks.shm_name = status_ ? status_->name() : std::string();  // "" also when it could not be had
-    commands_ = std::make_unique<Commands>(*supervisor_, std::move(hooks));
+    commands_ = std::make_unique<Commands>(*supervisor_, events_, logs_, std::move(hooks));
 
     control::ServerOptions server;
     server.path = config_.supervisor.socket;
@@ -191,7 +203,7 @@ class Daemon {
     if (!listener) return fail("notify socket", listener.error());
     if (auto r = server_->Listen(); !r) return fail("control socket", r.error());
     notify_ = std::move(*listener);
-    systemd_ = std::make_unique<http::SystemdNotifier>(
+    systemd_ = std::make_unique<systemd::SystemdNotifier>(
         *supervisor_, options_.env.count("NOTIFY_SOCKET") ? options_.env.at("NOTIFY_SOCKET") : "");
     return StartHttp() && WatchSignals();
   }
@@ -293,7 +305,7 @@ class Daemon {
     if (supervisor_->shutting_down()) {
       spdlog::warn("{} during shutdown: SIGKILL to everything left", name);
       second_signal_ = true;
-      supervisor_->KillEverything();
+      supervisor_->KillEverything(std::string(name) + " during shutdown");
       if (leftover_timer_) FinishLeftovers(true);
       return;
     }
@@ -350,7 +362,7 @@ class Daemon {
     http_.reset();
     if (server_) server_->Close();
     notify_.reset();
-    if (supervisor_) supervisor_->events().EndAll();
+    events_.EndAll();
     supervisor_.reset();  // counter pages unlinked
     status_.reset();
     if (!hub_->Flush()) spdlog::warn("output: not everything could be written");
@@ -365,7 +377,7 @@ class Daemon {
     systemd_.reset();
     if (server_) server_->Close();
     notify_.reset();
-    if (supervisor_) supervisor_->events().EndAll();
+    events_.EndAll();
     leftover_timer_.reset();
     signals_.clear();
     server_.reset();
@@ -382,19 +394,26 @@ class Daemon {
   }
 
   DaemonOptions options_;
-  conf::Config config_;
+  // The snapshot supd started with, shared with the Supervisor (which swaps its own on
+  // reload): what a reload does not apply (socket*, status_shm, http) is read from here.
+  std::shared_ptr<const conf::Config> startup_config_;
+  const conf::Config& config_ = *startup_config_;
   std::chrono::steady_clock::time_point started_;
   uv_loop_t loop_{};
   Spawner spawner_;
   std::unique_ptr<Reaper> reaper_;
+  std::unique_ptr<OsProcessRunner> runner_;  // outlives the Supervisor
   std::unique_ptr<output::OutputHub> hub_;  // outlives the Supervisor's instances
   std::unique_ptr<StatusSegment> status_;  // unlinked when supd exits
+  // The control socket's streams observe the Supervisor, which they outlive.
+  control::EventBus events_;
+  control::LogStreams logs_;
   std::unique_ptr<Supervisor> supervisor_;
   std::unique_ptr<Reloader> reloader_;
   std::unique_ptr<Commands> commands_;
   std::unique_ptr<control::ControlServer> server_;
   std::unique_ptr<NotifyListener> notify_;
-  std::unique_ptr<http::SystemdNotifier> systemd_;
+  std::unique_ptr<systemd::SystemdNotifier> systemd_;
   std::unique_ptr<http::SupervisorSource> http_source_;
   std::unique_ptr<http::HttpEndpoint> http_;
   std::vector<std::unique_ptr<SignalWatcher>> signals_;

@@ -23,10 +23,18 @@
 
 namespace sup::daemon {
 
-InstanceFsm::InstanceFsm(conf::ProgramSpec spec, UnitRandom unit_random)
+InstanceFsm::InstanceFsm(ProgramSpecView spec, UnitRandom unit_random)
     : spec_(std::move(spec)), unit_random_(std::move(unit_random)) {}
 
-void InstanceFsm::UpdateSpec(conf::ProgramSpec spec) { spec_ = std::move(spec); }
+InstanceFsm::InstanceFsm(conf::ProgramSpec spec, UnitRandom unit_random)
+    : InstanceFsm(std::make_shared<const conf::ProgramSpec>(std::move(spec)),
+                  std::move(unit_random)) {}
+
+void InstanceFsm::UpdateSpec(ProgramSpecView spec) { spec_ = std::move(spec); }
+
+void InstanceFsm::UpdateSpec(conf::ProgramSpec spec) {
+  UpdateSpec(std::make_shared<const conf::ProgramSpec>(std::move(spec)));
+}
 
 bool InstanceFsm::completed() const { return state() == State::kExited && IsSuccess(last_exit_); }
 bool InstanceFsm::failed() const { return state() == State::kExited && !IsSuccess(last_exit_); }
@@ -156,20 +164,20 @@ Effects InstanceFsm::OnSpawned(pid_t pid, TimePoint now) {
     case State::kStarting:
       if (one_shot()) {
         BecomeRunning("started (one-shot)", now, out);
-      } else if (spec_.ready == conf::ReadyMode::kStarted) {
-        if (spec_.start_seconds.count() <= 0) {
+      } else if (spec_->ready == conf::ReadyMode::kStarted) {
+        if (spec_->start_seconds.count() <= 0) {
           BecomeRunning("started", now, out);
         } else {
-          Arm(TimerPurpose::kStartSeconds, spec_.start_seconds, now, out);
+          Arm(TimerPurpose::kStartSeconds, spec_->start_seconds, now, out);
         }
-      } else if (spec_.start_timeout.count() > 0) {
-        Arm(TimerPurpose::kStartTimeout, spec_.start_timeout, now, out);
+      } else if (spec_->start_timeout.count() > 0) {
+        Arm(TimerPurpose::kStartTimeout, spec_->start_timeout, now, out);
       }
       break;
     case State::kStopping:  // stopped while the spawn was under way: signal it now
-      out.push_back(effect::Kill(spec_.stop_signal, spec_.kill_group));
+      out.push_back(effect::Kill(spec_->stop_signal, spec_->kill_group));
       stop_signalled_ = true;
-      Arm(TimerPurpose::kStopTimeout, spec_.stop_timeout, now, out);
+      Arm(TimerPurpose::kStopTimeout, spec_->stop_timeout, now, out);
       break;
     case State::kStopped: case State::kRunning:
     case State::kBackoff: case State::kExited:
@@ -204,7 +212,7 @@ Effects InstanceFsm::OnExited(ExitStatus status, TimePoint now, bool group_alive
   status_.exits.Add(ExitRecord{status, now - status_.start_time, now});
   last_exit_ = status;
   status_.pid = 0;
-  if (!(group_alive && spec_.kill_group)) {
+  if (!(group_alive && spec_->kill_group)) {
     HandleExit(now, out);
     return out;
   }
@@ -215,9 +223,9 @@ Effects InstanceFsm::OnExited(ExitStatus status, TimePoint now, bool group_alive
       if (stop_signalled_ || status_.sigkill_needed) break;  // the group was already signalled
       [[fallthrough]];
     case State::kStarting: case State::kRunning:
-      out.push_back(effect::Kill(spec_.stop_signal, true));
+      out.push_back(effect::Kill(spec_->stop_signal, true));
       stop_signalled_ = true;
-      Arm(TimerPurpose::kStopTimeout, spec_.stop_timeout, now, out);
+      Arm(TimerPurpose::kStopTimeout, spec_->stop_timeout, now, out);
       if (SetReady(false)) out.push_back(effect::StatusChanged());
       break;
     case State::kStopped: case State::kBackoff:
@@ -245,7 +253,7 @@ Effects InstanceFsm::OnTimer(TimePoint now) {
   }
   const TimerPurpose purpose = std::exchange(timer_, TimerPurpose::kNone);
   if (purpose == TimerPurpose::kStopTimeout) {  // a stop or a group drain, in any state
-    out.push_back(effect::Kill(SIGKILL, spec_.kill_group || status_.group_draining));
+    out.push_back(effect::Kill(SIGKILL, spec_->kill_group || status_.group_draining));
     status_.sigkill_needed = true;
     stop_signalled_ = false;
     return out;
@@ -256,14 +264,14 @@ Effects InstanceFsm::OnTimer(TimePoint now) {
         BecomeRunning("started", now, out);
       } else if (purpose == TimerPurpose::kStartTimeout) {
         BeginStop(AfterStop::kFailedStart,
-                  "start timeout: not ready within " + FormatDuration(spec_.start_timeout), now,
+                  "start timeout: not ready within " + FormatDuration(spec_->start_timeout), now,
                   out);
       }
       break;
     case State::kRunning:
       if (purpose == TimerPurpose::kWatchdog) {
         BeginStop(AfterStop::kRestartAsSignal,
-                  "watchdog timeout: no ping in " + FormatDuration(*spec_.watchdog), now, out);
+                  "watchdog timeout: no ping in " + FormatDuration(*spec_->watchdog), now, out);
       }
       break;
     case State::kBackoff:
@@ -271,7 +279,7 @@ Effects InstanceFsm::OnTimer(TimePoint now) {
       ++status_.restarts;
       BeginStart(status_.consecutive_failures > 0
                      ? "retry " + std::to_string(status_.consecutive_failures) + " of " +
-                           std::to_string(spec_.start_retries)
+                           std::to_string(spec_->start_retries)
                      : "restarting",
                  out);
       break;
@@ -289,14 +297,14 @@ Effects InstanceFsm::OnReady(TimePoint now) {
   switch (state()) {
     case State::kStarting:
       reloading_ = false;
-      if (spec_.ready == conf::ReadyMode::kNotify && !spawn_pending_) {
+      if (spec_->ready == conf::ReadyMode::kNotify && !spawn_pending_) {
         BecomeRunning("ready: READY=1", now, out);
       }
       break;
     case State::kRunning: {
       // The end of a RELOADING=1 in any mode; the first READY=1 of a notify one-shot.
       const bool becomes_ready =
-          std::exchange(reloading_, false) || spec_.ready == conf::ReadyMode::kNotify;
+          std::exchange(reloading_, false) || spec_->ready == conf::ReadyMode::kNotify;
       if (becomes_ready && SetReady(true)) out.push_back(effect::StatusChanged());
       break;
     }
@@ -329,7 +337,7 @@ Effects InstanceFsm::OnWatchdogPing(TimePoint now) {
   Effects out;
   switch (state()) {
     case State::kRunning:
-      if (timer_ == TimerPurpose::kWatchdog) Arm(TimerPurpose::kWatchdog, *spec_.watchdog, now, out);
+      if (timer_ == TimerPurpose::kWatchdog) Arm(TimerPurpose::kWatchdog, *spec_->watchdog, now, out);
       break;
     case State::kStopped:
     case State::kStarting:  // the watchdog clock starts at RUNNING
@@ -380,7 +388,7 @@ Effects InstanceFsm::OnHealthy(TimePoint now) {
   if (status_.pid == 0) return out;
   switch (state()) {
     case State::kStarting:
-      if (spec_.ready == conf::ReadyMode::kHealth) {
+      if (spec_->ready == conf::ReadyMode::kHealth) {
         status_.health = Health::kHealthy;
         BecomeRunning("ready: health check passed", now, out);
       } else if (SetHealth(Health::kHealthy)) {
@@ -389,7 +397,7 @@ Effects InstanceFsm::OnHealthy(TimePoint now) {
       break;
     case State::kRunning: {
       bool changed = SetHealth(Health::kHealthy);
-      if (spec_.ready == conf::ReadyMode::kHealth && !reloading_) changed |= SetReady(true);
+      if (spec_->ready == conf::ReadyMode::kHealth && !reloading_) changed |= SetReady(true);
       if (changed) out.push_back(effect::StatusChanged());
       break;
     }
@@ -409,9 +417,9 @@ Effects InstanceFsm::OnUnhealthy(TimePoint now) {
   const bool changed = SetHealth(Health::kUnhealthy);
   switch (state()) {
     case State::kRunning:
-      if (spec_.health.on_unhealthy == conf::OnUnhealthy::kRestart && !shutting_down_) {
+      if (spec_->health.on_unhealthy == conf::OnUnhealthy::kRestart && !shutting_down_) {
         BeginStop(AfterStop::kRestartAsSignal,
-                  "unhealthy: " + std::to_string(spec_.health.retries) + " failed checks", now,
+                  "unhealthy: " + std::to_string(spec_->health.retries) + " failed checks", now,
                   out);
         break;
       }

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "lifecycle/backoff.h"
@@ -36,11 +37,18 @@ struct InstanceStatus {
   TimePoint timer_deadline{};        // when the armed timer fires (BACKOFF retry, stop, ...)
 };
 
+// A program's spec inside one immutable config snapshot: an aliasing shared_ptr that keeps
+// the whole snapshot alive, so whoever holds a view (an instance that reload retired, its
+// FSM) reads the config it was made from, and nobody holds a copy that a reload could miss.
+using ProgramSpecView = std::shared_ptr<const conf::ProgramSpec>;
+
 class InstanceFsm {
  public:
   // Returns a uniform double in [0, 1); must stay callable for the FSM's lifetime.
   using UnitRandom = std::function<double()>;
 
+  InstanceFsm(ProgramSpecView spec, UnitRandom unit_random);
+  // A spec of its own (tests): as above, the FSM then holds the only view.
   InstanceFsm(conf::ProgramSpec spec, UnitRandom unit_random);
 
   // Operator commands (and autostart / reload start), per SPEC §4 "Commands by state".
@@ -96,16 +104,17 @@ class InstanceFsm {
 
   // Reload of keys that apply in place (restart policy, timeouts, backoff, ...): no state
   // change; timers already armed keep their deadline, the next one uses the new spec.
+  void UpdateSpec(ProgramSpecView spec);
   void UpdateSpec(conf::ProgramSpec spec);
 
   const InstanceStatus& status() const { return status_; }
-  const conf::ProgramSpec& spec() const { return spec_; }
+  const conf::ProgramSpec& spec() const { return *spec_; }
   State state() const { return status_.state; }
   bool shutting_down() const { return shutting_down_; }
   // EXITED with a code in exit_codes / EXITED otherwise (a signal or another code).
   bool completed() const;
   bool failed() const;
-  bool one_shot() const { return spec_.restart == conf::RestartPolicy::kNever; }
+  bool one_shot() const { return spec_->restart == conf::RestartPolicy::kNever; }
 
  private:
   // What a stop in progress leads to once the main process (and its group) is gone.
@@ -132,7 +141,7 @@ class InstanceFsm {
   bool IsSuccess(const ExitStatus& status) const;
   bool WantsRestart(const ExitStatus& status) const;
   
-  conf::ProgramSpec spec_;
+  ProgramSpecView spec_;  // never null
   UnitRandom unit_random_;
   InstanceStatus status_;
   StartLimitWindow start_limit_;

@@ -36,9 +36,9 @@ void InstanceFsm::BeginStop(AfterStop after, const std::string& reason, TimePoin
   if (!group_signalled) status_.sigkill_needed = false;
   Transition(State::kStopping, reason, out);
   if (group_signalled || spawn_pending_) return;  // OnSpawned signals a pending spawn
-  out.push_back(effect::Kill(spec_.stop_signal, spec_.kill_group));
+  out.push_back(effect::Kill(spec_->stop_signal, spec_->kill_group));
   stop_signalled_ = true;
-  Arm(TimerPurpose::kStopTimeout, spec_.stop_timeout, now, out);
+  Arm(TimerPurpose::kStopTimeout, spec_->stop_timeout, now, out);
 }
 
 void InstanceFsm::FinishStop(TimePoint now, Effects& out) {
@@ -60,7 +60,7 @@ void InstanceFsm::FinishStop(TimePoint now, Effects& out) {
       FailedStart(stop_reason_, now, out);
       break;
     case AfterStop::kRestartAsSignal:  // watchdog or unhealthy: a death by signal
-      ExitFromRunning(ExitStatus::Signal(status_.sigkill_needed ? SIGKILL : spec_.stop_signal),
+      ExitFromRunning(ExitStatus::Signal(status_.sigkill_needed ? SIGKILL : spec_->stop_signal),
                       stop_reason_, now, out);
       break;
   }
@@ -70,10 +70,10 @@ void InstanceFsm::BecomeRunning(const std::string& reason, TimePoint now, Effect
   status_.consecutive_failures = 0;
   Transition(State::kRunning, reason, out);
   // A one-shot is RUNNING at exec; it is ready at once only for ready = "started".
-  status_.ready = !one_shot() || spec_.ready == conf::ReadyMode::kStarted ||
-                  (spec_.ready == conf::ReadyMode::kHealth && status_.health == Health::kHealthy);
-  if (spec_.watchdog && spec_.watchdog->count() > 0) {
-    Arm(TimerPurpose::kWatchdog, *spec_.watchdog, now, out);
+  status_.ready = !one_shot() || spec_->ready == conf::ReadyMode::kStarted ||
+                  (spec_->ready == conf::ReadyMode::kHealth && status_.health == Health::kHealthy);
+  if (spec_->watchdog && spec_->watchdog->count() > 0) {
+    Arm(TimerPurpose::kWatchdog, *spec_->watchdog, now, out);
   } else {
     Disarm(out);
   }
@@ -88,11 +88,11 @@ void InstanceFsm::FailedStart(const std::string& reason, TimePoint now, Effects&
     return;
   }
   const int failures = status_.consecutive_failures;
-  if (failures > spec_.start_retries) {
+  if (failures > spec_->start_retries) {
     EnterFatal("failed to start " + std::to_string(failures) + " times: " + reason, out);
     return;
   }
-  EnterBackoff(reason, BackoffDelay(spec_.backoff, failures, unit_random_()), now, out);
+  EnterBackoff(reason, BackoffDelay(spec_->backoff, failures, unit_random_()), now, out);
 }
 
 void InstanceFsm::EnterBackoff(const std::string& reason, Clock::duration delay, TimePoint now,
@@ -106,7 +106,7 @@ void InstanceFsm::EnterFatal(const std::string& reason, Effects& out) {
   Disarm(out);
   status_.error = reason;
   Transition(State::kFatal, reason, out);
-  if (spec_.on_fatal == conf::OnFatal::kShutdown && !shutting_down_) {
+  if (spec_->on_fatal == conf::OnFatal::kShutdown && !shutting_down_) {
     out.push_back(effect::FatalShutdown(reason));
   }
 }
@@ -116,7 +116,7 @@ void InstanceFsm::EnterExited(const std::string& reason, Effects& out) {
   const bool success = IsSuccess(last_exit_);
   Transition(State::kExited, (success ? "completed: " : "failed: ") + reason, out);
   status_.ready = success;  // a completed one-shot counts as ready
-  if (!success && spec_.on_fatal == conf::OnFatal::kShutdown && !shutting_down_) {
+  if (!success && spec_->on_fatal == conf::OnFatal::kShutdown && !shutting_down_) {
     out.push_back(effect::FatalShutdown("failed: " + reason));
   }
 }
@@ -125,7 +125,7 @@ void InstanceFsm::HandleExit(TimePoint now, Effects& out) {
   Disarm(out);
   switch (state()) {
     case State::kStarting:
-      if (spec_.restart == conf::RestartPolicy::kOnFailure && IsSuccess(last_exit_)) {
+      if (spec_->restart == conf::RestartPolicy::kOnFailure && IsSuccess(last_exit_)) {
         EnterExited(last_exit_.Describe(), out);  // a completion, not a failed start
       } else {
         FailedStart(last_exit_.Describe(), now, out);
@@ -153,14 +153,14 @@ void InstanceFsm::ExitFromRunning(ExitStatus status, const std::string& reason, 
     EnterExited(reason, out);
     return;
   }
-  if (!start_limit_.TryRestart(spec_.start_limit, now)) {
-    EnterFatal("start limit hit: " + std::to_string(spec_.start_limit.burst) + " restarts in " +
-                   FormatDuration(spec_.start_limit.interval),
+  if (!start_limit_.TryRestart(spec_->start_limit, now)) {
+    EnterFatal("start limit hit: " + std::to_string(spec_->start_limit.burst) + " restarts in " +
+                   FormatDuration(spec_->start_limit.interval),
                out);
     return;
   }
   status_.consecutive_failures = 0;
-  EnterBackoff(reason, BackoffDelay(spec_.backoff, 0, unit_random_()), now, out);
+  EnterBackoff(reason, BackoffDelay(spec_->backoff, 0, unit_random_()), now, out);
 }
 
 void InstanceFsm::ResetForOperatorStart() {
@@ -188,12 +188,12 @@ bool InstanceFsm::SetHealth(Health health) {
 }
 
 bool InstanceFsm::IsSuccess(const ExitStatus& status) const {
-  return !status.by_signal() && std::find(spec_.exit_codes.begin(), spec_.exit_codes.end(),
-                                          status.code) != spec_.exit_codes.end();
+  return !status.by_signal() && std::find(spec_->exit_codes.begin(), spec_->exit_codes.end(),
+                                          status.code) != spec_->exit_codes.end();
 }
 
 bool InstanceFsm::WantsRestart(const ExitStatus& status) const {
-  switch (spec_.restart) {
+  switch (spec_->restart) {
     case conf::RestartPolicy::kAlways: return true;
     case conf::RestartPolicy::kOnFailure: return !IsSuccess(status);
     case conf::RestartPolicy::kNever: return false;

@@ -294,11 +294,16 @@ void InstanceOutput::OnBytes(PipeReader& reader, std::string_view bytes) {
   now_ = std::chrono::system_clock::now();
   now_text_.clear();
   const Stream stream = reader.stream();
-  // A batch grows by at least the bytes read: allocating that once up front saves the
-  // reallocations and copies of growing it piece by piece (decorated lines may still grow it).
+  // A batch grows by at least the bytes read: room for that up front saves the reallocations
+  // and copies of growing it piece by piece (decorated lines may still grow it). The buffer is
+  // one the writers are done with: its pages are resident, nothing is mapped or zeroed.
   const int i = stream == Stream::kStderr;
-  for (Route* route : {sinks_[i][0], sinks_[i][1]})
-    if (route) route->batch.reserve(route->batch.size() + bytes.size() + kBatchSlack);
+  for (Route* route : {sinks_[i][0], sinks_[i][1]}) {
+    if (!route) continue;
+    const std::size_t need = route->batch.size() + bytes.size() + kBatchSlack;
+    if (route->batch.capacity() == 0) route->batch = route->channel->TakeBuffer(need);
+    else route->batch.reserve(need);
+  }
   read_ = bytes;
   // The ring keeps the last `capacity` bytes of records. A line followed in this read by at
   // least that many bytes of whole lines would be evicted again before the read is done

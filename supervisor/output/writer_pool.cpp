@@ -26,7 +26,10 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
     std::shared_ptr<SinkChannel> channel;
   };
   std::deque<Delayed> delayed;
-  std::size_t outstanding = 0;  // items queued on any channel and not yet done
+  // Items queued on any channel and not yet done. Counted up without `mu` (a push to a busy
+  // writer takes no pool lock, so it never contends with, nor wakes, the writer) and down
+  // under it, so that a Flush waiting on `idle` never misses the last one.
+  std::atomic<std::size_t> outstanding{0};
   int max_threads = 0;
   std::vector<std::thread> threads;  // started so far, at most max_threads
   int alive = 0;    // started and not yet exited
@@ -34,6 +37,8 @@ struct PoolState : std::enable_shared_from_this<PoolState> {
   bool stopping = false;
   std::atomic<bool> accepting{true};
   std::atomic<bool> start_failed{false};  // the last attempt to start a thread failed: warned once
+  // The batches' buffers, given back once written (SinkChannel::TakeBuffer).
+  BufferPool buffers{BufferPool::kMaxKept, BufferPool::kBufferSize};
 
   // A thread is started only when a ready channel would otherwise find no free thread: a
   // pool nobody writes to has none, and one that writes a sink at a time has one, not
@@ -107,8 +112,7 @@ void RunThread(std::shared_ptr<PoolState> state) noexcept {
     // Free again before Flush can see the work done, so that the next line finds this thread
     // free rather than starting another.
     --state->running;
-    state->outstanding -= batch.done;
-    if (state->outstanding == 0) state->idle.notify_all();
+    if (state->outstanding.fetch_sub(batch.done) == batch.done) state->idle.notify_all();
     if (batch.retry) {
       state->delayed.push_back({std::chrono::steady_clock::now() + SinkChannel::kRetryDelay,
                                 std::move(channel)});
@@ -154,6 +158,8 @@ void SinkChannel::Push(std::string lines, std::shared_ptr<QueueBudget> budget) {
   Enqueue(Item{std::move(lines), std::move(budget), nullptr});
 }
 
+std::string SinkChannel::TakeBuffer(std::size_t capacity) { return pool_->buffers.Take(capacity); }
+
 void SinkChannel::Post(std::function<void(LogSink&)> fn) { Enqueue(Item{{}, nullptr, std::move(fn)}); }
 
 void SinkChannel::Enqueue(Item item) {
@@ -161,10 +167,7 @@ void SinkChannel::Enqueue(Item item) {
     Credit(item.budget, item.lines.size());  // discarded: give the bytes back
     return;
   }
-  {
-    std::lock_guard lock(pool_->mu);
-    ++pool_->outstanding;
-  }
+  pool_->outstanding.fetch_add(1, std::memory_order_relaxed);
   bool schedule = false;
   {
     std::lock_guard lock(mu_);
@@ -219,6 +222,7 @@ SinkChannel::Batch SinkChannel::RunBatch() {
       }
     }
     Credit(item.budget, item.lines.size());
+    pool_->buffers.Give(std::move(item.lines));
   }
   std::lock_guard lock(mu_);
   if (done < batch.size()) {

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <string>
 
+#include "output/buffer_pool.h"
 #include "output/log_sink.h"
 
 namespace sup::daemon::output {
@@ -47,6 +48,9 @@ class SinkChannel : public std::enable_shared_from_this<SinkChannel> {
   // Queues whole '\n'-terminated lines; `budget` (may be null) is charged now and credited
   // once they are written. Any thread.
   void Push(std::string lines, std::shared_ptr<QueueBudget> budget);
+  // An empty buffer for the next Push, with room for `capacity` bytes: one an earlier Push
+  // handed over and the writer is done with, when there is one. Any thread.
+  std::string TakeBuffer(std::size_t capacity);
   // Runs `fn` on the writer thread, after everything queued before it. Any thread.
   void Post(std::function<void(LogSink&)> fn);
 

@@ -5,7 +5,7 @@
 # dependants first, and the exit code follows §7 (0 graceful, 1 SIGKILL needed, 2 config
 # error, 3 on_fatal = "shutdown", main's status with `-- CMD`); orphans leave no zombie and
 # leftovers get SIGTERM; the image's HEALTHCHECK reports healthy, and unhealthy when a
-# program is not RUNNING.
+# program is not RUNNING; the same image runs as uid 65534 on a read-only root.
 #
 #   tests/container/run.sh      (as root: installs podman, runc and debootstrap if missing)
 #
@@ -167,6 +167,27 @@ else
 fi
 stop "$RUN_ID-demo"                       # the runtime's default grace period (10 s)
 expect_code demo 0 "podman stop of the default image"
+
+# --- the same image without root, on a read-only root filesystem (docs/container.md) --------
+# podman keeps /tmp, /run and /dev/shm writable under --read-only; a non-root supd puts its
+# socket in /tmp/sup-<uid>/ and supctl (run as the same user by podman exec) finds it there.
+run nonroot --user 65534:65534 --read-only "$image_id"
+if retry 40 exec_in nonroot supctl wait all --for ready --timeout 10s >/dev/null 2>&1; then
+  pass "non-root, read-only root: demo programs ready"
+else
+  fail "non-root: demo programs not ready: $(exec_in nonroot supctl status 2>&1 | tr '\n' ' ')"
+  show nonroot
+fi
+uid=$(exec_in nonroot awk '/^Uid:/ { print $2 }' /proc/1/status 2>&1)
+[ "$uid" = 65534 ] && pass "non-root: PID 1 (supd) runs as uid 65534" \
+  || fail "non-root: PID 1 runs as uid '$uid', expected 65534"
+if retry 20 logs_match nonroot '^hello +\| hello [0-9]+$'; then
+  pass "non-root: podman logs has the programs' prefixed lines"
+else
+  fail "non-root: no 'hello | hello N' line"; show nonroot
+fi
+stop "$RUN_ID-nonroot"
+expect_code nonroot 0 "podman stop of the non-root container"
 
 # --- graceful stop: SIGTERM reaches each program, dependants first; stderr is prefixed too --
 cat >"$TMP/graceful.toml" <<'EOF'

@@ -156,3 +156,24 @@ TEST_CASE("supctl args: every command named alone (only it is defined) -> its ow
   CHECK(Parse({"--json", "version"}).verb == "version");
   CHECK(Parse({"import", "supervisord", "/etc/supervisord.conf"}).import_format == "supervisord");
 }
+
+TEST_CASE("supctl args: --version prints supctl's version and exits 0, without supd", "[ctl][cli]") {
+  std::ostringstream out, err;
+  CHECK(std::get<int>(ParseCommandLine({"--version"}, {}, 0, out, err)) == 0);
+  CHECK(out.str() == std::string("supctl ") + SUP_VERSION + "\n");
+  CHECK(err.str().empty());
+}
+
+TEST_CASE("supctl args: an unknown command, option or extra argument -> 2 with a did-you-mean", "[ctl][cli]") {
+  auto error_of = [](std::vector<std::string> args) {
+    std::ostringstream out, err;
+    CHECK(std::get<int>(ParseCommandLine(args, {}, 0, out, err)) == 2);
+    return err.str();
+  };
+  CHECK(error_of({"stauts"}).rfind("supctl: unknown command 'stauts' (did you mean 'status'?)\n", 0) == 0);
+  CHECK(error_of({"restart", "web", "--with-dependents"}).find("(did you mean '--with-dependants'?)") !=
+        std::string::npos);
+  CHECK(error_of({"--jsno", "status"}).find("(did you mean '--json'?)") != std::string::npos);
+  CHECK(error_of({"check", "a.toml", "b.toml"}).rfind("supctl: unexpected argument 'b.toml' for 'check'", 0) == 0);
+  CHECK(error_of({"zzzzzzzz"}).find("did you mean") == std::string::npos);
+}

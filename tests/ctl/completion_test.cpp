@@ -54,10 +54,10 @@ TEST_CASE("DescribeCommands: flags, value options, positionals and choices -> as
   REQUIRE(import.subcommands.size() == 1);
   CHECK(import.subcommands[0].name == "supervisord");
   CHECK(import.subcommands[0].positionals == std::vector<std::string>{"FILE"});
-  CHECK(Find(specs, "completion").choices.at("SHELL") == std::vector<std::string>{"bash", "zsh"});
+  CHECK(Find(specs, "completion").choices.at("SHELL") == std::vector<std::string>{"bash", "zsh", "fish"});
 }
 
-TEST_CASE("CompletionScript: bash and zsh -> their drivers around the same tables", "[ctl][completion]") {
+TEST_CASE("CompletionScript: bash, zsh and fish -> their drivers around the same tables", "[ctl][completion]") {
   const std::string bash = CompletionScript("bash");
   const std::string zsh = CompletionScript("zsh");
   CHECK(bash.find("complete -F _supctl supctl") != std::string::npos);
@@ -69,7 +69,13 @@ TEST_CASE("CompletionScript: bash and zsh -> their drivers around the same table
     CHECK(script->find("__complete-names") != std::string::npos);
   }
   CHECK(zsh.find("'pid:Print supd'\\''s pid, or each selected instance'\\''s pid'") != std::string::npos);
-  CHECK(CompletionScript("fish").empty());
+  const std::string fish = CompletionScript("fish");
+  CHECK(fish.find("complete -c supctl -n '__supctl_at \"\" 0' -a 'status'") != std::string::npos);
+  CHECK(fish.find("-n '__supctl_in_command wait' -l for -x -a 'running ready healthy stopped completed'") !=
+        std::string::npos);
+  CHECK(fish.find("-n '__supctl_at import 1' -F") != std::string::npos);  // supervisord FILE
+  CHECK(fish.find("-n '__supctl_at restart 0+' -f -a '(__supctl_names)'") != std::string::npos);
+  CHECK(CompletionScript("tcsh").empty());
 }
 
 TEST_CASE("supctl args: import supervisord FILE and completion SHELL -> parsed", "[ctl][cli]") {
@@ -83,7 +89,8 @@ TEST_CASE("supctl args: import supervisord FILE and completion SHELL -> parsed",
   auto shell = ParseCommandLine({"completion", "zsh"}, {}, 0, out, err);
   REQUIRE(std::holds_alternative<Invocation>(shell));
   CHECK(std::get<Invocation>(shell).shell == "zsh");
-  CHECK(std::get<int>(ParseCommandLine({"completion", "fish"}, {}, 0, out, err)) == 2);
+  CHECK(std::get<Invocation>(ParseCommandLine({"completion", "fish"}, {}, 0, out, err)).shell == "fish");
+  CHECK(std::get<int>(ParseCommandLine({"completion", "tcsh"}, {}, 0, out, err)) == 2);
   CHECK(std::get<int>(ParseCommandLine({"import"}, {}, 0, out, err)) == 2);
   CHECK(std::get<int>(ParseCommandLine({"import", "supervisord"}, {}, 0, out, err)) == 2);
 }

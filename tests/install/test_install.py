@@ -56,6 +56,7 @@ def test_layout(prefix):
                 "share/sup/python/sup_agent.py", "share/sup/examples/demo.toml",
                 "share/bash-completion/completions/supctl",
                 "share/zsh/vendor-completions/_supctl",
+                "share/fish/vendor_completions.d/supctl.fish",
                 "share/doc/sup/README.md", "share/doc/sup/protocol.md"]:
         assert (prefix / rel).exists(), f"{rel} missing from the install"
     for binary in ["bin/supd", "bin/supctl"]:
@@ -118,3 +119,4 @@ def test_completion_scripts_parse(prefix):
     assert zsh.startswith("#compdef supctl")
     if shutil.which("zsh"):
         run(["zsh", "-n", str(prefix / "share/zsh/vendor-completions/_supctl")])
+    run(["fish", "--no-execute", str(prefix / "share/fish/vendor_completions.d/supctl.fish")])

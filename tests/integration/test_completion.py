@@ -1,5 +1,6 @@
 """`supctl completion bash|zsh`: the scripts sourced in a real shell, completing against a real supd."""
 import os
+import shlex
 import shutil
 import subprocess
 
@@ -37,7 +38,7 @@ def test_bash_completes_commands_options_and_values(tmp_path):
     got = bash_complete(tmp_path, f"{SUPCTL} re", f"{SUPCTL} --j", f"{SUPCTL} logs --f",
                         f"{SUPCTL} wait web --for r", f"{SUPCTL} import ", f"{SUPCTL} completion ",
                         f"{SUPCTL} signal H", f"{SUPCTL} restart --timeout ")
-    assert got == ["restart reload", "--json", "--follow", "running ready", "supervisord", "bash zsh", "HUP", ""]
+    assert got == ["restart reload", "--json", "--follow", "running ready", "supervisord", "bash zsh fish", "HUP", ""]
 
 
 def test_bash_completes_files_for_check_and_import(tmp_path):
@@ -97,3 +98,57 @@ def test_zsh_completes_commands_values_and_names(supd, tmp_path):
     assert lines[1] == "running ready healthy stopped completed"
     assert lines[2] == "all web"
     assert lines[3] == "(files)"
+
+
+GROUPED = ('[program.web]\ncommand = ["${WORKER}", "forever"]\ninstances = 2\n'
+           '[program.db]\ncommand = ["${WORKER}", "forever"]\n'
+           '[group.backend]\nprograms = ["web", "db"]\n')
+
+
+def test_bash_offers_group_names_too(supd, tmp_path):
+    supd.start(GROUPED)
+    got = bash_complete(tmp_path, f"{SUPCTL} -s {supd.sock} restart ", f"{SUPCTL} -s {supd.sock} stop b")
+    assert got[0].split() == ["all", "web", "web:0", "web:1", "db", "backend"]
+    assert got[1] == "backend"
+
+
+def fish_complete(tmp_path, *lines, path_dir=None):
+    """What fish's own completion machinery (complete -C) offers for each line, one list each."""
+    assert shutil.which("fish"), "fish is needed: scripts/setup.sh --dev installs it"
+    script = tmp_path / "supctl.fish"
+    script.write_text(subprocess.run([SUPCTL, "completion", "fish"], capture_output=True, text=True,
+                                     check=True, timeout=30).stdout)
+    driver = f"source {script}\n" + "".join(
+        f"complete -C {shlex.quote(line)} | cut -f1 | string join ' '\n" for line in lines)
+    env = dict(os.environ, PATH=f"{os.path.dirname(SUPCTL)}:{os.environ['PATH']}",
+               XDG_CONFIG_HOME=str(tmp_path / "cfg"), XDG_DATA_HOME=str(tmp_path / "data"))
+    r = subprocess.run(["fish", "--no-config", "-c", driver], capture_output=True, text=True, timeout=60,
+                       env=env)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    return r.stdout.split("\n")[:-1]
+
+
+def test_fish_completes_commands_options_values_and_files(tmp_path):
+    (tmp_path / "site.conf").write_text("")
+    got = fish_complete(tmp_path, "supctl re", "supctl --j", "supctl logs --fo", "supctl wait web --for r",
+                        "supctl import ", f"supctl import supervisord {tmp_path}/si", "supctl completion ",
+                        "supctl signal H", "supctl notify RE")
+    assert got[0].split() == ["reload", "restart"]
+    assert got[1] == "--json"
+    assert got[2] == "--follow"
+    assert got[3].split() == ["ready", "running"]
+    assert got[4] == "supervisord"
+    assert got[5] == f"{tmp_path}/site.conf"
+    assert got[6].split() == ["bash", "fish", "zsh"]
+    assert got[7] == "HUP"
+    assert got[8].split() == ["READY=1", "RELOADING=1"]
+
+
+def test_fish_asks_supd_for_program_instance_and_group_names(supd, tmp_path):
+    supd.start(GROUPED)
+    got = fish_complete(tmp_path, f"supctl -s {supd.sock} restart ", f"supctl -s {supd.sock} stop web:",
+                        f"supctl -s {supd.sock} signal HUP b", f"supctl -s {supd.sock} status web db ")
+    assert sorted(got[0].split()) == sorted(["all", "web", "web:0", "web:1", "db", "backend"])
+    assert got[1].split() == ["web:0", "web:1"]
+    assert got[2] == "backend"
+    assert "db" in got[3].split()  # SEL... repeats

@@ -39,7 +39,7 @@ def test_status_document_has_spec_fields_with_their_types(supd):
     supd.wait_state("up", "RUNNING")
     supd.wait_state("done", "EXITED")
     doc = supd.request("status")[-1]["result"]
-    assert set(doc) == {"supd", "instances"}
+    assert set(doc) == {"supd", "instances", "groups"} and doc["groups"] == {}
     assert {"pid", "version", "uptime_s", "rss_bytes", "cpu_s"} <= set(doc["supd"])
     by_name = {i["name"]: i for i in doc["instances"]}
     assert set(by_name) == {"up", "done", "off"}

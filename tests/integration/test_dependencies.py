@@ -59,11 +59,15 @@ def test_restart_with_dependants_restarts_them_and_plain_restart_does_not(supd):
 def test_stop_all_goes_in_waves_dependants_first(supd):
     order = supd.dir + "/order"
     def p(name, deps):  # a shell program that records the moment it gets SIGTERM
-        script = f"trap 'echo {name} >> {order}; exit 0' TERM; while :; do sleep 0.05; done"
+        # It says it is up only once its trap is set: a TERM before that would kill the shell
+        # without a line (RUNNING at start_seconds = 0 can come before the trap).
+        script = (f"trap 'echo {name} >> {order}; exit 0' TERM; touch {supd.dir}/{name}.up; "
+                  f"while :; do sleep 0.05; done")
         return (f'[program.{name}]\ncommand = ["/bin/sh", "-c", "{script}"]\n'
                 f'start_seconds = "0s"\ndepends_on = {json.dumps(deps)}\n')
     supd.start(p("db", []) + p("api", ["db"]) + p("web", ["api"]))
-    wait_until(lambda: all(i["state"] == "RUNNING" for i in supd.status().values()), 10)
+    wait_until(lambda: all(os.path.exists(f"{supd.dir}/{n}.up") for n in ("db", "api", "web")),
+               10, what="the three traps set")
     r = supd.ctl("stop", "all")
     assert r.returncode == 0, r.stdout + r.stderr
     assert open(order).read().split() == ["web", "api", "db"]

@@ -25,7 +25,12 @@ from conftest import SUPD, wait_until
 TINI = shutil.which("tini")
 DUMB_INIT = shutil.which("dumb-init")
 
-IGNORED = (signal.SIGINT, signal.SIGSEGV, signal.SIGTTOU)
+# The set: INT, SEGV and TTOU ignored. An AddressSanitizer build installs its own
+# SEGV handler before main() runs (and so before supd can record what it inherited): there
+# the test ignores SIGXFSZ instead, which no sanitizer touches.
+IGNORED = (signal.SIGINT,
+           signal.SIGXFSZ if os.environ.get("SUP_SANITIZER") else signal.SIGSEGV,
+           signal.SIGTTOU)
 BLOCKED = (signal.SIGTTIN, signal.SIGILL, signal.SIGTERM)
 
 

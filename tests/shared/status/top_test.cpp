@@ -37,7 +37,7 @@ void PutCounter(const CounterPage& page, const char* name, sup_counter_kind kind
 
 }  // namespace
 
-TEST_CASE("RunTop --once: a segment with pages -> one table with states and counters", "[top]") {
+TEST_CASE("PrintTopSnapshot: a segment with pages -> one table with states and counters", "[top]") {
   ShmName shm;
   auto seg = StatusSegment::Create(shm.name, 0600, 1);
   REQUIRE(seg);
@@ -62,7 +62,7 @@ TEST_CASE("RunTop --once: a segment with pages -> one table with states and coun
   REQUIRE((*seg)->Publish(5, worker));  // beyond capacity: top must follow the new segment
 
   std::ostringstream out;
-  REQUIRE(sup::ctl::RunTop(shm.name, true, out) == 0);
+  REQUIRE(sup::ctl::PrintTopSnapshot(shm.name, out) == 0);
   const std::string text = out.str();
   INFO(text);
   CHECK(text.find("supd pid " + std::to_string(getpid())) != std::string::npos);
@@ -79,9 +79,9 @@ TEST_CASE("RunTop --once: a segment with pages -> one table with states and coun
   CHECK(text.find("FATAL") != std::string::npos);
 }
 
-TEST_CASE("RunTop: no segment under the name -> exit 4 (supd not reachable)", "[top]") {
+TEST_CASE("PrintTopSnapshot: no segment under the name -> exit 4 (supd not reachable)", "[top]") {
   std::ostringstream out;
-  CHECK(sup::ctl::RunTop("/sup-test-no-such-segment", true, out) == 4);
+  CHECK(sup::ctl::PrintTopSnapshot("/sup-test-no-such-segment", out) == 4);
   CHECK(out.str().empty());
 }
 

@@ -1,4 +1,4 @@
-#include "core/log_stream.h"
+#include "control/log_stream.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -6,7 +6,7 @@
 #include "core/instance.h"
 #include "output/line_format.h"
 
-namespace sup::daemon {
+namespace sup::daemon::control {
 namespace {
 
 nlohmann::json Line(const std::string& name, output::Stream stream,
@@ -19,7 +19,7 @@ nlohmann::json Line(const std::string& name, output::Stream stream,
 
 }  // namespace
 
-void LogStreams::Serve(std::shared_ptr<control::Call> call, const nlohmann::json& args,
+void LogStreams::Serve(std::shared_ptr<Call> call, const nlohmann::json& args,
                        const std::vector<Instance*>& instances) {
   std::size_t lines = 50;
   if (args.contains("lines")) {
@@ -53,14 +53,14 @@ void LogStreams::Serve(std::shared_ptr<control::Call> call, const nlohmann::json
   followers_.push_back({std::move(call), std::move(names), only});
 }
 
-bool LogStreams::Follows(const std::string& instance) const {
+bool LogStreams::FollowsOutput(const std::string& instance) const {
   return std::any_of(followers_.begin(), followers_.end(), [&](const Follower& f) {
     return f.call->open() && f.names.count(instance);
   });
 }
 
-void LogStreams::OnLine(const std::string& instance, output::Stream stream,
-                        std::chrono::system_clock::time_point time, std::string_view line) {
+void LogStreams::OnOutputLine(const std::string& instance, output::Stream stream,
+                              std::chrono::system_clock::time_point time, std::string_view line) {
   std::erase_if(followers_, [](const Follower& f) { return !f.call->open(); });
   for (auto& f : followers_) {
     if (!f.names.count(instance) || (f.only && *f.only != stream)) continue;
@@ -68,4 +68,4 @@ void LogStreams::OnLine(const std::string& instance, output::Stream stream,
   }
 }
 
-}  // namespace sup::daemon
+}  // namespace sup::daemon::control

@@ -8,7 +8,7 @@
 
 #include "sup/base/result.h"
 
-namespace sup::daemon::http {
+namespace sup::daemon::systemd {
 
 class SdNotifySender {
  public:
@@ -26,4 +26,4 @@ class SdNotifySender {
   std::string socket_;
 };
 
-}  // namespace sup::daemon::http
+}  // namespace sup::daemon::systemd

@@ -1,4 +1,4 @@
-#include "http/sd_notify_sender.h"
+#include "systemd/sd_notify_sender.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-namespace sup::daemon::http {
+namespace sup::daemon::systemd {
 
 // The address rules are systemd's (and libsupagent's, agent/src/notify.cpp): an absolute path,
 // or '@' for a name in the abstract namespace, whose length ends it instead of a NUL.
@@ -38,4 +38,4 @@ Result<void> SdNotifySender::Send(std::string_view message) const {
   return {};
 }
 
-}  // namespace sup::daemon::http
+}  // namespace sup::daemon::systemd

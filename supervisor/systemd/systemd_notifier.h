@@ -3,29 +3,36 @@
 // longer be: FATAL, a one-shot EXITED failed; STATUS= names those), at once if there is none;
 // STOPPING=1 when a graceful shutdown begins, whatever began it. Without $NOTIFY_SOCKET it
 // does nothing. Children never see supd's NOTIFY_SOCKET: they get supd's own notify socket.
-// Compiled into sup_daemon; loop thread only.
+// It observes the Supervisor (typed events and wait results); compiled into sup_daemon; loop
+// thread only.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "http/sd_notify_sender.h"
+#include "core/supervisor_observer.h"
+#include "core/wait_result.h"
+#include "systemd/sd_notify_sender.h"
 
 namespace sup::daemon {
 class Supervisor;
 }
 
-namespace sup::daemon::http {
+namespace sup::daemon::systemd {
 
-class SystemdNotifier {
+// What READY=1's STATUS= says: "2 of 3 instances ready; not ready: web:0 …" (at most 256
+// bytes), given the results of the start-up wait.
+std::string ReadyStatus(const std::vector<WaitResult>& results);
+
+class SystemdNotifier final : public SupervisorObserver {
  public:
   // `notify_socket`: supd's $NOTIFY_SOCKET at start-up ("" = not under systemd).
   // `supervisor` must outlive this object.
   SystemdNotifier(Supervisor& supervisor, std::string notify_socket);
   SystemdNotifier(const SystemdNotifier&) = delete;
   SystemdNotifier& operator=(const SystemdNotifier&) = delete;
-  ~SystemdNotifier();
+  ~SystemdNotifier() override;
 
   // Call once, right after Supervisor::StartAutostart(): waits (through the Supervisor's
   // waiters, no timer) for the instances wanted up now, then sends READY=1.
@@ -34,19 +41,19 @@ class SystemdNotifier {
   bool ready_sent() const { return ready_sent_; }
   bool stopping_sent() const { return stopping_sent_; }
 
+  void OnShutdownBegan(const std::string& reason) override;
+
  private:
-  class StartupCall;
-  class ShutdownCall;
-  void StartupDone(const std::vector<std::string>& failed, std::size_t total);
-  void ShutdownBegan(const std::string& reason);
+  class StartupSink;
+  void StartupDone(const std::vector<WaitResult>& results);
   void Send(const std::string& message);
 
   Supervisor& supervisor_;
   SdNotifySender sender_;
-  std::shared_ptr<StartupCall> startup_;    // held by a Waiter of the Supervisor too
-  std::shared_ptr<ShutdownCall> shutdown_;  // subscribed to the Supervisor's events
+  std::shared_ptr<StartupSink> startup_;  // held by a Waiter of the Supervisor too
+  bool observing_ = false;
   bool ready_sent_ = false;
   bool stopping_sent_ = false;
 };
 
-}  // namespace sup::daemon::http
+}  // namespace sup::daemon::systemd

@@ -10,9 +10,9 @@
 #include <filesystem>
 #include <string>
 
-#include "http/sd_notify_sender.h"
+#include "systemd/sd_notify_sender.h"
 
-using sup::daemon::http::SdNotifySender;
+using sup::daemon::systemd::SdNotifySender;
 
 namespace {
 

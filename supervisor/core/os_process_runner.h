@@ -1,0 +1,35 @@
+// OsProcessRunner: the ProcessRunner supd runs with: its own Spawner, the Reaper, kill(2),
+// libuv timers and steady_clock. Loop thread only; everything it is given outlives it.
+#pragma once
+
+#include <uv.h>
+
+#include "core/process_runner.h"
+
+namespace sup::daemon {
+
+class Reaper;
+class Spawner;
+
+class OsProcessRunner final : public ProcessRunner {
+ public:
+  OsProcessRunner(uv_loop_t& loop, const Spawner& spawner, Reaper& reaper)
+      : loop_(loop), spawner_(spawner), reaper_(reaper) {}
+
+  TimePoint Now() override { return Clock::now(); }
+  std::unique_ptr<DeadlineTimer> NewTimer() override;
+  Result<SpawnedChild> Spawn(const SpawnRequest& request) override;
+  void Watch(pid_t pid, ExitFn on_exit) override;
+  void Unwatch(pid_t pid) override;
+  Result<void> Kill(pid_t pid, int signal, bool to_group) override;
+  bool GroupAlive(pid_t pgid) override;
+  std::unique_ptr<HealthProbes> StartHealthChecks(HealthTarget target,
+                                                  ProbeFn on_result) override;
+
+ private:
+  uv_loop_t& loop_;
+  const Spawner& spawner_;
+  Reaper& reaper_;
+};
+
+}  // namespace sup::daemon
