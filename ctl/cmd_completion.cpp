@@ -4,7 +4,7 @@
 #include <set>
 #include <sstream>
 
-#include "ctl/commands.h"
+#include "ctl/subcommands.h"
 #include "ctl/completion.h"
 #include "ctl/exit_codes.h"
 #include "ctl/session.h"

@@ -1,7 +1,7 @@
 // start, stop, restart, signal, reload, shutdown: the verbs that change something.
 #include <ostream>
 
-#include "ctl/commands.h"
+#include "ctl/subcommands.h"
 #include "ctl/exit_codes.h"
 #include "ctl/session.h"
 

@@ -6,21 +6,21 @@
 #include <climits>
 #include <ostream>
 
-#include "ctl/commands.h"
+#include "ctl/subcommands.h"
 #include "ctl/exit_codes.h"
 #include "ctl/import/importer.h"
 
 namespace sup::ctl {
 
 int RunImport(Context& ctx) {
-  migrate::ImportOptions options;
+  ctl::import::ImportOptions options;  // qualified: a line may not start with `import` (C++20 modules)
   options.env = ctx.env;
   options.euid = ::geteuid();
   char host[HOST_NAME_MAX + 1] = {};
   if (::gethostname(host, sizeof(host) - 1) == 0) options.hostname = host;
 
   const std::string path = ctx.inv.file.value_or("");
-  const migrate::ImportResult result = migrate::ImportSupervisord(path, options);
+  const import::ImportResult result = import::ImportSupervisord(path, options);
   if (result.toml.empty()) {
     for (const auto& e : result.errors) ctx.err << "supctl import: " << e << "\n";
     return kExitUsage;

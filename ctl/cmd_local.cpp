@@ -3,7 +3,7 @@
 
 #include <ostream>
 
-#include "ctl/commands.h"
+#include "ctl/subcommands.h"
 #include "ctl/exit_codes.h"
 #include "ctl/notify.h"
 #include "sup/conf/loader.h"

@@ -1,7 +1,7 @@
 // status, pid, version: the read-only queries.
 #include <ostream>
 
-#include "ctl/commands.h"
+#include "ctl/subcommands.h"
 #include "ctl/exit_codes.h"
 #include "ctl/session.h"
 #include "protocol/errors.h"

@@ -2,7 +2,7 @@
 // (supctl events | jq) see each event as it happens.
 #include <ostream>
 
-#include "ctl/commands.h"
+#include "ctl/subcommands.h"
 #include "ctl/exit_codes.h"
 #include "ctl/session.h"
 

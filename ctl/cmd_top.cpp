@@ -8,7 +8,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "ctl/commands.h"
+#include "ctl/subcommands.h"
 #include "ctl/exit_codes.h"
 #include "ctl/session.h"
 #include "ctl/terminal.h"

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "ctl/commands.h"
+#include "ctl/subcommands.h"
 #include "sup/conf/loader.h"
 
 int main(int argc, char** argv) {

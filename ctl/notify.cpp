@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstring>
 
+#include "sup/notify_datagram.h"
+
 namespace sup::ctl {
 namespace {
 
@@ -32,28 +34,8 @@ class Fd {
 
 Result<void> SendTo(int fd, const sockaddr_un& addr, socklen_t addr_len, const std::string& text,
                     int pass_fd) {
-  iovec iov{const_cast<char*>(text.data()), text.size()};
-  msghdr msg{};
-  msg.msg_name = const_cast<sockaddr_un*>(&addr);
-  msg.msg_namelen = addr_len;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  if (pass_fd >= 0) {
-    std::memset(control, 0, sizeof(control));
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof(control);
-    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(cmsg), &pass_fd, sizeof(int));
-  }
-  ssize_t n;
-  do {
-    n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return Fail(SystemError("send to NOTIFY_SOCKET", errno));
+  if (const int err = sup_notify_send(fd, &addr, addr_len, text.data(), text.size(), pass_fd))
+    return Fail(SystemError("send to NOTIFY_SOCKET", -err));
   return {};
 }
 
@@ -62,15 +44,10 @@ Result<void> SendTo(int fd, const sockaddr_un& addr, socklen_t addr_len, const s
 Result<void> SendNotify(const std::string& socket, const std::vector<std::string>& assignments,
                         bool barrier, std::chrono::milliseconds timeout) {
   sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (socket.size() < 2 || socket.size() >= sizeof(addr.sun_path) ||
-      (socket[0] != '/' && socket[0] != '@')) {
+  socklen_t addr_len = 0;
+  if (socket.size() < 2 || sup_notify_address(socket.data(), socket.size(), &addr, &addr_len) != 0) {
     return Fail(Error{ErrorCode::kInvalidConfig, 0, "NOTIFY_SOCKET '" + socket + "' is not a socket address"});
   }
-  std::memcpy(addr.sun_path, socket.data(), socket.size());
-  if (socket[0] == '@') addr.sun_path[0] = '\0';  // abstract: no trailing NUL in the length
-  const socklen_t addr_len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + socket.size() +
-                                                    (socket[0] == '@' ? 0 : 1));
 
   Fd sock(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (sock.get() < 0) return Fail(SystemError("socket", errno));

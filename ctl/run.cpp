@@ -3,7 +3,7 @@
 #include <map>
 #include <ostream>
 
-#include "ctl/commands.h"
+#include "ctl/subcommands.h"
 #include "ctl/exit_codes.h"
 #include "ctl/terminal.h"
 

@@ -11,10 +11,11 @@
 
 #include <CLI/CLI.hpp>
 
-#include "daemon.h"
-#include "daemon_signals.h"
+#include "daemon/daemon.h"
+#include "core/exit_codes.h"
+#include "daemon/daemon_signals.h"
 #include "init/init_mode.h"
-#include "logging.h"
+#include "logging/logging.h"
 #include "process/fd_table.h"
 #include "process/spawner.h"
 #include "sup/conf/loader.h"
@@ -23,7 +24,7 @@
 
 namespace {
 
-constexpr int kExitConfigError = 2;
+using sup::daemon::kExitConfigError;
 
 struct Options {
   std::optional<std::string> config;

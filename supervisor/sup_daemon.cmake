@@ -1,21 +1,11 @@
 # sup_daemon: the Supervisor and the Daemon that wires every room together; supd: main.cpp.
 file(GLOB _core CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/core/*.cpp)
-# supd's own log (spdlog to stderr through a writer thread): its own target so that its tests,
-# which run under TSan, do not have to build the whole daemon.
-add_library(sup_logging STATIC logging.cpp log_writer.cpp)
-target_include_directories(sup_logging PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
-target_link_libraries(sup_logging PUBLIC sup_spdlog nlohmann_json::nlohmann_json Threads::Threads)
-
-add_library(sup_daemon STATIC ${_core} daemon.cpp daemon_signals.cpp)
+add_library(sup_daemon STATIC ${_core} daemon/daemon.cpp daemon/daemon_signals.cpp)
 target_include_directories(sup_daemon PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(sup_daemon PUBLIC
   sup_conf sup_protocol sup_control sup_loop sup_process sup_lifecycle sup_output sup_init
-  sup_logging PkgConfig::LIBUV sup_spdlog nlohmann_json::nlohmann_json Threads::Threads)
-foreach(optional sup_status sup_notify sup_health)
-  if(TARGET ${optional})
-    target_link_libraries(sup_daemon PUBLIC ${optional})
-  endif()
-endforeach()
+  sup_logging sup_shutdown sup_status sup_notify sup_health PkgConfig::LIBUV sup_spdlog
+  nlohmann_json::nlohmann_json Threads::Threads)
 
 add_executable(supd main.cpp)
 target_link_libraries(supd PRIVATE sup_daemon CLI11::CLI11)

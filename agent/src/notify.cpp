@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "sup/agent.h"
+#include "sup/notify_datagram.h"
 
 namespace sup::agent {
 namespace {
@@ -18,57 +19,19 @@ namespace {
 // supd drops datagrams over this size; longer STATUS texts are cut to fit.
 constexpr size_t kMaxDatagram = 4096;
 
-// 1: address filled; 0: not supervised; -errno: unusable $NOTIFY_SOCKET.
-int NotifyAddress(sockaddr_un* addr, socklen_t* len) noexcept {
+// Sends one datagram, with `pass_fd` attached (SCM_RIGHTS) when >= 0. 1: sent; 0: not
+// supervised; -errno otherwise (an unusable $NOTIFY_SOCKET included).
+int Send(const char* msg, size_t size, int pass_fd) noexcept {
   const char* path = getenv("NOTIFY_SOCKET");
   if (path == nullptr || path[0] == '\0') return 0;
-  if (path[0] != '/' && path[0] != '@') return -EAFNOSUPPORT;
-  const size_t n = strlen(path);
-  if (n >= sizeof(addr->sun_path)) return -EINVAL;
-  memset(addr, 0, sizeof(*addr));
-  addr->sun_family = AF_UNIX;
-  memcpy(addr->sun_path, path, n);
-  if (path[0] == '@') {
-    addr->sun_path[0] = '\0';  // abstract: the length, not a NUL, ends the name
-    *len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + n);
-  } else {
-    *len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + n + 1);
-  }
-  return 1;
-}
-
-// Sends one datagram, with `pass_fd` attached (SCM_RIGHTS) when >= 0.
-int Send(const char* msg, size_t size, int pass_fd) noexcept {
   sockaddr_un addr;
   socklen_t addr_len = 0;
-  const int have = NotifyAddress(&addr, &addr_len);
-  if (have <= 0) return have;
+  if (const int bad = sup_notify_address(path, strlen(path), &addr, &addr_len)) return bad;
   const int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (sock < 0) return -errno;
-  iovec iov{const_cast<char*>(msg), size};
-  msghdr mh{};
-  mh.msg_name = &addr;
-  mh.msg_namelen = addr_len;
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  if (pass_fd >= 0) {
-    memset(control, 0, sizeof(control));
-    mh.msg_control = control;
-    mh.msg_controllen = sizeof(control);
-    cmsghdr* c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-  }
-  ssize_t r;
-  do {
-    r = sendmsg(sock, &mh, MSG_NOSIGNAL);
-  } while (r < 0 && errno == EINTR);
-  const int err = r < 0 ? errno : 0;
+  const int err = sup_notify_send(sock, &addr, addr_len, msg, size, pass_fd);
   close(sock);
-  return err != 0 ? -err : 1;
+  return err != 0 ? err : 1;
 }
 
 }  // namespace

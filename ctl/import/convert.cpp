@@ -11,7 +11,7 @@
 #include "ctl/import/convert.h"
 #include "ctl/import/words.h"
 
-namespace sup::ctl::migrate {
+namespace sup::ctl::import {
 namespace {
 
 bool GroupExists(const std::string& name) {
@@ -332,4 +332,4 @@ std::string Converter::ClaimName(const std::string& wanted, const IniSection& s)
   return name;
 }
 
-}  // namespace sup::ctl::migrate
+}  // namespace sup::ctl::import

@@ -16,7 +16,7 @@
 #include "ctl/import/template.h"
 #include "sup/conf/config.h"
 
-namespace sup::ctl::migrate {
+namespace sup::ctl::import {
 
 struct ImportOptions {
   conf::Environment env;  // supd's environment as far as the import knows it (for ENV_X)
@@ -90,4 +90,4 @@ class Converter {
 // [A-Za-z0-9_][A-Za-z0-9_.-]{0,63}: other characters become '_'.
 std::string SanitizeName(const std::string& name);
 
-}  // namespace sup::ctl::migrate
+}  // namespace sup::ctl::import

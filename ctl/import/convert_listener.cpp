@@ -8,7 +8,7 @@
 #include "ctl/import/convert.h"
 #include "ctl/import/words.h"
 
-namespace sup::ctl::migrate {
+namespace sup::ctl::import {
 namespace {
 
 std::string Lower(std::string s) {
@@ -78,4 +78,4 @@ void Converter::EventListeners() {
   }
 }
 
-}  // namespace sup::ctl::migrate
+}  // namespace sup::ctl::import

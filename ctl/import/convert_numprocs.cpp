@@ -4,7 +4,7 @@
 
 #include "ctl/import/program_builder.h"
 
-namespace sup::ctl::migrate {
+namespace sup::ctl::import {
 namespace {
 
 // supervisord's AUTO log files live in childlogdir, one per process and stream; sup's relative
@@ -94,4 +94,4 @@ void Converter::Program(const IniSection& s) {
        "(zero padding, or a key sup reads once per program): " + where);
 }
 
-}  // namespace sup::ctl::migrate
+}  // namespace sup::ctl::import

@@ -7,7 +7,7 @@
 #include "ctl/import/words.h"
 #include "sup/conf/units.h"
 
-namespace sup::ctl::migrate {
+namespace sup::ctl::import {
 namespace {
 
 constexpr long long kMaxSeconds = 10'000'000;
@@ -351,4 +351,4 @@ bool ProgramBuilder::IsKeyword(const IniEntry& e) {
   return v == "auto" || v == "none" || v == "off";
 }
 
-}  // namespace sup::ctl::migrate
+}  // namespace sup::ctl::import

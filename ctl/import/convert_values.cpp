@@ -9,7 +9,7 @@
 #include "ctl/import/convert.h"
 #include "ctl/import/toml_writer.h"
 
-namespace sup::ctl::migrate {
+namespace sup::ctl::import {
 namespace {
 
 std::string Trim(const std::string& s) {
@@ -241,4 +241,4 @@ std::optional<std::string> Converter::User(const IniEntry& e, const Scope& scope
   return name;
 }
 
-}  // namespace sup::ctl::migrate
+}  // namespace sup::ctl::import

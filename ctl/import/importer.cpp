@@ -13,7 +13,7 @@
 #include "ctl/import/toml_writer.h"
 #include "sup/conf/loader.h"
 
-namespace sup::ctl::migrate {
+namespace sup::ctl::import {
 namespace {
 
 bool ReadFile(const std::string& path, std::string& text, std::string& error) {
@@ -147,4 +147,4 @@ ImportResult ImportSupervisord(const std::string& path, const ImportOptions& opt
   return ImportSupervisordText(text, path, options);
 }
 
-}  // namespace sup::ctl::migrate
+}  // namespace sup::ctl::import

@@ -10,7 +10,7 @@
 #include "ctl/import/convert.h"
 #include "ctl/import/model.h"
 
-namespace sup::ctl::migrate {
+namespace sup::ctl::import {
 
 struct ImportResult {
   std::string toml;               // the converted config; "" when `errors` is not empty
@@ -26,4 +26,4 @@ ImportResult ImportSupervisord(const std::string& path, const ImportOptions& opt
 // As ImportSupervisord, for text in memory labelled `path` (includes still read from disk).
 ImportResult ImportSupervisordText(std::string_view text, const std::string& path, const ImportOptions& options);
 
-}  // namespace sup::ctl::migrate
+}  // namespace sup::ctl::import

@@ -4,7 +4,7 @@
 
 #include <limits>
 
-namespace sup::ctl::migrate {
+namespace sup::ctl::import {
 namespace {
 
 constexpr size_t kNone = std::numeric_limits<size_t>::max();
@@ -187,4 +187,4 @@ void ParseIni(std::string_view text, const std::string& file, IniDocument& doc) 
   reader.Finish();
 }
 
-}  // namespace sup::ctl::migrate
+}  // namespace sup::ctl::import

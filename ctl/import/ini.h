@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace sup::ctl::migrate {
+namespace sup::ctl::import {
 
 struct IniEntry {
   std::string key;    // lower-cased, as configparser's optionxform does
@@ -43,4 +43,4 @@ struct IniDocument {
 // key by key, as configparser does when supervisord reads an [include]d file after the main one.
 void ParseIni(std::string_view text, const std::string& file, IniDocument& doc);
 
-}  // namespace sup::ctl::migrate
+}  // namespace sup::ctl::import

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-namespace sup::ctl::migrate {
+namespace sup::ctl::import {
 
 // One thing of the supervisord file that was not carried over as it was, at its line.
 struct Warning {
@@ -82,4 +82,4 @@ struct OutConfig {
   std::vector<OutGroup> groups;
 };
 
-}  // namespace sup::ctl::migrate
+}  // namespace sup::ctl::import

@@ -10,7 +10,7 @@
 
 #include "ctl/import/convert.h"
 
-namespace sup::ctl::migrate {
+namespace sup::ctl::import {
 
 class ProgramBuilder {
  public:
@@ -51,4 +51,4 @@ class ProgramBuilder {
   std::optional<bool> stop_as_group_, kill_as_group_;
 };
 
-}  // namespace sup::ctl::migrate
+}  // namespace sup::ctl::import

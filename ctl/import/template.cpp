@@ -3,7 +3,7 @@
 
 #include <cctype>
 
-namespace sup::ctl::migrate {
+namespace sup::ctl::import {
 namespace {
 
 struct Spec {
@@ -231,4 +231,4 @@ bool ProcessNumIsPlain(const Template& t, long long first, long long count) {
   return true;
 }
 
-}  // namespace sup::ctl::migrate
+}  // namespace sup::ctl::import

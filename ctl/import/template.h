@@ -10,7 +10,7 @@
 
 #include "sup/conf/config.h"
 
-namespace sup::ctl::migrate {
+namespace sup::ctl::import {
 
 struct Piece {
   enum class Kind { kText, kEnv, kProcessNum };
@@ -58,4 +58,4 @@ Template WithProcessNum(const Template& t, long long index);
 // decimal digits, so ${SUP_INSTANCE+first} writes it exactly.
 bool ProcessNumIsPlain(const Template& t, long long first, long long count);
 
-}  // namespace sup::ctl::migrate
+}  // namespace sup::ctl::import

@@ -5,7 +5,7 @@
 
 #include "sup/conf/units.h"
 
-namespace sup::ctl::migrate {
+namespace sup::ctl::import {
 namespace {
 
 // Length of the valid UTF-8 sequence at s[i], or 0 (overlong, surrogate or out of range too).
@@ -215,4 +215,4 @@ std::string Warning::ToString() const {
   return file + (line > 0 ? ":" + std::to_string(line) : "") + ": " + message;
 }
 
-}  // namespace sup::ctl::migrate
+}  // namespace sup::ctl::import

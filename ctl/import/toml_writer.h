@@ -8,7 +8,7 @@
 
 #include "ctl/import/model.h"
 
-namespace sup::ctl::migrate {
+namespace sup::ctl::import {
 
 // A TOML basic string ("…"), escaping quotes, backslashes and control characters. Bytes that
 // are not valid UTF-8 become U+FFFD (TOML text is UTF-8); `replaced` says whether any did.
@@ -21,4 +21,4 @@ std::string TomlKey(std::string_view key);
 // [supervisor], every [program.*] and every [group.*].
 std::string WriteToml(const OutConfig& config, const std::vector<Warning>& warnings);
 
-}  // namespace sup::ctl::migrate
+}  // namespace sup::ctl::import

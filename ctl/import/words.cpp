@@ -4,7 +4,7 @@
 
 #include <cctype>
 
-namespace sup::ctl::migrate {
+namespace sup::ctl::import {
 namespace {
 
 // One character of a template, or one whole reference.
@@ -197,4 +197,4 @@ EnvPairs ParseEnvPairs(const Template& text) {
   return r;
 }
 
-}  // namespace sup::ctl::migrate
+}  // namespace sup::ctl::import

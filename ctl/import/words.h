@@ -9,7 +9,7 @@
 
 #include "ctl/import/template.h"
 
-namespace sup::ctl::migrate {
+namespace sup::ctl::import {
 
 struct SplitCommand {
   std::vector<Template> words;
@@ -32,4 +32,4 @@ struct EnvPairs {
 // let a value hold commas or spaces, and are removed.
 EnvPairs ParseEnvPairs(const Template& text);
 
-}  // namespace sup::ctl::migrate
+}  // namespace sup::ctl::import

@@ -10,7 +10,7 @@
 #include <utility>
 
 #include "control/call_impl.h"
-#include "control/commands.h"
+#include "control/verbs.h"
 #include "control/control_server.h"
 #include "protocol/errors.h"
 

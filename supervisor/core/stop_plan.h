@@ -4,29 +4,13 @@
 #pragma once
 
 #include <set>
-#include <unordered_map>
 #include <string>
 #include <vector>
 
+#include "core/dependency_graph.h"
 #include "sup/conf/config.h"
 
 namespace sup::daemon {
-
-class DependencyGraph {
- public:
-  explicit DependencyGraph(const conf::Config& config);
-
-  // Programs that depend on `program`, directly or not.
-  const std::set<std::string>& Dependants(const std::string& program) const;
-  // Programs `program` depends on, directly or not.
-  std::set<std::string> Dependencies(const std::string& program) const;
-  // Direct dependants only (for "still running dependants" warnings).
-  std::vector<std::string> DirectDependants(const std::string& program) const;
-
- private:
-  std::unordered_map<std::string, std::vector<std::string>> direct_;   // program -> direct dependants
-  std::unordered_map<std::string, std::set<std::string>> dependants_;  // program -> transitive
-};
 
 // The programs of `stopping` that are alive, not yet signalled, and have no transitive
 // dependant that is both in `stopping` and alive. Ordered by descending priority number

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/exit_codes.h"
 #include "core/selector.h"
 #include "process/environment.h"
 #include "status/instance_slot.h"
@@ -111,12 +112,6 @@ std::vector<Instance*> Supervisor::AllInstances() {
   for (auto& p : programs_)
     for (auto& i : p.instances) out.push_back(i.get());
   return out;
-}
-
-Instance* Supervisor::FindByPid(pid_t pid) {
-  for (auto* i : AllInstances())
-    if (i->pid() == pid) return i;
-  return nullptr;
 }
 
 Result<std::vector<Instance*>> Supervisor::Select(const std::vector<std::string>& selectors) {
@@ -349,7 +344,7 @@ void Supervisor::OnTransition(Instance& instance, State from, State to,
   if (main_program_ && instance.program() == "main" && !s.exits.empty() &&
       (to == State::kExited || to == State::kStopped) && s.exits.last().at >= s.start_time) {
     const ExitStatus& e = s.exits.last().status;
-    main_exit_code_ = e.by_signal() ? 128 + e.signal : e.code;
+    main_exit_code_ = e.by_signal() ? kExitSignalBase + e.signal : e.code;
     if (!shutting_down_) BeginShutdown("main exited");
   }
   settle_again_ = true;

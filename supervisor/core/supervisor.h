@@ -61,7 +61,6 @@ class Supervisor final : public InstanceHost {
   void StartAutostart();
 
   Result<std::vector<Instance*>> Select(const std::vector<std::string>& selectors);
-  Instance* FindByPid(pid_t pid);
   std::vector<Instance*> AllInstances();
 
   // Operator commands (SPEC §4 "Commands by state"). Start also starts the dependencies

@@ -2,6 +2,7 @@
 // the last-resort SIGKILL, and the exit code it leads to.
 #include <spdlog/spdlog.h>
 
+#include "core/exit_codes.h"
 #include "core/supervisor.h"
 
 namespace sup::daemon {
@@ -63,11 +64,11 @@ void Supervisor::CheckShutdownDone() {
 }
 
 int Supervisor::ShutdownExitCode() const {
-  if (fatal_shutdown_) return 3;
-  if (killed_at_timeout_) return 1;
+  if (fatal_shutdown_) return kExitFatal;
+  if (killed_at_timeout_) return kExitKilled;
   for (auto* i : alive_at_shutdown_)
-    if (i->fsm().status().sigkill_needed) return 1;
-  return 0;
+    if (i->fsm().status().sigkill_needed) return kExitKilled;
+  return kExitOk;
 }
 
 }  // namespace sup::daemon

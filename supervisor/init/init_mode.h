@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "init/inherited_signals.h"
-#include "init/leftovers.h"
+#include "shutdown/leftovers.h"
 
 namespace sup::daemon {
 

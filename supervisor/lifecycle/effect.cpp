@@ -13,6 +13,8 @@ Effect Make(Effect::Kind kind) {
 }
 }  // namespace
 
+namespace effect {
+
 Effect CheckDependencies() { return Make(Effect::Kind::kCheckDependencies); }
 Effect Spawn() { return Make(Effect::Kind::kSpawn); }
 Effect CancelTimer() { return Make(Effect::Kind::kCancelTimer); }
@@ -44,6 +46,8 @@ Effect FatalShutdown(std::string reason) {
   effect.reason = std::move(reason);
   return effect;
 }
+
+}  // namespace effect
 
 std::ostream& operator<<(std::ostream& out, const Effect& effect) {
   switch (effect.kind) {

@@ -1,4 +1,4 @@
-// Effect: one thing the lifecycle FSM asks its driver (Program) to do. A small value
+// Effect: one thing the lifecycle FSM asks its driver (core/Instance) to do. A small value
 // type: the FSM returns them in execution order, tests compare them with ==.
 #pragma once
 
@@ -34,6 +34,10 @@ struct Effect {
 };
 using Effects = std::vector<Effect>;
 
+// The factories live in their own namespace: Spawn, Kill and Publish are also the names of
+// OS calls and methods (Spawner::Spawn, process/Kill, StatusSegment::Publish).
+namespace effect {
+
 Effect CheckDependencies();
 Effect Spawn();
 Effect Kill(int signal, bool to_group);
@@ -42,6 +46,8 @@ Effect CancelTimer();
 Effect Publish(State from, State to, std::string reason);
 Effect StatusChanged();
 Effect FatalShutdown(std::string reason);
+
+}  // namespace effect
 
 std::ostream& operator<<(std::ostream& out, const Effect& effect);  // for test failure output
 

@@ -124,7 +124,7 @@ Effects InstanceFsm::OnDependenciesMet(TimePoint) {
       if (!status_.waiting_for_dependencies) break;
       status_.waiting_for_dependencies = false;
       spawn_pending_ = true;
-      out.push_back(Spawn());
+      out.push_back(effect::Spawn());
       break;
     case State::kStopped: case State::kRunning:
     case State::kBackoff: case State::kStopping:
@@ -175,7 +175,7 @@ Effects InstanceFsm::OnSpawned(pid_t pid, TimePoint now) {
       }
       break;
     case State::kStopping:  // stopped while the spawn was under way: signal it now
-      out.push_back(Kill(spec_->stop_signal, spec_->kill_group));
+      out.push_back(effect::Kill(spec_->stop_signal, spec_->kill_group));
       stop_signalled_ = true;
       Arm(TimerPurpose::kStopTimeout, spec_->stop_timeout, now, out);
       break;
@@ -223,10 +223,10 @@ Effects InstanceFsm::OnExited(ExitStatus status, TimePoint now, bool group_alive
       if (stop_signalled_ || status_.sigkill_needed) break;  // the group was already signalled
       [[fallthrough]];
     case State::kStarting: case State::kRunning:
-      out.push_back(Kill(spec_->stop_signal, true));
+      out.push_back(effect::Kill(spec_->stop_signal, true));
       stop_signalled_ = true;
       Arm(TimerPurpose::kStopTimeout, spec_->stop_timeout, now, out);
-      if (SetReady(false)) out.push_back(StatusChanged());
+      if (SetReady(false)) out.push_back(effect::StatusChanged());
       break;
     case State::kStopped: case State::kBackoff:
     case State::kExited: case State::kFatal:
@@ -248,12 +248,12 @@ Effects InstanceFsm::OnTimer(TimePoint now) {
   if (timer_ == TimerPurpose::kNone) return out;
   // Loop timers have millisecond resolution and a cached "now": a fire up to 1ms early is due.
   if (now + std::chrono::milliseconds(1) < status_.timer_deadline) {
-    out.push_back(ArmTimer(status_.timer_deadline - now));
+    out.push_back(effect::ArmTimer(status_.timer_deadline - now));
     return out;
   }
   const TimerPurpose purpose = std::exchange(timer_, TimerPurpose::kNone);
   if (purpose == TimerPurpose::kStopTimeout) {  // a stop or a group drain, in any state
-    out.push_back(Kill(SIGKILL, spec_->kill_group || status_.group_draining));
+    out.push_back(effect::Kill(SIGKILL, spec_->kill_group || status_.group_draining));
     status_.sigkill_needed = true;
     stop_signalled_ = false;
     return out;
@@ -305,7 +305,7 @@ Effects InstanceFsm::OnReady(TimePoint now) {
       // The end of a RELOADING=1 in any mode; the first READY=1 of a notify one-shot.
       const bool becomes_ready =
           std::exchange(reloading_, false) || spec_->ready == conf::ReadyMode::kNotify;
-      if (becomes_ready && SetReady(true)) out.push_back(StatusChanged());
+      if (becomes_ready && SetReady(true)) out.push_back(effect::StatusChanged());
       break;
     }
     case State::kStopped: case State::kBackoff:
@@ -322,7 +322,7 @@ Effects InstanceFsm::OnReloading(TimePoint) {
     case State::kRunning:
       if (status_.pid == 0) break;
       reloading_ = true;
-      if (SetReady(false)) out.push_back(StatusChanged());
+      if (SetReady(false)) out.push_back(effect::StatusChanged());
       break;
     case State::kStopped:
     case State::kStarting:  // not ready yet anyway
@@ -392,17 +392,17 @@ Effects InstanceFsm::OnHealthy(TimePoint now) {
         status_.health = Health::kHealthy;
         BecomeRunning("ready: health check passed", now, out);
       } else if (SetHealth(Health::kHealthy)) {
-        out.push_back(StatusChanged());
+        out.push_back(effect::StatusChanged());
       }
       break;
     case State::kRunning: {
       bool changed = SetHealth(Health::kHealthy);
       if (spec_->ready == conf::ReadyMode::kHealth && !reloading_) changed |= SetReady(true);
-      if (changed) out.push_back(StatusChanged());
+      if (changed) out.push_back(effect::StatusChanged());
       break;
     }
     case State::kStopping:
-      if (SetHealth(Health::kHealthy)) out.push_back(StatusChanged());
+      if (SetHealth(Health::kHealthy)) out.push_back(effect::StatusChanged());
       break;
     case State::kStopped: case State::kBackoff:
     case State::kExited: case State::kFatal:
@@ -426,7 +426,7 @@ Effects InstanceFsm::OnUnhealthy(TimePoint now) {
       [[fallthrough]];
     case State::kStarting:  // before RUNNING only start_timeout judges the start
     case State::kStopping:
-      if (changed) out.push_back(StatusChanged());
+      if (changed) out.push_back(effect::StatusChanged());
       break;
     case State::kStopped: case State::kBackoff:
     case State::kExited: case State::kFatal:

@@ -1,6 +1,6 @@
 // InstanceFsm: decides one instance's fate (SPEC §4). Pure: no syscalls, libuv, clock reads
 // or randomness of its own; time comes in with each event, jitter from an injected source.
-// Every input returns the Effects its driver (Instance) must perform, in order.
+// Every input returns the Effects its driver (core/Instance) must perform, in order.
 #pragma once
 
 #include <sys/types.h>

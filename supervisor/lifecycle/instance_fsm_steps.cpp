@@ -16,7 +16,7 @@ void InstanceFsm::Transition(State to, const std::string& reason, Effects& out) 
   if (to != State::kStarting && to != State::kRunning && to != State::kStopping) {
     status_.health = Health::kUnknown;
   }
-  out.push_back(Publish(from, to, reason));
+  out.push_back(effect::Publish(from, to, reason));
 }
 
 void InstanceFsm::BeginStart(const std::string& reason, Effects& out) {
@@ -25,7 +25,7 @@ void InstanceFsm::BeginStart(const std::string& reason, Effects& out) {
   Transition(State::kStarting, reason, out);
   // Timers begin only once spawned: the driver answers OnDependenciesMet, maybe at once.
   status_.waiting_for_dependencies = true;
-  out.push_back(CheckDependencies());
+  out.push_back(effect::CheckDependencies());
 }
 
 void InstanceFsm::BeginStop(AfterStop after, const std::string& reason, TimePoint now,
@@ -36,7 +36,7 @@ void InstanceFsm::BeginStop(AfterStop after, const std::string& reason, TimePoin
   if (!group_signalled) status_.sigkill_needed = false;
   Transition(State::kStopping, reason, out);
   if (group_signalled || spawn_pending_) return;  // OnSpawned signals a pending spawn
-  out.push_back(Kill(spec_->stop_signal, spec_->kill_group));
+  out.push_back(effect::Kill(spec_->stop_signal, spec_->kill_group));
   stop_signalled_ = true;
   Arm(TimerPurpose::kStopTimeout, spec_->stop_timeout, now, out);
 }
@@ -107,7 +107,7 @@ void InstanceFsm::EnterFatal(const std::string& reason, Effects& out) {
   status_.error = reason;
   Transition(State::kFatal, reason, out);
   if (spec_->on_fatal == conf::OnFatal::kShutdown && !shutting_down_) {
-    out.push_back(FatalShutdown(reason));
+    out.push_back(effect::FatalShutdown(reason));
   }
 }
 
@@ -117,7 +117,7 @@ void InstanceFsm::EnterExited(const std::string& reason, Effects& out) {
   Transition(State::kExited, (success ? "completed: " : "failed: ") + reason, out);
   status_.ready = success;  // a completed one-shot counts as ready
   if (!success && spec_->on_fatal == conf::OnFatal::kShutdown && !shutting_down_) {
-    out.push_back(FatalShutdown("failed: " + reason));
+    out.push_back(effect::FatalShutdown("failed: " + reason));
   }
 }
 
@@ -172,13 +172,13 @@ void InstanceFsm::ResetForOperatorStart() {
 void InstanceFsm::Arm(TimerPurpose purpose, Clock::duration delay, TimePoint now, Effects& out) {
   timer_ = purpose;
   status_.timer_deadline = now + delay;
-  out.push_back(ArmTimer(delay));
+  out.push_back(effect::ArmTimer(delay));
 }
 
 void InstanceFsm::Disarm(Effects& out) {
   if (timer_ == TimerPurpose::kNone) return;
   timer_ = TimerPurpose::kNone;
-  out.push_back(CancelTimer());
+  out.push_back(effect::CancelTimer());
 }
 
 bool InstanceFsm::SetReady(bool ready) { return std::exchange(status_.ready, ready) != ready; }

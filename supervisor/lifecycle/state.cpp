@@ -5,29 +5,26 @@
 
 #include <cstdio>
 
+#include "status/state_names.h"
+#include "sup/status_shm.h"
+
 namespace sup::daemon {
 
-const char* StateName(State state) {
-  switch (state) {
-    case State::kStopped: return "STOPPED";
-    case State::kStarting: return "STARTING";
-    case State::kRunning: return "RUNNING";
-    case State::kBackoff: return "BACKOFF";
-    case State::kStopping: return "STOPPING";
-    case State::kExited: return "EXITED";
-    case State::kFatal: return "FATAL";
-  }
-  return "UNKNOWN";
-}
+// State and Health are numbered as the status segment's enums, whose words are the table.
+static_assert(static_cast<int>(State::kStopped) == SUP_STATE_STOPPED &&
+              static_cast<int>(State::kStarting) == SUP_STATE_STARTING &&
+              static_cast<int>(State::kRunning) == SUP_STATE_RUNNING &&
+              static_cast<int>(State::kBackoff) == SUP_STATE_BACKOFF &&
+              static_cast<int>(State::kStopping) == SUP_STATE_STOPPING &&
+              static_cast<int>(State::kExited) == SUP_STATE_EXITED &&
+              static_cast<int>(State::kFatal) == SUP_STATE_FATAL);
+static_assert(static_cast<int>(Health::kUnknown) == SUP_HEALTH_UNKNOWN &&
+              static_cast<int>(Health::kHealthy) == SUP_HEALTH_HEALTHY &&
+              static_cast<int>(Health::kUnhealthy) == SUP_HEALTH_UNHEALTHY);
 
-const char* HealthName(Health health) {
-  switch (health) {
-    case Health::kUnknown: return "unknown";
-    case Health::kHealthy: return "healthy";
-    case Health::kUnhealthy: return "unhealthy";
-  }
-  return "unknown";
-}
+const char* StateName(State state) { return StateName(static_cast<std::uint32_t>(state)); }
+
+const char* HealthName(Health health) { return HealthName(static_cast<std::uint32_t>(health)); }
 
 namespace {
 

@@ -4,10 +4,6 @@
 
 namespace sup::daemon {
 
-static_assert(static_cast<int>(State::kFatal) == SUP_STATE_FATAL &&
-              static_cast<int>(State::kRunning) == SUP_STATE_RUNNING &&
-              static_cast<int>(Health::kUnhealthy) == SUP_HEALTH_UNHEALTHY);
-
 SlotData InstanceSlot(const Instance& instance) {
   using std::chrono::duration_cast;
   using std::chrono::nanoseconds;
@@ -16,7 +12,7 @@ SlotData InstanceSlot(const Instance& instance) {
   SlotData d;
   d.name = instance.name();
   d.pid = s.pid;
-  d.state = static_cast<sup_state>(s.state);  // both follow SPEC §4's order (static_assert above)
+  d.state = static_cast<sup_state>(s.state);  // same numbering (lifecycle/state.cpp asserts it)
   d.ready = s.ready;
   d.health = static_cast<sup_health>(s.health);
   if (s.start_time != TimePoint{}) {

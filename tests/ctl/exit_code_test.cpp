@@ -17,7 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ctl/commands.h"
+#include "ctl/subcommands.h"
 
 using nlohmann::json;
 

@@ -8,7 +8,7 @@
 #include "ctl/import/importer.h"
 #include "sup/conf/loader.h"
 
-namespace sup::ctl::migrate::testing {
+namespace sup::ctl::import::testing {
 
 inline ImportOptions Options(uid_t euid = 0) {
   ImportOptions o;
@@ -54,4 +54,4 @@ inline Imported Import(const std::string& text, const ImportOptions& options = O
   return out;
 }
 
-}  // namespace sup::ctl::migrate::testing
+}  // namespace sup::ctl::import::testing

@@ -3,8 +3,8 @@
 
 #include "import_helpers.h"
 
-using namespace sup::ctl::migrate;
-using namespace sup::ctl::migrate::testing;
+using namespace sup::ctl::import;
+using namespace sup::ctl::import::testing;
 using sup::conf::OnFatal;
 using sup::conf::RestartPolicy;
 

@@ -4,8 +4,8 @@
 
 #include "sup/conf/expand.h"
 
-using namespace sup::ctl::migrate;
-using namespace sup::ctl::migrate::testing;
+using namespace sup::ctl::import;
+using namespace sup::ctl::import::testing;
 using sup::conf::RestartPolicy;
 using namespace std::chrono_literals;
 

@@ -4,8 +4,8 @@
 
 #include "import_helpers.h"
 
-using namespace sup::ctl::migrate;
-using namespace sup::ctl::migrate::testing;
+using namespace sup::ctl::import;
+using namespace sup::ctl::import::testing;
 
 namespace {
 

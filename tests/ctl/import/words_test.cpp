@@ -3,7 +3,7 @@
 
 #include "ctl/import/words.h"
 
-using namespace sup::ctl::migrate;
+using namespace sup::ctl::import;
 
 namespace {
 

@@ -33,8 +33,8 @@ void ToFatal(FsmRig& rig) {
 // --- STOPPED ---
 TEST_CASE("Commands: STOPPED + start -> STARTING", "[lifecycle][commands]") {
   FsmRig rig;
-  CHECK(rig.Start() == Effects{Publish(State::kStopped, State::kStarting, "start requested"),
-                               CheckDependencies()});
+  CHECK(rig.Start() == Effects{effect::Publish(State::kStopped, State::kStarting, "start requested"),
+                               effect::CheckDependencies()});
 }
 
 TEST_CASE("Commands: STOPPED + stop -> no-op", "[lifecycle][commands]") {
@@ -46,8 +46,8 @@ TEST_CASE("Commands: STOPPED + stop -> no-op", "[lifecycle][commands]") {
 
 TEST_CASE("Commands: STOPPED + restart -> as start", "[lifecycle][commands]") {
   FsmRig rig;
-  CHECK(rig.Restart() == Effects{Publish(State::kStopped, State::kStarting, "start requested"),
-                                 CheckDependencies()});
+  CHECK(rig.Restart() == Effects{effect::Publish(State::kStopped, State::kStarting, "start requested"),
+                                 effect::CheckDependencies()});
   CHECK(rig.status().wanted_up);
 }
 
@@ -63,7 +63,7 @@ TEST_CASE("Commands: STARTING waiting for dependencies + stop -> STOPPED at once
           "[lifecycle][commands]") {
   FsmRig rig;
   ToWaiting(rig);
-  CHECK(rig.Stop() == Effects{Publish(State::kStarting, State::kStopped, "stop requested")});
+  CHECK(rig.Stop() == Effects{effect::Publish(State::kStarting, State::kStopped, "stop requested")});
   CHECK_FALSE(rig.status().wanted_up);
   CHECK_FALSE(rig.status().waiting_for_dependencies);
 }
@@ -81,14 +81,14 @@ TEST_CASE("Commands: STARTING spawned + start -> no-op, waits with the first",
   FsmRig rig;
   ToSpawnedStarting(rig);
   CHECK(rig.Start().empty());
-  CHECK(rig.Fire() == Effects{Publish(State::kStarting, State::kRunning, "started")});
+  CHECK(rig.Fire() == Effects{effect::Publish(State::kStarting, State::kRunning, "started")});
 }
 
 TEST_CASE("Commands: STARTING spawned + stop -> STOPPING", "[lifecycle][commands]") {
   FsmRig rig;
   ToSpawnedStarting(rig);
-  CHECK(rig.Stop() == Effects{Publish(State::kStarting, State::kStopping, "stop requested"),
-                              Kill(SIGTERM, true), ArmTimer(10s)});
+  CHECK(rig.Stop() == Effects{effect::Publish(State::kStarting, State::kStopping, "stop requested"),
+                              effect::Kill(SIGTERM, true), effect::ArmTimer(10s)});
   rig.Exit(ExitStatus::Signal(SIGTERM));
   CHECK(rig.state() == State::kStopped);
   CHECK(rig.status().consecutive_failures == 0);  // a stop is never a failed start
@@ -97,12 +97,12 @@ TEST_CASE("Commands: STARTING spawned + stop -> STOPPING", "[lifecycle][commands
 TEST_CASE("Commands: STARTING spawned + restart -> stop, then start", "[lifecycle][commands]") {
   FsmRig rig;
   ToSpawnedStarting(rig);
-  CHECK(rig.Restart() == Effects{Publish(State::kStarting, State::kStopping, "restart requested"),
-                                 Kill(SIGTERM, true), ArmTimer(10s)});
+  CHECK(rig.Restart() == Effects{effect::Publish(State::kStarting, State::kStopping, "restart requested"),
+                                 effect::Kill(SIGTERM, true), effect::ArmTimer(10s)});
   const auto effects = rig.Exit(ExitStatus::Signal(SIGTERM));
-  CHECK(effects == Effects{CancelTimer(), Publish(State::kStopping, State::kStopped, "stopped"),
-                           Publish(State::kStopped, State::kStarting, "start requested"),
-                           CheckDependencies()});
+  CHECK(effects == Effects{effect::CancelTimer(), effect::Publish(State::kStopping, State::kStopped, "stopped"),
+                           effect::Publish(State::kStopped, State::kStarting, "start requested"),
+                           effect::CheckDependencies()});
 }
 
 TEST_CASE("Commands: STARTING before the spawn answered + stop -> signalled once spawned",
@@ -110,8 +110,8 @@ TEST_CASE("Commands: STARTING before the spawn answered + stop -> signalled once
   FsmRig rig;
   rig.Start();
   rig.DependenciesMet();  // kSpawn under way
-  CHECK(rig.Stop() == Effects{Publish(State::kStarting, State::kStopping, "stop requested")});
-  CHECK(rig.Spawned() == Effects{Kill(SIGTERM, true), ArmTimer(10s)});
+  CHECK(rig.Stop() == Effects{effect::Publish(State::kStarting, State::kStopping, "stop requested")});
+  CHECK(rig.Spawned() == Effects{effect::Kill(SIGTERM, true), effect::ArmTimer(10s)});
   rig.Exit(ExitStatus::Signal(SIGTERM));
   CHECK(rig.state() == State::kStopped);
 }
@@ -123,7 +123,7 @@ TEST_CASE("Commands: STARTING before the spawn answered + stop, spawn fails -> S
   rig.DependenciesMet();
   rig.Stop();
   CHECK(rig.fsm.OnSpawnFailed("exec /x: Permission denied", rig.now) ==
-        Effects{Publish(State::kStopping, State::kStopped, "stopped")});
+        Effects{effect::Publish(State::kStopping, State::kStopped, "stopped")});
   CHECK(rig.status().consecutive_failures == 0);
 }
 
@@ -142,8 +142,8 @@ TEST_CASE("Commands: RUNNING + stop -> STOPPING with stop_signal to the group",
   spec.stop_timeout = 3s;
   FsmRig rig(spec);
   rig.ToRunning();
-  CHECK(rig.Stop() == Effects{Publish(State::kRunning, State::kStopping, "stop requested"),
-                              Kill(SIGINT, true), ArmTimer(3s)});
+  CHECK(rig.Stop() == Effects{effect::Publish(State::kRunning, State::kStopping, "stop requested"),
+                              effect::Kill(SIGINT, true), effect::ArmTimer(3s)});
   CHECK_FALSE(rig.status().wanted_up);
   CHECK_FALSE(rig.status().ready);
 }
@@ -151,8 +151,8 @@ TEST_CASE("Commands: RUNNING + stop -> STOPPING with stop_signal to the group",
 TEST_CASE("Commands: RUNNING + restart -> stop, then start", "[lifecycle][commands]") {
   FsmRig rig;
   rig.ToRunning();
-  CHECK(rig.Restart() == Effects{Publish(State::kRunning, State::kStopping, "restart requested"),
-                                 Kill(SIGTERM, true), ArmTimer(10s)});
+  CHECK(rig.Restart() == Effects{effect::Publish(State::kRunning, State::kStopping, "restart requested"),
+                                 effect::Kill(SIGTERM, true), effect::ArmTimer(10s)});
   rig.Exit(ExitStatus::Code(0));
   CHECK(rig.state() == State::kStarting);
   CHECK(rig.status().wanted_up);
@@ -165,9 +165,9 @@ TEST_CASE("Commands: BACKOFF + start -> delay cancelled, failures reset, spawn n
   FsmRig rig;
   ToBackoff(rig);
   REQUIRE(rig.status().consecutive_failures == 1);
-  CHECK(rig.Start() == Effects{CancelTimer(),
-                               Publish(State::kBackoff, State::kStarting, "start requested"),
-                               CheckDependencies()});
+  CHECK(rig.Start() == Effects{effect::CancelTimer(),
+                               effect::Publish(State::kBackoff, State::kStarting, "start requested"),
+                               effect::CheckDependencies()});
   CHECK(rig.status().consecutive_failures == 0);
   CHECK(rig.status().error.empty());
 }
@@ -175,8 +175,8 @@ TEST_CASE("Commands: BACKOFF + start -> delay cancelled, failures reset, spawn n
 TEST_CASE("Commands: BACKOFF + stop -> delay cancelled, STOPPED", "[lifecycle][commands]") {
   FsmRig rig;
   ToBackoff(rig);
-  CHECK(rig.Stop() == Effects{CancelTimer(),
-                              Publish(State::kBackoff, State::kStopped, "stop requested")});
+  CHECK(rig.Stop() == Effects{effect::CancelTimer(),
+                              effect::Publish(State::kBackoff, State::kStopped, "stop requested")});
   rig.Advance(1h);
   CHECK(rig.fsm.OnTimer(rig.now).empty());
 }
@@ -184,9 +184,9 @@ TEST_CASE("Commands: BACKOFF + stop -> delay cancelled, STOPPED", "[lifecycle][c
 TEST_CASE("Commands: BACKOFF + restart -> as start", "[lifecycle][commands]") {
   FsmRig rig;
   ToBackoff(rig);
-  CHECK(rig.Restart() == Effects{CancelTimer(),
-                                 Publish(State::kBackoff, State::kStarting, "start requested"),
-                                 CheckDependencies()});
+  CHECK(rig.Restart() == Effects{effect::CancelTimer(),
+                                 effect::Publish(State::kBackoff, State::kStarting, "start requested"),
+                                 effect::CheckDependencies()});
 }
 
 // --- STOPPING ---
@@ -196,9 +196,9 @@ TEST_CASE("Commands: STOPPING + start -> queued, starts once STOPPED", "[lifecyc
   CHECK(rig.Start().empty());
   CHECK(rig.state() == State::kStopping);
   const auto effects = rig.Exit(ExitStatus::Signal(SIGTERM));
-  CHECK(effects == Effects{CancelTimer(), Publish(State::kStopping, State::kStopped, "stopped"),
-                           Publish(State::kStopped, State::kStarting, "start requested"),
-                           CheckDependencies()});
+  CHECK(effects == Effects{effect::CancelTimer(), effect::Publish(State::kStopping, State::kStopped, "stopped"),
+                           effect::Publish(State::kStopped, State::kStarting, "start requested"),
+                           effect::CheckDependencies()});
 }
 
 TEST_CASE("Commands: STOPPING + stop -> no-op, deadline unchanged", "[lifecycle][commands]") {
@@ -208,7 +208,7 @@ TEST_CASE("Commands: STOPPING + stop -> no-op, deadline unchanged", "[lifecycle]
   rig.Advance(4s);
   CHECK(rig.Stop().empty());
   CHECK(rig.status().timer_deadline == deadline);
-  CHECK(rig.Fire() == Effects{Kill(SIGKILL, true)});
+  CHECK(rig.Fire() == Effects{effect::Kill(SIGKILL, true)});
   CHECK(rig.now == deadline);
 }
 
@@ -239,7 +239,7 @@ TEST_CASE("Commands: STOPPING + main exits with a failure -> STOPPED, no restart
   FsmRig rig(spec);
   ToStopping(rig);
   const auto effects = rig.Exit(ExitStatus::Signal(SIGSEGV, true));
-  CHECK(effects == Effects{CancelTimer(), Publish(State::kStopping, State::kStopped, "stopped")});
+  CHECK(effects == Effects{effect::CancelTimer(), effect::Publish(State::kStopping, State::kStopped, "stopped")});
   CHECK(rig.status().exits.last().status == ExitStatus::Signal(SIGSEGV, true));
   CHECK(rig.status().error.empty());
 }
@@ -248,23 +248,23 @@ TEST_CASE("Commands: STOPPING + main exits with a failure -> STOPPED, no restart
 TEST_CASE("Commands: EXITED + start -> STARTING, the one-shot runs again", "[lifecycle][commands]") {
   FsmRig rig;
   ToExited(rig);
-  CHECK(rig.Start() == Effects{Publish(State::kExited, State::kStarting, "start requested"),
-                               CheckDependencies()});
+  CHECK(rig.Start() == Effects{effect::Publish(State::kExited, State::kStarting, "start requested"),
+                               effect::CheckDependencies()});
   CHECK_FALSE(rig.status().ready);
 }
 
 TEST_CASE("Commands: EXITED + stop -> STOPPED", "[lifecycle][commands]") {
   FsmRig rig;
   ToExited(rig);
-  CHECK(rig.Stop() == Effects{Publish(State::kExited, State::kStopped, "stop requested")});
+  CHECK(rig.Stop() == Effects{effect::Publish(State::kExited, State::kStopped, "stop requested")});
   CHECK_FALSE(rig.status().ready);
 }
 
 TEST_CASE("Commands: EXITED + restart -> as start", "[lifecycle][commands]") {
   FsmRig rig;
   ToExited(rig);
-  CHECK(rig.Restart() == Effects{Publish(State::kExited, State::kStarting, "start requested"),
-                                 CheckDependencies()});
+  CHECK(rig.Restart() == Effects{effect::Publish(State::kExited, State::kStarting, "start requested"),
+                                 effect::CheckDependencies()});
 }
 
 // --- FATAL ---
@@ -273,8 +273,8 @@ TEST_CASE("Commands: FATAL + start -> STARTING, failure count and start limit re
   FsmRig rig;
   ToFatal(rig);
   REQUIRE(rig.state() == State::kFatal);
-  CHECK(rig.Start() == Effects{Publish(State::kFatal, State::kStarting, "start requested"),
-                               CheckDependencies()});
+  CHECK(rig.Start() == Effects{effect::Publish(State::kFatal, State::kStarting, "start requested"),
+                               effect::CheckDependencies()});
   CHECK(rig.status().consecutive_failures == 0);
   CHECK(rig.status().error.empty());
   rig.DependenciesMet();
@@ -286,7 +286,7 @@ TEST_CASE("Commands: FATAL + start -> STARTING, failure count and start limit re
 TEST_CASE("Commands: FATAL + stop -> STOPPED, the reason stays", "[lifecycle][commands]") {
   FsmRig rig;
   ToFatal(rig);
-  CHECK(rig.Stop() == Effects{Publish(State::kFatal, State::kStopped, "stop requested")});
+  CHECK(rig.Stop() == Effects{effect::Publish(State::kFatal, State::kStopped, "stop requested")});
   CHECK(rig.status().error == "failed to start 6 times: exited with code 1");
   CHECK(rig.status().exits.records().size() == 6);
 }
@@ -294,8 +294,8 @@ TEST_CASE("Commands: FATAL + stop -> STOPPED, the reason stays", "[lifecycle][co
 TEST_CASE("Commands: FATAL + restart -> as start", "[lifecycle][commands]") {
   FsmRig rig;
   ToFatal(rig);
-  CHECK(rig.Restart() == Effects{Publish(State::kFatal, State::kStarting, "start requested"),
-                                 CheckDependencies()});
+  CHECK(rig.Restart() == Effects{effect::Publish(State::kFatal, State::kStarting, "start requested"),
+                                 effect::CheckDependencies()});
 }
 
 // --- across the table ---
@@ -304,8 +304,8 @@ TEST_CASE("Commands: kill_group = false -> stop signals the leader only", "[life
   spec.kill_group = false;
   FsmRig rig(spec);
   rig.ToRunning();
-  CHECK(Has(rig.Stop(), Kill(SIGTERM, false)));
-  CHECK(rig.Fire() == Effects{Kill(SIGKILL, false)});
+  CHECK(Has(rig.Stop(), effect::Kill(SIGTERM, false)));
+  CHECK(rig.Fire() == Effects{effect::Kill(SIGKILL, false)});
 }
 
 TEST_CASE("Commands: stop that needed SIGKILL -> recorded, cleared by the next graceful stop",
@@ -313,7 +313,7 @@ TEST_CASE("Commands: stop that needed SIGKILL -> recorded, cleared by the next g
   FsmRig rig;
   rig.ToRunning();
   rig.Stop();
-  CHECK(rig.Fire() == Effects{Kill(SIGKILL, true)});
+  CHECK(rig.Fire() == Effects{effect::Kill(SIGKILL, true)});
   rig.Exit(ExitStatus::Signal(SIGKILL));
   CHECK(rig.state() == State::kStopped);
   CHECK(rig.status().sigkill_needed);

@@ -13,8 +13,8 @@ TEST_CASE("InstanceFsm: on-failure, exit 1 from RUNNING -> BACKOFF for initial, 
   rig.ToRunning();
   rig.Advance(5s);
   const auto effects = rig.Exit(ExitStatus::Code(1));
-  CHECK(effects == Effects{Publish(State::kRunning, State::kBackoff, "exited with code 1"),
-                           ArmTimer(100ms)});
+  CHECK(effects == Effects{effect::Publish(State::kRunning, State::kBackoff, "exited with code 1"),
+                           effect::ArmTimer(100ms)});
   CHECK(rig.status().consecutive_failures == 0);
   CHECK(rig.status().error == "exited with code 1");
   CHECK_FALSE(rig.status().ready);
@@ -26,8 +26,8 @@ TEST_CASE("InstanceFsm: a restart after an exit from RUNNING -> not a retry, res
   FsmRig rig;
   rig.ToRunning();
   rig.Exit(ExitStatus::Code(1));
-  CHECK(rig.Fire() == Effects{Publish(State::kBackoff, State::kStarting, "restarting"),
-                              CheckDependencies()});
+  CHECK(rig.Fire() == Effects{effect::Publish(State::kBackoff, State::kStarting, "restarting"),
+                              effect::CheckDependencies()});
   CHECK(rig.status().restarts == 1);
 }
 
@@ -36,7 +36,7 @@ TEST_CASE("InstanceFsm: on-failure, exit 0 from RUNNING -> EXITED completed, not
   FsmRig rig;
   rig.ToRunning();
   const auto effects = rig.Exit(ExitStatus::Code(0));
-  CHECK(effects == Effects{Publish(State::kRunning, State::kExited, "completed: exited with code 0")});
+  CHECK(effects == Effects{effect::Publish(State::kRunning, State::kExited, "completed: exited with code 0")});
   CHECK(rig.fsm.completed());
   CHECK(rig.status().ready);
   CHECK(rig.status().wanted_up);
@@ -49,7 +49,7 @@ TEST_CASE("InstanceFsm: on-failure, death by signal -> restarted", "[lifecycle][
   FsmRig rig;
   rig.ToRunning();
   const auto effects = rig.Exit(ExitStatus::Signal(SIGKILL));
-  CHECK(Has(effects, Publish(State::kRunning, State::kBackoff, "killed by SIGKILL")));
+  CHECK(Has(effects, effect::Publish(State::kRunning, State::kBackoff, "killed by SIGKILL")));
 }
 
 TEST_CASE("InstanceFsm: exit_codes holds only 3 -> exit 3 completes, exit 0 is a failure",
@@ -73,8 +73,8 @@ TEST_CASE("InstanceFsm: always, exit 0 from RUNNING -> restarted", "[lifecycle][
   FsmRig rig(spec);
   rig.ToRunning();
   const auto effects = rig.Exit(ExitStatus::Code(0));
-  CHECK(effects == Effects{Publish(State::kRunning, State::kBackoff, "exited with code 0"),
-                           ArmTimer(100ms)});
+  CHECK(effects == Effects{effect::Publish(State::kRunning, State::kBackoff, "exited with code 0"),
+                           effect::ArmTimer(100ms)});
 }
 
 TEST_CASE("InstanceFsm: restart delay -> initial times a jitter factor from 1-j to 1+j",
@@ -84,10 +84,10 @@ TEST_CASE("InstanceFsm: restart delay -> initial times a jitter factor from 1-j 
   spec.backoff.jitter = 0.1;
   FsmRig low(spec, 0.0);
   low.ToRunning();
-  CHECK(Has(low.Exit(ExitStatus::Code(1)), ArmTimer(900ms)));
+  CHECK(Has(low.Exit(ExitStatus::Code(1)), effect::ArmTimer(900ms)));
   FsmRig high(spec, 0.75);
   high.ToRunning();
-  CHECK(Has(high.Exit(ExitStatus::Code(1)), ArmTimer(1050ms)));
+  CHECK(Has(high.Exit(ExitStatus::Code(1)), effect::ArmTimer(1050ms)));
 }
 
 TEST_CASE("InstanceFsm: start_limit 5 in 10s -> the 6th run's exit goes FATAL",
@@ -103,7 +103,7 @@ TEST_CASE("InstanceFsm: start_limit 5 in 10s -> the 6th run's exit goes FATAL",
   }
   CHECK(rig.now - kT0 < 10s);
   const auto effects = rig.Exit(ExitStatus::Code(1));
-  CHECK(effects == Effects{Publish(State::kRunning, State::kFatal,
+  CHECK(effects == Effects{effect::Publish(State::kRunning, State::kFatal,
                                    "start limit hit: 5 restarts in 10s")});
   CHECK(rig.status().error == "start limit hit: 5 restarts in 10s");
   CHECK(rig.status().restarts == 5);
@@ -196,7 +196,7 @@ TEST_CASE("InstanceFsm: one-shot -> RUNNING and ready once exec succeeded",
   rig.Start();
   rig.DependenciesMet();
   const auto effects = rig.Spawned();
-  CHECK(effects == Effects{Publish(State::kStarting, State::kRunning, "started (one-shot)")});
+  CHECK(effects == Effects{effect::Publish(State::kStarting, State::kRunning, "started (one-shot)")});
   CHECK(rig.status().ready);
 }
 
@@ -207,7 +207,7 @@ TEST_CASE("InstanceFsm: one-shot exit 0 -> EXITED completed and ready", "[lifecy
   FsmRig rig(spec);
   rig.ToRunning();
   const auto effects = rig.Exit(ExitStatus::Code(0));
-  CHECK(effects == Effects{Publish(State::kRunning, State::kExited, "completed: exited with code 0")});
+  CHECK(effects == Effects{effect::Publish(State::kRunning, State::kExited, "completed: exited with code 0")});
   CHECK(rig.fsm.completed());
   CHECK(rig.status().ready);
 }
@@ -219,7 +219,7 @@ TEST_CASE("InstanceFsm: one-shot exit 2 -> EXITED failed, not ready, never run a
   FsmRig rig(spec);
   rig.ToRunning();
   const auto effects = rig.Exit(ExitStatus::Code(2));
-  CHECK(effects == Effects{Publish(State::kRunning, State::kExited, "failed: exited with code 2")});
+  CHECK(effects == Effects{effect::Publish(State::kRunning, State::kExited, "failed: exited with code 2")});
   CHECK(rig.fsm.failed());
   CHECK_FALSE(rig.fsm.completed());
   CHECK_FALSE(rig.status().ready);
@@ -245,7 +245,7 @@ TEST_CASE("InstanceFsm: one-shot EXITED failed with on_fatal = shutdown -> Fatal
   FsmRig rig(spec);
   rig.ToRunning();
   const auto effects = rig.Exit(ExitStatus::Code(4));
-  CHECK(Has(effects, FatalShutdown("failed: exited with code 4")));
+  CHECK(Has(effects, effect::FatalShutdown("failed: exited with code 4")));
 }
 
 TEST_CASE("InstanceFsm: one-shot with ready = notify -> RUNNING but not ready until READY=1",
@@ -259,7 +259,7 @@ TEST_CASE("InstanceFsm: one-shot with ready = notify -> RUNNING but not ready un
   CHECK_FALSE(HasKind(rig.Spawned(), Effect::Kind::kArmTimer));  // no start_timeout
   CHECK(rig.state() == State::kRunning);
   CHECK_FALSE(rig.status().ready);
-  CHECK(rig.fsm.OnReady(rig.now) == Effects{StatusChanged()});
+  CHECK(rig.fsm.OnReady(rig.now) == Effects{effect::StatusChanged()});
   CHECK(rig.status().ready);
 }
 
@@ -273,7 +273,7 @@ TEST_CASE("InstanceFsm: one-shot with ready = health -> ready at the first passi
   rig.DependenciesMet();
   rig.Spawned();
   CHECK_FALSE(rig.status().ready);
-  CHECK(rig.fsm.OnHealthy(rig.now) == Effects{StatusChanged()});
+  CHECK(rig.fsm.OnHealthy(rig.now) == Effects{effect::StatusChanged()});
   CHECK(rig.status().ready);
 }
 
@@ -285,7 +285,7 @@ TEST_CASE("InstanceFsm: FATAL with on_fatal = shutdown -> FatalShutdown, ignore 
   FsmRig rig(spec);
   rig.StartAndSpawn();
   auto effects = rig.Exit(ExitStatus::Code(1));
-  CHECK(Has(effects, FatalShutdown("failed to start 1 times: exited with code 1")));
+  CHECK(Has(effects, effect::FatalShutdown("failed to start 1 times: exited with code 1")));
 
   spec.on_fatal = conf::OnFatal::kIgnore;
   FsmRig quiet(spec);
@@ -321,7 +321,7 @@ TEST_CASE("InstanceFsm: exit with the group alive -> state kept, group gets stop
   rig.ToRunning();
   rig.Advance(3s);
   auto effects = rig.Exit(ExitStatus::Code(1), /*group_alive=*/true);
-  CHECK(effects == Effects{Kill(SIGTERM, true), ArmTimer(10s), StatusChanged()});
+  CHECK(effects == Effects{effect::Kill(SIGTERM, true), effect::ArmTimer(10s), effect::StatusChanged()});
   CHECK(rig.state() == State::kRunning);
   CHECK(rig.status().group_draining);
   CHECK(rig.status().pid == 0);
@@ -330,13 +330,13 @@ TEST_CASE("InstanceFsm: exit with the group alive -> state kept, group gets stop
   CHECK(rig.status().exits.last().run_length == 4s);
 
   effects = rig.Fire();
-  CHECK(effects == Effects{Kill(SIGKILL, true)});
+  CHECK(effects == Effects{effect::Kill(SIGKILL, true)});
   CHECK(rig.state() == State::kRunning);
 
   rig.Advance(1s);
   effects = rig.fsm.OnGroupEmpty(rig.now);
-  CHECK(effects == Effects{Publish(State::kRunning, State::kBackoff, "exited with code 1"),
-                           ArmTimer(100ms)});
+  CHECK(effects == Effects{effect::Publish(State::kRunning, State::kBackoff, "exited with code 1"),
+                           effect::ArmTimer(100ms)});
   CHECK_FALSE(rig.status().group_draining);
 }
 
@@ -348,7 +348,7 @@ TEST_CASE("InstanceFsm: group empties before stop_timeout -> no SIGKILL, timer c
   rig.ToRunning();
   rig.Exit(ExitStatus::Code(0), true);
   const auto effects = rig.fsm.OnGroupEmpty(rig.now);
-  CHECK(effects == Effects{CancelTimer(), Publish(State::kRunning, State::kExited,
+  CHECK(effects == Effects{effect::CancelTimer(), effect::Publish(State::kRunning, State::kExited,
                                                   "completed: exited with code 0")});
   CHECK_FALSE(rig.status().sigkill_needed);
 }
@@ -384,7 +384,7 @@ TEST_CASE("InstanceFsm: stop while draining -> STOPPING, group not signalled twi
   rig.Exit(ExitStatus::Code(1), true);
   rig.Advance(2s);
   const auto effects = rig.Stop();
-  CHECK(effects == Effects{Publish(State::kRunning, State::kStopping, "stop requested")});
+  CHECK(effects == Effects{effect::Publish(State::kRunning, State::kStopping, "stop requested")});
   CHECK(rig.status().timer_deadline == kT0 + 1s + 10s);  // the drain's deadline stands
   rig.fsm.OnGroupEmpty(rig.now);
   CHECK(rig.state() == State::kStopped);
@@ -399,9 +399,9 @@ TEST_CASE("InstanceFsm: exit in STOPPING with the group alive -> STOPPED once th
   auto effects = rig.Exit(ExitStatus::Signal(SIGTERM), true);
   CHECK(effects.empty());  // the group already got stop_signal with the stop
   CHECK(rig.state() == State::kStopping);
-  CHECK(rig.Fire() == Effects{Kill(SIGKILL, true)});
+  CHECK(rig.Fire() == Effects{effect::Kill(SIGKILL, true)});
   effects = rig.fsm.OnGroupEmpty(rig.now);
-  CHECK(effects == Effects{Publish(State::kStopping, State::kStopped, "stopped")});
+  CHECK(effects == Effects{effect::Publish(State::kStopping, State::kStopped, "stopped")});
   CHECK(rig.status().sigkill_needed);
 }
 

@@ -19,13 +19,13 @@ TEST_CASE("InstanceFsm: stop ignored past stop_timeout -> SIGKILL, then STOPPED"
   rig.ToRunning();
   rig.Stop();
   CHECK_FALSE(rig.status().sigkill_needed);
-  CHECK(rig.Fire() == Effects{Kill(SIGKILL, true)});
+  CHECK(rig.Fire() == Effects{effect::Kill(SIGKILL, true)});
   CHECK(rig.status().sigkill_needed);
   CHECK(rig.state() == State::kStopping);
   rig.Advance(10s);
   CHECK(rig.fsm.OnTimer(rig.now).empty());  // nothing after SIGKILL: wait for the exit
   CHECK(rig.Exit(ExitStatus::Signal(SIGKILL)) ==
-        Effects{Publish(State::kStopping, State::kStopped, "stopped")});
+        Effects{effect::Publish(State::kStopping, State::kStopped, "stopped")});
 }
 
 TEST_CASE("InstanceFsm: EXTEND_TIMEOUT_USEC while STOPPING -> SIGKILL later",
@@ -34,26 +34,26 @@ TEST_CASE("InstanceFsm: EXTEND_TIMEOUT_USEC while STOPPING -> SIGKILL later",
   rig.ToRunning();
   rig.Stop();
   rig.Advance(9s);
-  CHECK(rig.fsm.OnExtendTimeout(20'000'000, rig.now) == Effects{ArmTimer(20s)});
-  CHECK(rig.Fire() == Effects{Kill(SIGKILL, true)});
+  CHECK(rig.fsm.OnExtendTimeout(20'000'000, rig.now) == Effects{effect::ArmTimer(20s)});
+  CHECK(rig.Fire() == Effects{effect::Kill(SIGKILL, true)});
   CHECK(rig.now == kT0 + 1s + 29s);
 }
 
 TEST_CASE("InstanceFsm: watchdog -> armed when RUNNING, not before", "[lifecycle][watchdog]") {
   FsmRig rig(WatchdogSpec());
-  CHECK(rig.StartAndSpawn() == Effects{ArmTimer(1s)});  // start_seconds only
+  CHECK(rig.StartAndSpawn() == Effects{effect::ArmTimer(1s)});  // start_seconds only
   CHECK(rig.fsm.OnWatchdogPing(rig.now).empty());
-  CHECK(rig.Fire() == Effects{Publish(State::kStarting, State::kRunning, "started"),
-                              ArmTimer(30s)});
+  CHECK(rig.Fire() == Effects{effect::Publish(State::kStarting, State::kRunning, "started"),
+                              effect::ArmTimer(30s)});
 }
 
 TEST_CASE("InstanceFsm: watchdog ping -> the clock starts again", "[lifecycle][watchdog]") {
   FsmRig rig(WatchdogSpec());
   rig.ToRunning();
   rig.Advance(20s);
-  CHECK(rig.fsm.OnWatchdogPing(rig.now) == Effects{ArmTimer(30s)});
+  CHECK(rig.fsm.OnWatchdogPing(rig.now) == Effects{effect::ArmTimer(30s)});
   rig.Advance(20s);
-  CHECK(rig.fsm.OnTimer(rig.now) == Effects{ArmTimer(10s)});  // not due yet
+  CHECK(rig.fsm.OnTimer(rig.now) == Effects{effect::ArmTimer(10s)});  // not due yet
   CHECK(rig.state() == State::kRunning);
 }
 
@@ -62,13 +62,13 @@ TEST_CASE("InstanceFsm: watchdog expiry -> stopped, then restarted as a death by
   FsmRig rig(WatchdogSpec());
   rig.ToRunning();
   auto effects = rig.Fire();
-  CHECK(effects == Effects{Publish(State::kRunning, State::kStopping,
+  CHECK(effects == Effects{effect::Publish(State::kRunning, State::kStopping,
                                    "watchdog timeout: no ping in 30s"),
-                           Kill(SIGTERM, true), ArmTimer(10s)});
+                           effect::Kill(SIGTERM, true), effect::ArmTimer(10s)});
   effects = rig.Exit(ExitStatus::Code(0));  // a clean exit still counts as killed by a signal
-  CHECK(effects == Effects{CancelTimer(), Publish(State::kStopping, State::kBackoff,
+  CHECK(effects == Effects{effect::CancelTimer(), effect::Publish(State::kStopping, State::kBackoff,
                                                   "watchdog timeout: no ping in 30s"),
-                           ArmTimer(100ms)});
+                           effect::ArmTimer(100ms)});
   CHECK(rig.status().exits.last().status == ExitStatus::Code(0));
   CHECK(rig.status().error == "watchdog timeout: no ping in 30s");
 }
@@ -106,9 +106,9 @@ TEST_CASE("InstanceFsm: watchdog stop ignored -> SIGKILL, restart as killed by S
   FsmRig rig(spec);
   rig.ToRunning();
   rig.Fire();
-  CHECK(rig.Fire() == Effects{Kill(SIGKILL, true)});
+  CHECK(rig.Fire() == Effects{effect::Kill(SIGKILL, true)});
   const auto effects = rig.Exit(ExitStatus::Signal(SIGKILL));
-  CHECK(Has(effects, Publish(State::kStopping, State::kExited,
+  CHECK(Has(effects, effect::Publish(State::kStopping, State::kExited,
                              "failed: watchdog timeout: no ping in 30s")));
 }
 
@@ -116,8 +116,8 @@ TEST_CASE("InstanceFsm: WATCHDOG=trigger -> as a watchdog expiry", "[lifecycle][
   FsmRig rig;  // no watchdog configured: the trigger still acts
   rig.ToRunning();
   CHECK(rig.fsm.OnWatchdogTrigger(rig.now) ==
-        Effects{Publish(State::kRunning, State::kStopping, "watchdog triggered (WATCHDOG=trigger)"),
-                Kill(SIGTERM, true), ArmTimer(10s)});
+        Effects{effect::Publish(State::kRunning, State::kStopping, "watchdog triggered (WATCHDOG=trigger)"),
+                effect::Kill(SIGTERM, true), effect::ArmTimer(10s)});
   rig.Exit(ExitStatus::Code(0));
   CHECK(rig.state() == State::kBackoff);
 }
@@ -128,10 +128,10 @@ TEST_CASE("InstanceFsm: unhealthy with on_unhealthy = restart -> stop, then star
   spec.health.kind = conf::HealthKind::kExec;
   FsmRig rig(spec);
   rig.ToRunning();
-  CHECK(rig.fsm.OnHealthy(rig.now) == Effects{StatusChanged()});
+  CHECK(rig.fsm.OnHealthy(rig.now) == Effects{effect::StatusChanged()});
   const auto effects = rig.fsm.OnUnhealthy(rig.now);
-  CHECK(effects == Effects{Publish(State::kRunning, State::kStopping, "unhealthy: 3 failed checks"),
-                           Kill(SIGTERM, true), ArmTimer(10s)});
+  CHECK(effects == Effects{effect::Publish(State::kRunning, State::kStopping, "unhealthy: 3 failed checks"),
+                           effect::Kill(SIGTERM, true), effect::ArmTimer(10s)});
   rig.Exit(ExitStatus::Code(0));
   CHECK(rig.state() == State::kBackoff);
   rig.RetrySpawn();
@@ -144,12 +144,12 @@ TEST_CASE("InstanceFsm: unhealthy with on_unhealthy = mark -> only marked", "[li
   spec.health.on_unhealthy = conf::OnUnhealthy::kMark;
   FsmRig rig(spec);
   rig.ToRunning();
-  CHECK(rig.fsm.OnUnhealthy(rig.now) == Effects{StatusChanged()});
+  CHECK(rig.fsm.OnUnhealthy(rig.now) == Effects{effect::StatusChanged()});
   CHECK(rig.fsm.OnUnhealthy(rig.now).empty());  // no change, no event
   CHECK(rig.state() == State::kRunning);
   CHECK(rig.status().health == Health::kUnhealthy);
   CHECK(rig.status().ready);
-  CHECK(rig.fsm.OnHealthy(rig.now) == Effects{StatusChanged()});
+  CHECK(rig.fsm.OnHealthy(rig.now) == Effects{effect::StatusChanged()});
   CHECK(rig.status().health == Health::kHealthy);
 }
 
@@ -165,10 +165,10 @@ TEST_CASE("InstanceFsm: RELOADING=1 -> not ready until the next READY=1", "[life
   FsmRig rig;  // ready = started: READY=1 matters only to end a reload
   rig.ToRunning();
   CHECK(rig.fsm.OnReady(rig.now).empty());
-  CHECK(rig.fsm.OnReloading(rig.now) == Effects{StatusChanged()});
+  CHECK(rig.fsm.OnReloading(rig.now) == Effects{effect::StatusChanged()});
   CHECK_FALSE(rig.status().ready);
   CHECK(rig.state() == State::kRunning);
-  CHECK(rig.fsm.OnReady(rig.now) == Effects{StatusChanged()});
+  CHECK(rig.fsm.OnReady(rig.now) == Effects{effect::StatusChanged()});
   CHECK(rig.status().ready);
 }
 
@@ -190,7 +190,7 @@ TEST_CASE("InstanceFsm: shutdown -> BACKOFF goes STOPPED at once", "[lifecycle][
   rig.StartAndSpawn();
   rig.Exit(ExitStatus::Code(1));
   CHECK(rig.fsm.OnShutdown(rig.now) ==
-        Effects{CancelTimer(), Publish(State::kBackoff, State::kStopped, "shutting down")});
+        Effects{effect::CancelTimer(), effect::Publish(State::kBackoff, State::kStopped, "shutting down")});
   CHECK(rig.fsm.shutting_down());
 }
 
@@ -199,7 +199,7 @@ TEST_CASE("InstanceFsm: shutdown -> waiting for dependencies goes STOPPED at onc
   FsmRig rig;
   rig.Start();
   CHECK(rig.fsm.OnShutdown(rig.now) ==
-        Effects{Publish(State::kStarting, State::kStopped, "shutting down")});
+        Effects{effect::Publish(State::kStarting, State::kStopped, "shutting down")});
   CHECK(rig.DependenciesMet().empty());
 }
 
@@ -209,7 +209,7 @@ TEST_CASE("InstanceFsm: shutdown -> a live process is left for the driver's stop
   rig.ToRunning();
   CHECK(rig.fsm.OnShutdown(rig.now).empty());
   CHECK(rig.state() == State::kRunning);
-  CHECK(Has(rig.Stop(), Kill(SIGTERM, true)));
+  CHECK(Has(rig.Stop(), effect::Kill(SIGTERM, true)));
   rig.Exit(ExitStatus::Code(0));
   CHECK(rig.state() == State::kStopped);
 }
@@ -241,7 +241,7 @@ TEST_CASE("InstanceFsm: exit from RUNNING during shutdown -> recorded, not resta
   rig.ToRunning();
   rig.fsm.OnShutdown(rig.now);
   const auto effects = rig.Exit(ExitStatus::Code(9));
-  CHECK(effects == Effects{Publish(State::kRunning, State::kExited, "failed: exited with code 9")});
+  CHECK(effects == Effects{effect::Publish(State::kRunning, State::kExited, "failed: exited with code 9")});
   CHECK(rig.status().exits.last().status == ExitStatus::Code(9));
 }
 
@@ -254,8 +254,8 @@ TEST_CASE("InstanceFsm: failed start during shutdown -> STOPPED, never FATAL",
   rig.StartAndSpawn();
   rig.fsm.OnShutdown(rig.now);
   const auto effects = rig.Exit(ExitStatus::Code(1));
-  CHECK(effects == Effects{CancelTimer(),
-                           Publish(State::kStarting, State::kStopped, "exited with code 1")});
+  CHECK(effects == Effects{effect::CancelTimer(),
+                           effect::Publish(State::kStarting, State::kStopped, "exited with code 1")});
 }
 
 TEST_CASE("InstanceFsm: one-shot EXITED failed during shutdown -> no FatalShutdown",
@@ -275,7 +275,7 @@ TEST_CASE("InstanceFsm: shutdown -> unhealthy and WATCHDOG=trigger restart nothi
   FsmRig rig;
   rig.ToRunning();
   rig.fsm.OnShutdown(rig.now);
-  CHECK(rig.fsm.OnUnhealthy(rig.now) == Effects{StatusChanged()});
+  CHECK(rig.fsm.OnUnhealthy(rig.now) == Effects{effect::StatusChanged()});
   CHECK(rig.fsm.OnWatchdogTrigger(rig.now).empty());
   CHECK(rig.state() == State::kRunning);
 }
@@ -290,7 +290,7 @@ TEST_CASE("InstanceFsm: UpdateSpec -> no state change, the next delay uses the n
   rig.fsm.UpdateSpec(spec);
   CHECK(rig.state() == State::kRunning);
   CHECK(rig.status().ready);
-  CHECK(Has(rig.Exit(ExitStatus::Code(1)), ArmTimer(2s)));
+  CHECK(Has(rig.Exit(ExitStatus::Code(1)), effect::ArmTimer(2s)));
 }
 
 }  // namespace

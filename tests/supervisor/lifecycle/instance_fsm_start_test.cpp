@@ -18,8 +18,8 @@ TEST_CASE("InstanceFsm: a new instance -> STOPPED, wanted down, no pid", "[lifec
 TEST_CASE("InstanceFsm: start -> STARTING waiting for dependencies, no timer", "[lifecycle][start]") {
   FsmRig rig;
   const auto effects = rig.Start();
-  CHECK(effects == Effects{Publish(State::kStopped, State::kStarting, "start requested"),
-                           CheckDependencies()});
+  CHECK(effects == Effects{effect::Publish(State::kStopped, State::kStarting, "start requested"),
+                           effect::CheckDependencies()});
   CHECK(rig.state() == State::kStarting);
   CHECK(rig.status().wanted_up);
   CHECK(rig.status().waiting_for_dependencies);
@@ -29,7 +29,7 @@ TEST_CASE("InstanceFsm: start -> STARTING waiting for dependencies, no timer", "
 TEST_CASE("InstanceFsm: dependencies met -> spawn, still STARTING", "[lifecycle][start]") {
   FsmRig rig;
   rig.Start();
-  CHECK(rig.DependenciesMet() == Effects{Spawn()});
+  CHECK(rig.DependenciesMet() == Effects{effect::Spawn()});
   CHECK(rig.state() == State::kStarting);
   CHECK_FALSE(rig.status().waiting_for_dependencies);
 }
@@ -38,7 +38,7 @@ TEST_CASE("InstanceFsm: spawned with ready = started -> start_seconds timer", "[
   FsmRig rig;
   rig.Start();
   rig.DependenciesMet();
-  CHECK(rig.Spawned() == Effects{ArmTimer(1s)});
+  CHECK(rig.Spawned() == Effects{effect::ArmTimer(1s)});
   CHECK(rig.status().pid == 100);
   CHECK(rig.status().start_time == kT0);
   CHECK_FALSE(rig.status().ready);
@@ -48,7 +48,7 @@ TEST_CASE("InstanceFsm: alive for start_seconds -> RUNNING and ready", "[lifecyc
   FsmRig rig;
   rig.StartAndSpawn();
   const auto effects = rig.Fire();
-  CHECK(effects == Effects{Publish(State::kStarting, State::kRunning, "started")});
+  CHECK(effects == Effects{effect::Publish(State::kStarting, State::kRunning, "started")});
   CHECK(rig.now == kT0 + 1s);
   CHECK(rig.state() == State::kRunning);
   CHECK(rig.status().ready);
@@ -59,7 +59,7 @@ TEST_CASE("InstanceFsm: start_seconds = 0 -> RUNNING at spawn", "[lifecycle][sta
   spec.start_seconds = 0ms;
   FsmRig rig(spec);
   const auto effects = rig.StartAndSpawn();
-  CHECK(effects == Effects{Publish(State::kStarting, State::kRunning, "started")});
+  CHECK(effects == Effects{effect::Publish(State::kStarting, State::kRunning, "started")});
   CHECK(rig.status().ready);
 }
 
@@ -67,9 +67,9 @@ TEST_CASE("InstanceFsm: a timer fired early -> re-armed for the remainder", "[li
   FsmRig rig;
   rig.StartAndSpawn();
   rig.Advance(600ms);
-  CHECK(rig.fsm.OnTimer(rig.now) == Effects{ArmTimer(400ms)});
+  CHECK(rig.fsm.OnTimer(rig.now) == Effects{effect::ArmTimer(400ms)});
   CHECK(rig.state() == State::kStarting);
-  CHECK(rig.Fire() == Effects{Publish(State::kStarting, State::kRunning, "started")});
+  CHECK(rig.Fire() == Effects{effect::Publish(State::kStarting, State::kRunning, "started")});
 }
 
 TEST_CASE("InstanceFsm: ready = notify, READY=1 -> RUNNING, start_timeout cancelled",
@@ -77,11 +77,11 @@ TEST_CASE("InstanceFsm: ready = notify, READY=1 -> RUNNING, start_timeout cancel
   auto spec = TestSpec();
   spec.ready = conf::ReadyMode::kNotify;
   FsmRig rig(spec);
-  CHECK(rig.StartAndSpawn() == Effects{ArmTimer(90s)});
+  CHECK(rig.StartAndSpawn() == Effects{effect::ArmTimer(90s)});
   rig.Advance(5s);
   const auto effects = rig.fsm.OnReady(rig.now);
-  CHECK(effects == Effects{Publish(State::kStarting, State::kRunning, "ready: READY=1"),
-                           CancelTimer()});
+  CHECK(effects == Effects{effect::Publish(State::kStarting, State::kRunning, "ready: READY=1"),
+                           effect::CancelTimer()});
   CHECK(rig.status().ready);
 }
 
@@ -92,7 +92,7 @@ TEST_CASE("InstanceFsm: ready = notify, alive past start_seconds -> still STARTI
   FsmRig rig(spec);
   rig.StartAndSpawn();
   rig.Advance(30s);
-  CHECK(rig.fsm.OnTimer(rig.now) == Effects{ArmTimer(60s)});  // only start_timeout is armed
+  CHECK(rig.fsm.OnTimer(rig.now) == Effects{effect::ArmTimer(60s)});  // only start_timeout is armed
   CHECK(rig.state() == State::kStarting);
 }
 
@@ -116,15 +116,15 @@ TEST_CASE("InstanceFsm: start_timeout -> stop_signal, then BACKOFF once exited",
   FsmRig rig(spec);
   rig.StartAndSpawn();
   auto effects = rig.Fire();
-  CHECK(effects == Effects{Publish(State::kStarting, State::kStopping,
+  CHECK(effects == Effects{effect::Publish(State::kStarting, State::kStopping,
                                    "start timeout: not ready within 5s"),
-                           Kill(SIGTERM, true), ArmTimer(10s)});
+                           effect::Kill(SIGTERM, true), effect::ArmTimer(10s)});
   rig.Advance(1s);
   effects = rig.Exit(ExitStatus::Signal(SIGTERM));
   CHECK(rig.state() == State::kBackoff);
-  CHECK(Has(effects, Publish(State::kStopping, State::kBackoff,
+  CHECK(Has(effects, effect::Publish(State::kStopping, State::kBackoff,
                              "start timeout: not ready within 5s")));
-  CHECK(Has(effects, ArmTimer(100ms)));
+  CHECK(Has(effects, effect::ArmTimer(100ms)));
   CHECK(rig.status().consecutive_failures == 1);
   CHECK(rig.status().error == "start timeout: not ready within 5s");
 }
@@ -138,7 +138,7 @@ TEST_CASE("InstanceFsm: start_timeout stop ignored -> SIGKILL after stop_timeout
   FsmRig rig(spec);
   rig.StartAndSpawn();
   rig.Fire();
-  CHECK(rig.Fire() == Effects{Kill(SIGKILL, true)});
+  CHECK(rig.Fire() == Effects{effect::Kill(SIGKILL, true)});
   CHECK(rig.status().sigkill_needed);
   rig.Exit(ExitStatus::Signal(SIGKILL));
   CHECK(rig.state() == State::kBackoff);
@@ -153,11 +153,11 @@ TEST_CASE("InstanceFsm: EXTEND_TIMEOUT_USEC -> start_timeout moves later, never 
   FsmRig rig(spec);
   rig.StartAndSpawn();
   rig.Advance(8s);
-  CHECK(rig.fsm.OnExtendTimeout(5'000'000, rig.now) == Effects{ArmTimer(5s)});
+  CHECK(rig.fsm.OnExtendTimeout(5'000'000, rig.now) == Effects{effect::ArmTimer(5s)});
   CHECK(rig.status().timer_deadline == kT0 + 13s);
   CHECK(rig.fsm.OnExtendTimeout(1'000'000, rig.now).empty());  // 1s from now is earlier
   rig.Advance(3s);
-  CHECK(rig.fsm.OnTimer(rig.now) == Effects{ArmTimer(2s)});
+  CHECK(rig.fsm.OnTimer(rig.now) == Effects{effect::ArmTimer(2s)});
   CHECK(rig.state() == State::kStarting);
   rig.Fire();
   CHECK(rig.state() == State::kStopping);
@@ -180,8 +180,8 @@ TEST_CASE("InstanceFsm: ready = health, first passing check -> RUNNING, healthy"
   CHECK(rig.fsm.OnReady(rig.now).empty());  // READY=1 is not this mode's condition
   CHECK(rig.state() == State::kStarting);
   const auto effects = rig.fsm.OnHealthy(rig.now);
-  CHECK(effects == Effects{Publish(State::kStarting, State::kRunning, "ready: health check passed"),
-                           CancelTimer()});
+  CHECK(effects == Effects{effect::Publish(State::kStarting, State::kRunning, "ready: health check passed"),
+                           effect::CancelTimer()});
   CHECK(rig.status().ready);
   CHECK(rig.status().health == Health::kHealthy);
 }
@@ -192,7 +192,7 @@ TEST_CASE("InstanceFsm: ready = notify, a passing check -> healthy but still STA
   spec.ready = conf::ReadyMode::kNotify;
   FsmRig rig(spec);
   rig.StartAndSpawn();
-  CHECK(rig.fsm.OnHealthy(rig.now) == Effects{StatusChanged()});
+  CHECK(rig.fsm.OnHealthy(rig.now) == Effects{effect::StatusChanged()});
   CHECK(rig.state() == State::kStarting);
   CHECK(rig.status().health == Health::kHealthy);
   CHECK_FALSE(rig.status().ready);
@@ -204,9 +204,9 @@ TEST_CASE("InstanceFsm: exit during STARTING -> BACKOFF for initial, one failure
   rig.StartAndSpawn();
   rig.Advance(300ms);
   const auto effects = rig.Exit(ExitStatus::Code(1));
-  CHECK(effects == Effects{CancelTimer(),
-                           Publish(State::kStarting, State::kBackoff, "exited with code 1"),
-                           ArmTimer(100ms)});
+  CHECK(effects == Effects{effect::CancelTimer(),
+                           effect::Publish(State::kStarting, State::kBackoff, "exited with code 1"),
+                           effect::ArmTimer(100ms)});
   CHECK(rig.status().consecutive_failures == 1);
   CHECK(rig.status().error == "exited with code 1");
   CHECK(rig.status().pid == 0);
@@ -222,7 +222,7 @@ TEST_CASE("InstanceFsm: consecutive failed starts -> delay initial x factor^(n-1
   const std::vector<Clock::duration> expected{100ms, 200ms, 400ms, 800ms, 1600ms, 3200ms};
   for (std::size_t i = 0; i < expected.size(); ++i) {
     const auto effects = rig.Exit(ExitStatus::Code(1));
-    CHECK(Has(effects, ArmTimer(expected[i])));
+    CHECK(Has(effects, effect::ArmTimer(expected[i])));
     CHECK(rig.status().consecutive_failures == static_cast<int>(i + 1));
     rig.RetrySpawn();
   }
@@ -240,7 +240,7 @@ TEST_CASE("InstanceFsm: backoff grows past max -> capped at max", "[lifecycle][s
     effects = rig.Exit(ExitStatus::Code(1));
     rig.RetrySpawn();
   }
-  CHECK(Has(effects, ArmTimer(5s)));
+  CHECK(Has(effects, effect::ArmTimer(5s)));
 }
 
 TEST_CASE("InstanceFsm: initial = 0s -> retried at once (a zero timer)", "[lifecycle][start][backoff]") {
@@ -248,7 +248,7 @@ TEST_CASE("InstanceFsm: initial = 0s -> retried at once (a zero timer)", "[lifec
   spec.backoff.initial = 0ms;
   FsmRig rig(spec);
   rig.StartAndSpawn();
-  CHECK(Has(rig.Exit(ExitStatus::Code(1)), ArmTimer(0ms)));
+  CHECK(Has(rig.Exit(ExitStatus::Code(1)), effect::ArmTimer(0ms)));
 }
 
 TEST_CASE("InstanceFsm: start_retries retries failed -> FATAL 'failed to start 6 times'",
@@ -262,7 +262,7 @@ TEST_CASE("InstanceFsm: start_retries retries failed -> FATAL 'failed to start 6
   }
   const auto effects = rig.Exit(ExitStatus::Code(2));
   CHECK(rig.state() == State::kFatal);
-  CHECK(Has(effects, Publish(State::kStarting, State::kFatal,
+  CHECK(Has(effects, effect::Publish(State::kStarting, State::kFatal,
                              "failed to start 6 times: exited with code 2")));
   CHECK_FALSE(HasKind(effects, Effect::Kind::kArmTimer));
   CHECK_FALSE(HasKind(effects, Effect::Kind::kFatalShutdown));  // on_fatal = ignore
@@ -288,7 +288,7 @@ TEST_CASE("InstanceFsm: exec error -> failed start with the OS error, never 'exi
   rig.DependenciesMet();
   const std::string error = "exec /usr/bin/nope: No such file or directory";
   const auto effects = rig.fsm.OnSpawnFailed(error, rig.now);
-  CHECK(effects == Effects{Publish(State::kStarting, State::kBackoff, error), ArmTimer(100ms)});
+  CHECK(effects == Effects{effect::Publish(State::kStarting, State::kBackoff, error), effect::ArmTimer(100ms)});
   CHECK(rig.status().error == error);
   CHECK(rig.status().exits.empty());
   CHECK(rig.status().consecutive_failures == 1);
@@ -321,8 +321,8 @@ TEST_CASE("InstanceFsm: backoff elapsed -> STARTING re-checks dependencies, rest
   rig.StartAndSpawn();
   rig.Exit(ExitStatus::Code(1));
   const auto effects = rig.Fire();
-  CHECK(effects == Effects{Publish(State::kBackoff, State::kStarting, "retry 1 of 5"),
-                           CheckDependencies()});
+  CHECK(effects == Effects{effect::Publish(State::kBackoff, State::kStarting, "retry 1 of 5"),
+                           effect::CheckDependencies()});
   CHECK(rig.status().waiting_for_dependencies);
   CHECK(rig.status().restarts == 1);
 }
@@ -332,7 +332,7 @@ TEST_CASE("InstanceFsm: dependency failed while waiting -> FATAL with its reason
   FsmRig rig;
   rig.Start();
   const auto effects = rig.fsm.OnDependencyFailed("dependency migrate failed: exit 3", rig.now);
-  CHECK(effects == Effects{Publish(State::kStarting, State::kFatal,
+  CHECK(effects == Effects{effect::Publish(State::kStarting, State::kFatal,
                                    "dependency migrate failed: exit 3")});
   CHECK(rig.status().error == "dependency migrate failed: exit 3");
   CHECK_FALSE(rig.status().waiting_for_dependencies);
@@ -345,7 +345,7 @@ TEST_CASE("InstanceFsm: dependency failed with on_fatal = shutdown -> FatalShutd
   FsmRig rig(spec);
   rig.Start();
   const auto effects = rig.fsm.OnDependencyFailed("dependency db failed: exit 1", rig.now);
-  CHECK(Has(effects, FatalShutdown("dependency db failed: exit 1")));
+  CHECK(Has(effects, effect::FatalShutdown("dependency db failed: exit 1")));
 }
 
 TEST_CASE("InstanceFsm: waiting for dependencies -> no timer runs, however long",
@@ -356,7 +356,7 @@ TEST_CASE("InstanceFsm: waiting for dependencies -> no timer runs, however long"
   rig.Advance(1h);
   CHECK(rig.fsm.OnTimer(rig.now).empty());
   CHECK(rig.state() == State::kStarting);
-  CHECK(rig.DependenciesMet() == Effects{Spawn()});
+  CHECK(rig.DependenciesMet() == Effects{effect::Spawn()});
 }
 
 TEST_CASE("InstanceFsm: late dependency answers after a stop -> ignored", "[lifecycle][start][deps]") {
@@ -383,7 +383,7 @@ TEST_CASE("InstanceFsm: on-failure, exit in STARTING with a code in exit_codes -
   rig.StartAndSpawn();
   rig.Advance(200ms);
   const auto effects = rig.Exit(ExitStatus::Code(0));
-  CHECK(effects == Effects{CancelTimer(), Publish(State::kStarting, State::kExited,
+  CHECK(effects == Effects{effect::CancelTimer(), effect::Publish(State::kStarting, State::kExited,
                                                   "completed: exited with code 0")});
   CHECK(rig.fsm.completed());
   CHECK_FALSE(rig.fsm.failed());
@@ -405,7 +405,7 @@ TEST_CASE("InstanceFsm: death by signal in STARTING -> a failed start", "[lifecy
   FsmRig rig;
   rig.StartAndSpawn();
   const auto effects = rig.Exit(ExitStatus::Signal(SIGSEGV, true));
-  CHECK(Has(effects, Publish(State::kStarting, State::kBackoff,
+  CHECK(Has(effects, effect::Publish(State::kStarting, State::kBackoff,
                              "killed by SIGSEGV (core dumped)")));
   CHECK(rig.status().exits.last().status.core_dumped);
 }

@@ -43,11 +43,11 @@ TEST_CASE("FormatDuration: durations -> the units a human reads", "[lifecycle][t
 }
 
 TEST_CASE("Effect: equal fields -> equal, printable for failures", "[lifecycle][text]") {
-  CHECK(Kill(SIGTERM, true) == Kill(SIGTERM, true));
-  CHECK_FALSE(Kill(SIGTERM, true) == Kill(SIGTERM, false));
-  CHECK(ArmTimer(1s) == ArmTimer(1000ms));
+  CHECK(effect::Kill(SIGTERM, true) == effect::Kill(SIGTERM, true));
+  CHECK_FALSE(effect::Kill(SIGTERM, true) == effect::Kill(SIGTERM, false));
+  CHECK(effect::ArmTimer(1s) == effect::ArmTimer(1000ms));
   std::ostringstream out;
-  out << Publish(State::kRunning, State::kBackoff, "exited with code 1");
+  out << effect::Publish(State::kRunning, State::kBackoff, "exited with code 1");
   CHECK(out.str() == "Publish(RUNNING -> BACKOFF, \"exited with code 1\")");
 }
 

@@ -1,6 +1,6 @@
 // StderrWriterSink writes supd's log lines from its own thread. Lines logged on the loop
 // thread may wait for the loop's WakeIfPending(); none is ever lost or reordered.
-#include "log_writer.h"
+#include "logging/log_writer.h"
 
 #include <catch2/catch.hpp>
 #include <fcntl.h>

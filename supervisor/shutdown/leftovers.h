@@ -17,7 +17,6 @@ enum class SweepScope {
   kNamespace,    // PID 1: everything in the namespace but ourselves (kill(-1, sig))
   kDescendants,  // not PID 1: every process whose parent chain leads to us (/proc scan)
 };
-SweepScope DefaultSweepScope();  // kNamespace when IsPid1()
 
 // Live (non-zombie) processes that are descendants of `root`, from /proc's ppid links.
 // Racy by nature (processes fork and exit while we read): callers rescan until empty.

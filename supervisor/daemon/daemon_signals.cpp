@@ -1,4 +1,4 @@
-#include "daemon_signals.h"
+#include "daemon/daemon_signals.h"
 
 #include <fcntl.h>
 #include <unistd.h>

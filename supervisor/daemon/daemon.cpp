@@ -1,4 +1,4 @@
-#include "daemon.h"
+#include "daemon/daemon.h"
 
 #include <signal.h>
 #include <sys/resource.h>
@@ -11,21 +11,22 @@
 #include <memory>
 
 #include "control/control_server.h"
-#include "core/commands.h"
 #include "control/event_bus.h"
 #include "control/log_stream.h"
 #include "control/reload_reply.h"
 #include "core/os_process_runner.h"
+#include "core/request_handler.h"
 #include "core/reloader.h"
 #include "core/supervisor.h"
 #include "sup/conf/expand.h"
 #include "sup/conf/units.h"
-#include "daemon_signals.h"
+#include "daemon/daemon_signals.h"
+#include "core/exit_codes.h"
 #include "http/http_endpoint.h"
 #include "http/supervisor_source.h"
 #include "systemd/systemd_notifier.h"
-#include "init/leftovers.h"
-#include "logging.h"
+#include "shutdown/leftovers.h"
+#include "logging/logging.h"
 #include "loop/before_wait.h"
 #include "loop/signal_watcher.h"
 #include "loop/timer.h"
@@ -38,8 +39,6 @@
 
 namespace sup::daemon {
 namespace {
-
-constexpr int kExitStartupFailure = 2;
 
 // Signals that supd handles itself; every other catchable one in this list is forwarded
 // to programs with forward_signals = true.
@@ -93,7 +92,7 @@ class Daemon {
   int Run() {
     if (!SetUp()) {
       TearDown();
-      return kExitStartupFailure;
+      return kExitConfigError;
     }
     UnblockSignals();
     // supd's own log lines wake the writer thread once per loop iteration, not once each:
@@ -351,7 +350,7 @@ class Daemon {
   int ExitCode() const {
     if (supervisor_->main_exit_code()) return *supervisor_->main_exit_code();
     const int code = supervisor_->ShutdownExitCode();
-    return code == 0 && (leftovers_killed_ || second_signal_) ? 1 : code;
+    return code == kExitOk && (leftovers_killed_ || second_signal_) ? kExitKilled : code;
   }
 
   // As PID 1, supd's exit ends the namespace and the kernel reclaims every descriptor, thread

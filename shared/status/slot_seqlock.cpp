@@ -33,17 +33,6 @@ std::string BoundedString(const char (&src)[N]) {
 
 }  // namespace
 
-const char* StateName(std::uint32_t state) {
-  static constexpr const char* kNames[] = {"STOPPED", "STARTING", "RUNNING", "BACKOFF",
-                                           "STOPPING", "EXITED", "FATAL"};
-  return state < std::size(kNames) ? kNames[state] : "?";
-}
-
-const char* HealthName(std::uint32_t health) {
-  static constexpr const char* kNames[] = {"unknown", "healthy", "unhealthy"};
-  return health < std::size(kNames) ? kNames[health] : "?";
-}
-
 sup_status_slot_data EncodeSlot(const SlotData& d) {
   sup_status_slot_data raw;
   std::memset(&raw, 0, sizeof(raw));

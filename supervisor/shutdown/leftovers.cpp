@@ -1,4 +1,4 @@
-#include "init/leftovers.h"
+#include "shutdown/leftovers.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -90,8 +90,6 @@ std::vector<pid_t> ListNamespace() {
 }  // namespace
 
 bool IsPid1() { return getpid() == 1; }
-
-SweepScope DefaultSweepScope() { return IsPid1() ? SweepScope::kNamespace : SweepScope::kDescendants; }
 
 std::vector<pid_t> ListDescendants(pid_t root) {
   const std::vector<ProcEntry> entries = ScanProc();

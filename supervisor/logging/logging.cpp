@@ -1,6 +1,6 @@
-#include "logging.h"
+#include "logging/logging.h"
 
-#include "log_writer.h"
+#include "logging/log_writer.h"
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>

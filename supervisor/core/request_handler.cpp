@@ -1,4 +1,4 @@
-#include "core/commands.h"
+#include "core/request_handler.h"
 
 #include <unistd.h>
 
@@ -6,10 +6,10 @@
 #include <stdexcept>
 
 #include "control/status_json.h"
+#include "control/verbs.h"
 #include "control/wait_reply.h"
 #include "protocol/errors.h"
 #include "protocol/json_writer.h"
-#include "protocol/message.h"
 #include "sup/conf/units.h"
 
 namespace sup::daemon {
@@ -80,26 +80,34 @@ Commands::Commands(Supervisor& supervisor, control::EventBus& events, control::L
 
 void Commands::Handle(const std::string& cmd, const nlohmann::json& args,
                       std::shared_ptr<control::Call> call) {
+  using control::Verb;
   try {
-    if (cmd == "status") return Status(args, *call);
-    if (cmd == "pid") return Pid(args, *call);
-    if (cmd == "start" || cmd == "stop" || cmd == "restart") return Lifecycle(cmd, args, call);
-    if (cmd == "signal") return Signal(args, *call);
-    if (cmd == "wait") return Wait(args, call);
-    if (cmd == "events") return Events(args, call);
-    if (cmd == "shm") return call->Succeed({{"name", hooks_.shm_name}});
-    if (cmd == "version")
-      return call->Succeed({{"version", SUP_VERSION}, {"protocol", protocol::kProtocolVersion}});
-    if (cmd == "shutdown") {
-      call->Succeed(nlohmann::json::object());
-      if (hooks_.shutdown) hooks_.shutdown();
-      return;
-    }
-    if (cmd == "reload" && hooks_.reload) return hooks_.reload(call, args);
-    if (cmd == "logs") {
-      auto selected = supervisor_.Select(Selectors(args));
-      if (!selected) return call->Fail(code::kNotFound, selected.error().context);
-      return logs_.Serve(call, args, *selected);
+    if (const auto verb = control::ParseVerb(cmd)) {
+      switch (*verb) {
+        case Verb::kStatus: return Status(args, *call);
+        case Verb::kPid: return Pid(args, *call);
+        case Verb::kStart:
+        case Verb::kStop:
+        case Verb::kRestart: return Lifecycle(cmd, args, call);
+        case Verb::kSignal: return Signal(args, *call);
+        case Verb::kWait: return Wait(args, call);
+        case Verb::kEvents: return Events(args, call);
+        case Verb::kShm: return call->Succeed({{"name", hooks_.shm_name}});
+        case Verb::kShutdown:
+          call->Succeed(nlohmann::json::object());
+          if (hooks_.shutdown) hooks_.shutdown();
+          return;
+        case Verb::kReload:
+          if (hooks_.reload) return hooks_.reload(call, args);
+          break;
+        case Verb::kLogs: {
+          auto selected = supervisor_.Select(Selectors(args));
+          if (!selected) return call->Fail(code::kNotFound, selected.error().context);
+          return logs_.Serve(call, args, *selected);
+        }
+        case Verb::kVersion:
+        case Verb::kCancel: break;  // answered by the server itself (control/connection.cpp)
+      }
     }
     call->Fail(code::kUnknownCommand, "unknown command '" + cmd + "'");
   } catch (const std::invalid_argument& e) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "status/state_names.h"
 #include "sup/status_shm.h"
 
 namespace sup::daemon {
@@ -74,9 +75,5 @@ struct CounterValue {
   std::int64_t gauge() const { return static_cast<std::int64_t>(value); }
   bool operator==(const CounterValue&) const = default;
 };
-
-// "RUNNING", "unhealthy"...; "?" for a value outside the enum (the segment is input, too).
-const char* StateName(std::uint32_t state);
-const char* HealthName(std::uint32_t health);
 
 }  // namespace sup::daemon

@@ -1,4 +1,4 @@
-#include "init/leftovers.h"
+#include "shutdown/leftovers.h"
 
 #include <signal.h>
 #include <sys/wait.h>

@@ -1,4 +1,4 @@
-#include "log_writer.h"
+#include "logging/log_writer.h"
 
 #include <errno.h>
 #include <poll.h>
