@@ -68,6 +68,10 @@ def families(port):
 
 
 def sample(fams, family, metric, **labels):
+    """The sample's value, or None while the family is not exported yet (a worker's counter
+    family appears only once the worker has registered it)."""
+    if family not in fams:
+        return None
     for s in fams[family].samples:
         if s.name == metric and all(s.labels.get(k) == v for k, v in labels.items()):
             return s.value
