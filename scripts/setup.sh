@@ -11,12 +11,11 @@ packages=(
   # (in Debian's prometheus package) for /metrics, systemd-analyze for the deploy unit.
   supervisor prometheus systemd
   scdoc man-db  # the manual pages are built from man/*.scd; man -l renders them in tests/install
+  tmux fish  # `supctl top` driven for real under tmux; the fish completion run by fish itself
 )
 if [ "${1:-}" = "--dev" ] || [ "${SUP_SETUP_ALL:-}" = 1 ]; then
   # Sanitizers and fuzzing (clang), benchmarks, the container test and PID 1 peers.
   packages+=(clang libclang-rt-14-dev libbenchmark-dev hyperfine tini dumb-init)
-  # `supctl top` driven for real, and the fish completion run by fish itself.
-  packages+=(tmux fish)
 fi
 missing=()
 for p in "${packages[@]}"; do
