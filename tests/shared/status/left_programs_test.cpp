@@ -8,6 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <string>
+
 #include <catch2/catch.hpp>
 
 #include "shm_test_util.h"
@@ -95,7 +98,12 @@ TEST_CASE("StatusSegment: a world-writable object under the name -> removed, nev
     h->supd_pid = child;
     h->supd_start_ticks = 0;
     munmap(h, sizeof(sup_status_header));
-    (void)planted->release();  // left behind under the name, as a stranger's object would be
+    // Left behind under the name, as a stranger's object would be: the segment's destructor
+    // unlinks the name, so a second link keeps the object and takes the name back after it.
+    const std::string path = "/dev/shm" + shm.name, kept = path + ".kept";
+    REQUIRE(link(path.c_str(), kept.c_str()) == 0);
+    planted->reset();
+    REQUIRE(rename(kept.c_str(), path.c_str()) == 0);
   }
   Takeover found;
   auto seg = StatusSegment::Create(shm.name, 0640, 1, &found);
