@@ -261,6 +261,11 @@ void WriterPool::Stop(std::chrono::milliseconds timeout) {
   Flush(timeout);
   state_->accepting.store(false, std::memory_order_release);
   std::vector<std::thread> threads;
+  // Channels still queued (a full disk held their lines past the flush): each holds the pool's
+  // state, which holds them, so they are let go here or that cycle outlives the pool. Released
+  // outside the lock, since a channel's destructor may take it.
+  std::deque<std::shared_ptr<SinkChannel>> ready;
+  std::deque<PoolState::Delayed> delayed;
   bool all_exited;
   {
     std::unique_lock lock(state_->mu);
@@ -268,6 +273,10 @@ void WriterPool::Stop(std::chrono::milliseconds timeout) {
     state_->work.notify_all();
     all_exited = state_->idle.wait_until(lock, deadline, [&] { return state_->alive == 0; });
     threads.swap(state_->threads);
+    if (all_exited) {
+      ready.swap(state_->ready);
+      delayed.swap(state_->delayed);
+    }
   }
   for (auto& t : threads) {
     if (all_exited) t.join();
