@@ -114,7 +114,7 @@ def test_bash_offers_group_names_too(supd, tmp_path):
 
 def fish_complete(tmp_path, *lines, path_dir=None):
     """What fish's own completion machinery (complete -C) offers for each line, one list each."""
-    assert shutil.which("fish"), "fish is needed: scripts/setup.sh --dev installs it"
+    assert shutil.which("fish"), "fish is needed: scripts/setup.sh installs it"
     script = tmp_path / "supctl.fish"
     script.write_text(subprocess.run([SUPCTL, "completion", "fish"], capture_output=True, text=True,
                                      check=True, timeout=30).stdout)

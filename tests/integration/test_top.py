@@ -13,7 +13,7 @@ import pytest
 from conftest import SUPCTL, wait_until
 
 # tmux comes with scripts/setup.sh --dev, which the test command runs: missing is a failure.
-assert shutil.which("tmux"), "tmux is needed: scripts/setup.sh --dev installs it"
+assert shutil.which("tmux"), "tmux is needed: scripts/setup.sh installs it"
 
 PROGRAMS = """
 [program.web]
