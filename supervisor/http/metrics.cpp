@@ -9,12 +9,10 @@
 #include <vector>
 #include <utility>
 
+#include "status/state_names.h"
+
 namespace sup::daemon::http {
 namespace {
-
-constexpr const char* kStates[] = {"STOPPED", "STARTING", "RUNNING", "BACKOFF",
-                                   "STOPPING", "EXITED", "FATAL"};
-constexpr const char* kHealths[] = {"unknown", "healthy", "unhealthy"};
 
 using Label = std::pair<const char*, std::string>;
 
@@ -167,14 +165,14 @@ void RenderInstances(Writer& w, const std::vector<InstanceSample>& instances) {
   ForEach(w, instances, "sup_instance_state", "gauge",
           "1 for the instance's current state, 0 for the others.",
           [&](const InstanceSample& i, const std::string& index) {
-            for (const char* state : kStates)
+            for (const char* state : kStateNames)
               w.Sample("sup_instance_state", {{"program", i.program}, {"index", index}, {"state", state}},
                        i.state == state ? 1 : 0);
           });
   ForEach(w, instances, "sup_instance_health", "gauge",
           "1 for the instance's current health, 0 for the others.",
           [&](const InstanceSample& i, const std::string& index) {
-            for (const char* health : kHealths)
+            for (const char* health : kHealthNames)
               w.Sample("sup_instance_health", {{"program", i.program}, {"index", index}, {"health", health}},
                        i.health == health ? 1 : 0);
           });

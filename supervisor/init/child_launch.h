@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "init/inherited_signals.h"
+#include "child/inherited_signals.h"
 #include "sup/base/result.h"
 
 namespace sup::daemon {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "init/inherited_signals.h"
+#include "child/inherited_signals.h"
 #include "shutdown/leftovers.h"
 
 namespace sup::daemon {

@@ -19,7 +19,8 @@
 #include <fstream>
 #include <set>
 
-#include "process/child_plan.h"
+#include "child/child_plan.h"
+#include "child/exec_status.h"
 #include "process/environment.h"
 
 namespace sup::daemon {
@@ -82,21 +83,19 @@ void AddProgramLimit(std::vector<LimitSetting>& out, const OriginalLimits& origi
 }
 
 Error DescribeFailure(const ChildFailure& failure, const SpawnRequest& request) {
-  std::string what;
+  std::string what = ChildStageName(failure.stage, request.new_session);
   switch (failure.stage) {
-    case ChildStage::kSession: what = request.new_session ? "setsid" : "setpgid"; break;
-    case ChildStage::kStdio: what = "dup2 fd " + std::to_string(failure.detail); break;
-    case ChildStage::kCloseFds: what = "close_range"; break;
-    case ChildStage::kRlimit: what = "setrlimit " + LimitName(failure.detail); break;
-    case ChildStage::kSetgroups: what = "setgroups " + request.user; break;
-    case ChildStage::kSetgid: what = "setgid " + std::to_string(request.gid.value_or(0)); break;
-    case ChildStage::kSetuid: what = "setuid " + std::to_string(request.uid.value_or(0)); break;
+    case ChildStage::kStdio: what += " fd " + std::to_string(failure.detail); break;
+    case ChildStage::kRlimit: what += " " + LimitName(failure.detail); break;
+    case ChildStage::kSetgroups: what += " " + request.user; break;
+    case ChildStage::kSetgid: what += " " + std::to_string(request.gid.value_or(0)); break;
+    case ChildStage::kSetuid: what += " " + std::to_string(request.uid.value_or(0)); break;
     case ChildStage::kCredentialsKept:
       what = "setuid " + std::to_string(request.uid.value_or(0)) + " (credentials unchanged)";
       break;
-    case ChildStage::kChdir: what = "chdir " + request.directory; break;
-    case ChildStage::kSignalMask: what = "sigprocmask"; break;
-    case ChildStage::kExec: what = "exec " + request.argv[0]; break;
+    case ChildStage::kChdir: what += " " + request.directory; break;
+    case ChildStage::kExec: what += " " + request.argv[0]; break;
+    case ChildStage::kSession: case ChildStage::kCloseFds: case ChildStage::kSignalMask: break;
   }
   return SystemError(std::move(what), failure.error > 0 ? failure.error : EIO);
 }
@@ -243,20 +242,13 @@ bool OomScoreAdjChanged(int own, const std::string& original) {
 // dup_fd copies a table in steps of BITS_PER_LONG descriptors: below this, no copy is smaller.
 constexpr int kSmallFdTable = 64;
 
-// Reads the exec-status pipe to EOF. EOF at once: exec succeeded (the pipe is O_CLOEXEC).
-// A ChildFailure: it did not, and the child is exiting with 127; it is reaped here.
+// A failed child is exiting with 127 and is reaped here: the Reaper never hears of it.
 Result<void> AwaitExec(int status_read, pid_t pid, const SpawnRequest& request) {
-  ChildFailure failure{};
-  std::size_t got = 0;
-  while (got < sizeof failure) {
-    const ssize_t n = read(status_read, reinterpret_cast<char*>(&failure) + got, sizeof failure - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    got += static_cast<std::size_t>(n);
-  }
-  if (got == 0) return {};
+  ChildFailure failure;
+  const ExecStatus status = ReadExecStatus(status_read, failure);
+  if (status == ExecStatus::kExeced) return {};
   WaitForFailedChild(pid);
-  if (got != sizeof failure) return Fail(SystemError("exec " + request.argv[0] + " (status pipe)", EIO));
+  if (status == ExecStatus::kTorn) return Fail(SystemError("exec " + request.argv[0] + " (status pipe)", EIO));
   return Fail(DescribeFailure(failure, request));
 }
 

@@ -10,7 +10,7 @@
 #include <array>
 #include <string>
 
-#include "init/inherited_signals.h"
+#include "child/inherited_signals.h"
 #include "loop/unique_fd.h"
 #include "process/spawn_request.h"
 #include "sup/base/result.h"

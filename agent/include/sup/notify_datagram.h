@@ -1,7 +1,9 @@
-/* One sd_notify datagram, the sending side shared by libsupagent (agent/src/notify.cpp) and
- * `supctl notify` (ctl/notify.cpp): $NOTIFY_SOCKET's address and sendmsg with an optional fd
- * attached (SCM_RIGHTS, for BARRIER=1). Plain C, header-only, libc only, no allocation: the
- * agent is libc-only and async-signal-safe code may call it. Not installed: internal. */
+/* One sd_notify datagram, the sending side shared by libsupagent (agent/src/notify.cpp),
+ * `supctl notify` (ctl/notify.cpp) and supd's own READY=1 to its manager
+ * (supervisor/systemd/sd_notify_sender.cpp): $NOTIFY_SOCKET's address and sendmsg with an
+ * optional fd attached (SCM_RIGHTS, for BARRIER=1). Plain C, header-only, libc only, no
+ * allocation: the agent is libc-only and async-signal-safe code may call it. Not installed:
+ * internal. */
 #ifndef SUP_NOTIFY_DATAGRAM_H
 #define SUP_NOTIFY_DATAGRAM_H
 

@@ -96,6 +96,27 @@ TEST_CASE("Init mode: fds 0-2 -> inherited by the child unchanged", "[init]") {
   CHECK(ReadFile(dir / "stderr") == "err\n");
 }
 
+TEST_CASE("Init mode: a script without #! -> run by /bin/sh, as execvp and tini do", "[init]") {
+  TempDir dir;
+  WriteFile(dir / "script", "echo \"ran-$1\" > \"$2/out\"\n", 0755);
+  Subprocess supd(Driver({}, {dir / "script", "x", dir.path().string()}));
+  CHECK(supd.WaitExit() == 0);
+  CHECK(ReadFile(dir / "out") == "ran-x\n");
+}
+
+TEST_CASE("Init mode: an inherited fd above 2 -> passed to the child unchanged, as tini does", "[init]") {
+  TempDir dir;
+  const int file = open((dir / "side").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);  // no O_CLOEXEC
+  REQUIRE(file >= 0);
+  const int nine = fcntl(file, F_DUPFD, 9);
+  close(file);
+  REQUIRE(nine >= 9);
+  Subprocess supd(Driver({}, Shell("echo side >&" + std::to_string(nine))));
+  close(nine);
+  CHECK(supd.WaitExit() == 0);
+  CHECK(ReadFile(dir / "side") == "side\n");
+}
+
 TEST_CASE("Init mode: the child -> own process group, empty signal mask, no ignored signal", "[init]") {
   TempDir dir;
   Subprocess supd(Driver({}, {"/bin/sh", "-c",

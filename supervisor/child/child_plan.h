@@ -1,6 +1,7 @@
-// ChildPlan: everything the child does between fork and exec, computed by Spawner in the
-// parent beforehand, so that RunChild makes only async-signal-safe calls (no allocation, no
-// locks, no NSS). Internal to process/; ChildFailure is what crosses the exec-status pipe.
+// ChildPlan: everything the child does between fork and exec, computed in the parent
+// beforehand (by Spawner for the config's programs, by LaunchChild for init mode's command),
+// so that RunChild makes only async-signal-safe calls (no allocation, no locks, no NSS).
+// ChildFailure is what crosses the exec-status pipe (exec_status.h reads it).
 #pragma once
 
 #include <sys/resource.h>
@@ -8,7 +9,7 @@
 
 #include <cstddef>
 
-#include "init/inherited_signals.h"
+#include "child/inherited_signals.h"
 
 namespace sup::daemon {
 
@@ -17,6 +18,10 @@ enum class ChildStage : int {
   kSession, kStdio, kCloseFds, kRlimit, kSetgroups, kSetgid, kSetuid, kCredentialsKept,
   kChdir, kSignalMask, kExec,
 };
+
+// ChildStage's words for an error message ("setpgid", "close_range", "exec"...): the step,
+// without the details only the caller knows (which user, which directory).
+const char* ChildStageName(ChildStage stage, bool new_session);
 
 struct ChildFailure {
   ChildStage stage;
@@ -40,9 +45,18 @@ struct ChildPlan {
   char* const* envp = nullptr;
   const char* const* exec_paths = nullptr;  // execve candidates, in PATH order
   std::size_t exec_path_count = 0;
+  // Init mode: execvp(argv[0], argv) with supd's own environment, as tini does, keeping
+  // execvp's /bin/sh fallback for a script without "#!". envp and exec_paths are unused.
+  // Only with a forked (not CLONE_VM) child: execvp is not on signal-safety(7)'s list.
+  bool exec_like_execvp = false;
   char* watchdog_pid_digits = nullptr;  // 20 writable bytes inside envp's WATCHDOG_PID entry
 
   bool new_session = true;
+  // Make the child's group the foreground of the terminal on fd 0 (init mode, when supd's
+  // group held it). Done with SIGTTOU still blocked, so it cannot stop the child.
+  bool take_terminal = false;
+  // Init mode: every fd passes as inherited, nothing is moved or closed (tini's behaviour).
+  bool keep_inherited_fds = false;
   // >= 0: the child starts on supd's own fd table (CLONE_FILES) and first takes a private copy
   // of just the fds below this number, where every source and status_fd then are (parked on
   // Spawner's slots). -1: the child starts on a full copy, as fork makes.

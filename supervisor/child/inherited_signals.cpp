@@ -1,4 +1,4 @@
-#include "init/inherited_signals.h"
+#include "child/inherited_signals.h"
 
 #include <errno.h>
 

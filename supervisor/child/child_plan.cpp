@@ -1,8 +1,8 @@
-// The child between clone and exec. Only async-signal-safe calls (signal-safety(7)) and raw
+// The child between clone (or fork) and exec. Only async-signal-safe calls (signal-safety(7)) and raw
 // system calls: it runs in supd's own memory (CLONE_VM) beside supd's other threads, so it may
 // not allocate, take a lock or change anything but its own stack. The credential calls are raw
 // syscalls: glibc's setuid/setgid/setgroups would make every thread of supd change too.
-#include "process/child_plan.h"
+#include "child/child_plan.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -200,6 +200,23 @@ int Exec(const ChildPlan& plan) {
 
 }  // namespace
 
+const char* ChildStageName(ChildStage stage, bool new_session) {
+  switch (stage) {
+    case ChildStage::kSession: return new_session ? "setsid" : "setpgid";
+    case ChildStage::kStdio: return "dup2";
+    case ChildStage::kCloseFds: return "close_range";
+    case ChildStage::kRlimit: return "setrlimit";
+    case ChildStage::kSetgroups: return "setgroups";
+    case ChildStage::kSetgid: return "setgid";
+    case ChildStage::kSetuid: return "setuid";
+    case ChildStage::kCredentialsKept: return "setuid (credentials unchanged)";
+    case ChildStage::kChdir: return "chdir";
+    case ChildStage::kSignalMask: return "sigprocmask";
+    case ChildStage::kExec: return "exec";
+  }
+  return "child set-up";
+}
+
 void RunChild(const ChildPlan& plan) noexcept {
   int status_fd = plan.status_fd;
   // First of all: until then every fd operation here would change supd's own table too.
@@ -209,7 +226,9 @@ void RunChild(const ChildPlan& plan) noexcept {
   plan.signals->RestoreDispositions();
 
   if ((plan.new_session ? setsid() : setpgid(0, 0)) < 0) Report(status_fd, ChildStage::kSession, errno);
-  ArrangeFds(plan, status_fd);
+  // Best effort, as tini's: a terminal that went away leaves the child in the background.
+  if (plan.take_terminal) tcsetpgrp(STDIN_FILENO, getpid());
+  if (!plan.keep_inherited_fds) ArrangeFds(plan, status_fd);
   RestoreOomScoreAdj(plan);  // before limits: it opens a file, and nofile may be tiny
 
   for (std::size_t i = 0; i < plan.original_limit_count; ++i) {
@@ -241,6 +260,10 @@ void RunChild(const ChildPlan& plan) noexcept {
   if (plan.watchdog_pid_digits != nullptr) WriteDecimal(plan.watchdog_pid_digits, getpid());
 
   if (const int error = plan.signals->RestoreMask()) Report(status_fd, ChildStage::kSignalMask, error);
+  if (plan.exec_like_execvp) {
+    execvp(plan.argv[0], plan.argv);
+    Report(status_fd, ChildStage::kExec, errno);
+  }
   Report(status_fd, ChildStage::kExec, Exec(plan));
 }
 
