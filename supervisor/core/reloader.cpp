@@ -115,7 +115,7 @@ void Reloader::WaitForStarts(conf::ReloadPlan plan, std::shared_ptr<ReloadReceiv
       if (i->fsm().status().wanted_up) items.push_back({i});
   if (items.empty()) return receiver->OnApplied({std::move(plan), std::nullopt});
   auto collector = std::make_shared<ReloadCollector>(std::move(receiver), std::move(plan));
-  supervisor_.AddWaiter(std::make_unique<Waiter>(loop_, std::move(collector),
+  supervisor_.AddWaiter(std::make_unique<Waiter>(supervisor_.runner(), std::move(collector),
                                                  WaitTarget::kStartOutcome, std::move(items),
                                                  std::chrono::milliseconds(60'000)));
 }

@@ -189,7 +189,7 @@ void Commands::Lifecycle(const std::string& cmd, const nlohmann::json& args,
     return call->Succeed(std::move(result));
   }
   const WaitTarget target = cmd == "stop" ? WaitTarget::kStopOutcome : WaitTarget::kStartOutcome;
-  supervisor_.AddWaiter(std::make_unique<Waiter>(supervisor_.loop(),
+  supervisor_.AddWaiter(std::make_unique<Waiter>(supervisor_.runner(),
                                                  control::WaitReply(std::move(call), warning),
                                                  target, std::move(items), timeout));
 }
@@ -231,7 +231,7 @@ void Commands::Wait(const nlohmann::json& args, std::shared_ptr<control::Call> c
   if (!selected) return call->Fail(code::kNotFound, selected.error().context);
   std::vector<Waiter::Item> items;
   for (auto* i : *selected) items.push_back({i});
-  supervisor_.AddWaiter(std::make_unique<Waiter>(supervisor_.loop(),
+  supervisor_.AddWaiter(std::make_unique<Waiter>(supervisor_.runner(),
                                                  control::WaitReply(std::move(call)), *target,
                                                  std::move(items), TimeoutArg(args)));
 }

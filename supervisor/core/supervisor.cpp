@@ -38,6 +38,7 @@ Supervisor::Supervisor(SupervisorServices services, std::shared_ptr<const conf::
     : services_(std::move(services)),
       config_(std::move(config)),
       graph_(*config_),
+      waiters_(*services_.runner),
       random_(std::random_device{}()) {
   for (const auto& spec : config_->programs) programs_.push_back(MakeProgram(spec));
   IndexPrograms();
@@ -318,7 +319,7 @@ void Supervisor::Settle() {
     PumpDependencies();
     PumpStops();
   } while (settle_again_ && ++rounds < 1000);
-  EvaluateWaiters();
+  waiters_.EvaluateChanged();
   if (std::any_of(retiring_.begin(), retiring_.end(), [](auto& i) { return !Alive(i.get()); }))
     sweep_timer_->Start(std::chrono::milliseconds(0), [this] { Sweep(); });
   settling_ = false;

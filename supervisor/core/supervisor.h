@@ -20,7 +20,7 @@
 #include "core/stop_plan.h"
 #include "core/supervisor_observer.h"
 #include "core/waiter.h"
-#include "core/watch_index.h"
+#include "core/waiter_registry.h"
 #include "sup/base/result.h"
 #include "sup/conf/config.h"
 #include "sup/conf/diff.h"
@@ -30,7 +30,6 @@ namespace sup::daemon {
 class StatusSegment;
 
 struct SupervisorServices {
-  uv_loop_t* loop = nullptr;       // for the waiters' timers
   ProcessRunner* runner = nullptr;  // spawns, signals, exits, timers, the clock
   output::OutputHub* output_hub = nullptr;
   StatusSegment* status = nullptr;  // null when status_shm = "" (or it could not be had)
@@ -70,7 +69,7 @@ class Supervisor final : public InstanceHost {
   void Restart(const std::vector<Instance*>& instances, bool with_dependants);
   // Running dependants of `instances` that are not themselves selected ("a, b").
   std::string RunningDependants(const std::vector<Instance*>& instances);
-  void AddWaiter(std::unique_ptr<Waiter> waiter);
+  void AddWaiter(std::unique_ptr<Waiter> waiter) { waiters_.Add(std::move(waiter)); }
 
   // Graceful shutdown (SPEC §4 "Stopping", §7). `on_done` runs once when nothing is left.
   void BeginShutdown(const std::string& why);
@@ -99,7 +98,6 @@ class Supervisor final : public InstanceHost {
   void OnOrphanReaped();
 
   // InstanceHost
-  uv_loop_t& loop() { return *services_.loop; }
   ProcessRunner& runner() override { return *services_.runner; }
   output::OutputHub& output_hub() override { return *services_.output_hub; }
   double UnitRandom() override;
@@ -135,20 +133,7 @@ class Supervisor final : public InstanceHost {
   void Publish(Instance& instance);
   void PumpDependencies();
   void PumpStops();
-  // Re-evaluates the waiter items whose instance changed since the last call.
-  void EvaluateWaiters();
-  void MarkChanged(Instance& instance) { watches_.MarkChanged(&instance); }
-  // Whether a watch still waits for an outcome; forgets (counts) it otherwise.
-  bool KeepWatch(const WatchIndex::Watch& watch);
-  // Drops a finished waiter; its watches are swept later (WatchIndex::Released).
-  void DropWaiter(std::uint64_t id);
-  // A waiter timed out or lost its client: dropped on the next loop iteration.
-  void WaiterEnded(std::uint64_t id);
-  void ScheduleWaiterSweep();
-  // Drops ended waiters and sweeps dead watches, a few milliseconds per loop iteration.
-  void SweepWaiters();
-  // Tells the waiters watching `instance` that it is going away (reload removed it).
-  void ForgetInstance(Instance& instance);
+  void MarkChanged(Instance& instance) { waiters_.MarkChanged(instance); }
   void CheckShutdownDone();
   // Whether `dep` holds for every instance of its program; sets `failure` when it never will.
   bool DependencyHolds(const conf::Dependency& dep, std::string& failure);
@@ -161,17 +146,7 @@ class Supervisor final : public InstanceHost {
   std::unordered_map<std::string, std::size_t> program_index_;  // name -> programs_ index
   void IndexPrograms();
   std::vector<SupervisorObserver*> observers_;
-  // Waiters by id (ids grow in the order they were added), with the number of watches each
-  // still has in watches_.
-  struct WaiterEntry {
-    std::unique_ptr<Waiter> waiter;
-    std::size_t watches = 0;
-  };
-  std::unordered_map<std::uint64_t, WaiterEntry> waiters_;
-  std::uint64_t next_waiter_ = 0;
-  WatchIndex watches_;
-  std::vector<std::uint64_t> ended_waiters_;
-  std::unique_ptr<DeadlineTimer> waiter_sweep_timer_;
+  WaiterRegistry waiters_;
   std::vector<StopBatch> stop_batches_;
   std::vector<std::unique_ptr<Instance>> retiring_;
   std::unique_ptr<DeadlineTimer> sweep_timer_;

@@ -111,7 +111,7 @@ void Supervisor::Sweep() {
       keep.push_back(std::move(instance));
       continue;
     }
-    ForgetInstance(*instance);
+    waiters_.ForgetInstance(*instance);
     for (auto& batch : stop_batches_) {
       std::erase(batch.instances, instance.get());
       batch.signalled.erase(instance.get());

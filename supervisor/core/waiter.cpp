@@ -25,15 +25,18 @@ const char* OutcomeName(WaitResult::Outcome outcome) {
   return "failed";
 }
 
-Waiter::Waiter(uv_loop_t& loop, std::shared_ptr<WaitSink> sink, WaitTarget target,
+Waiter::Waiter(ProcessRunner& runner, std::shared_ptr<WaitSink> sink, WaitTarget target,
                std::vector<Item> items, std::chrono::milliseconds timeout)
     : sink_(std::move(sink)),
       target_(target),
       items_(std::move(items)),
-      started_(Clock::now()),
-      timer_(loop),
+      runner_(runner),
+      started_(runner.Now()),
       undecided_(items_.size()) {
-  if (timeout.count() > 0) timer_.Start(timeout, [this] { TimeOut(); });
+  if (timeout.count() > 0) {
+    timer_ = runner_.NewTimer();
+    timer_->Start(timeout, [this] { TimeOut(); });
+  }
 }
 
 // The cancel hook names this waiter: it must not outlive it.
@@ -50,10 +53,10 @@ bool Waiter::CheckDone() {
   if (finished_) return true;
   if (!sink_->open()) {  // the client went away: the actions carry on, nobody to tell
     finished_ = true;
-    timer_.Stop();
+    if (timer_) timer_->Stop();
   } else if (undecided_ == 0) {
     finished_ = true;
-    timer_.Stop();
+    if (timer_) timer_->Stop();
     sink_->OnDone();
   }
   return finished_;
@@ -105,7 +108,7 @@ void Waiter::Report(Item& item, WaitResult::Outcome outcome, std::string message
 
 void Waiter::TimeOut() {
   if (finished_) return;
-  const TimePoint now = Clock::now();
+  const TimePoint now = runner_.Now();
   const std::string waited = FormatDuration(now - started_);
   for (auto& item : items_) {
     if (item.decided) continue;

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "core/wait_result.h"
+#include "core/process_runner.h"
 #include "lifecycle/wait_rule.h"
-#include "loop/timer.h"
 
 namespace sup::daemon {
 
@@ -31,8 +31,8 @@ class Waiter {
     bool decided = false;
   };
 
-  // timeout 0 = no limit.
-  Waiter(uv_loop_t& loop, std::shared_ptr<WaitSink> sink, WaitTarget target,
+  // timeout 0 = no limit; the deadline and the times reported run on `runner`'s clock.
+  Waiter(ProcessRunner& runner, std::shared_ptr<WaitSink> sink, WaitTarget target,
          std::vector<Item> items, std::chrono::milliseconds timeout);
 
   ~Waiter();
@@ -61,8 +61,9 @@ class Waiter {
   std::shared_ptr<WaitSink> sink_;
   WaitTarget target_;
   std::vector<Item> items_;
+  ProcessRunner& runner_;
   TimePoint started_;
-  Timer timer_;
+  std::unique_ptr<DeadlineTimer> timer_;
   std::function<void()> on_end_;
   std::size_t undecided_ = 0;
   bool finished_ = false;

@@ -141,7 +141,6 @@ class Daemon {
     services.status = status_.get();
     services.notify_socket = notify_path;
     services.control_socket = socket;
-    services.loop = &loop_;
     runner_ = std::make_unique<OsProcessRunner>(loop_, spawner_, *reaper_);
     services.runner = runner_.get();
     services.startup_env = options_.env;

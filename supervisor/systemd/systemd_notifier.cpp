@@ -63,7 +63,7 @@ void SystemdNotifier::WatchStartup() {
     if (i->fsm().status().wanted_up) items.push_back({i});
   startup_ = std::make_shared<StartupSink>(this);
   // A Waiter re-evaluated after every state change: no timer, no limit (0).
-  supervisor_.AddWaiter(std::make_unique<Waiter>(supervisor_.loop(), startup_, WaitTarget::kReady,
+  supervisor_.AddWaiter(std::make_unique<Waiter>(supervisor_.runner(), startup_, WaitTarget::kReady,
                                                  std::move(items), std::chrono::milliseconds(0)));
 }
 

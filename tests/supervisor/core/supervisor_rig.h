@@ -1,8 +1,8 @@
 // SupervisorRig: a real Supervisor over a FakeRunner, built from sup.toml text, so the
 // Supervisor's rules (dependencies, stop waves, reload, shutdown, on_fatal) are driven by the
 // test alone: "pid P exited with C", "time advances by T". A real uv loop exists for the
-// OutputHub and for the parts that live on the loop (a Waiter's timeout, the Reloader's parse
-// on the thread pool): only the tests of those run it, through RunUntil.
+// OutputHub and for the Reloader's parse on the thread pool: only the Reloader's tests run it,
+// through RunUntil. Waiters' deadlines run on the FakeRunner's clock.
 #pragma once
 
 #include <unistd.h>
@@ -36,7 +36,6 @@ struct SupervisorRig {
     uv_loop_init(&loop);
     hub = std::make_unique<output::OutputHub>(loop, output::OutputHub::Options{});
     SupervisorServices services;
-    services.loop = &loop;
     services.runner = &runner;
     services.output_hub = hub.get();
     supervisor = std::make_unique<Supervisor>(std::move(services),

@@ -60,7 +60,7 @@ TEST_CASE("a wait reports one typed result per instance, then is done") {
   SupervisorRig rig(kTwoWebs);
   auto sink = std::make_shared<RecordingSink>();
   rig.supervisor->AddWaiter(std::make_unique<Waiter>(
-      rig.loop, sink, WaitTarget::kStopped, Items(*rig.supervisor, "web"),
+      rig.runner, sink, WaitTarget::kStopped, Items(*rig.supervisor, "web"),
       std::chrono::milliseconds(0)));
   REQUIRE(sink->results.size() == 2);
   CHECK(sink->results[0].name == "web:0");
@@ -79,7 +79,7 @@ TEST_CASE("a stop of a stopped instance reports its note") {
   auto sink = std::make_shared<RecordingSink>();
   auto items = Items(*rig.supervisor, "db");
   items[0].note = Waiter::Note::kAlreadyStopped;
-  rig.supervisor->AddWaiter(std::make_unique<Waiter>(rig.loop, sink, WaitTarget::kStopOutcome,
+  rig.supervisor->AddWaiter(std::make_unique<Waiter>(rig.runner, sink, WaitTarget::kStopOutcome,
                                                       std::move(items),
                                                       std::chrono::milliseconds(0)));
   REQUIRE(sink->results.size() == 1);
@@ -91,7 +91,7 @@ TEST_CASE("a wait whose listener is gone ends without telling it") {
   auto sink = std::make_shared<RecordingSink>();
   sink->is_open = false;
   rig.supervisor->AddWaiter(std::make_unique<Waiter>(
-      rig.loop, sink, WaitTarget::kStopped, Items(*rig.supervisor, "web"),
+      rig.runner, sink, WaitTarget::kStopped, Items(*rig.supervisor, "web"),
       std::chrono::milliseconds(0)));
   CHECK(sink->results.empty());
   CHECK(sink->done == 0);
@@ -103,7 +103,7 @@ TEST_CASE("an instance a reload removes ends the waits on it, and observers hear
   rig.supervisor->AddObserver(&observer);
   auto running = std::make_shared<RecordingSink>();
   // db is not wanted up: a wait for running is still pending, not decided.
-  rig.supervisor->AddWaiter(std::make_unique<Waiter>(rig.loop, running, WaitTarget::kRunning,
+  rig.supervisor->AddWaiter(std::make_unique<Waiter>(rig.runner, running, WaitTarget::kRunning,
                                                       Items(*rig.supervisor, "db"),
                                                       std::chrono::milliseconds(0)));
   REQUIRE(running->results.empty());
@@ -129,6 +129,43 @@ autostart = false
   CHECK(running->results[0].outcome == WaitResult::Outcome::kFailed);
   CHECK(running->results[0].message == "removed by reload");
   rig.supervisor->RemoveObserver(&observer);
+}
+
+TEST_CASE("a wait's deadline runs on the runner's clock: timeout with what it waited for") {
+  SupervisorRig rig(kTwoWebs);
+  auto sink = std::make_shared<RecordingSink>();
+  // db is not wanted up: a wait for running stays pending until its deadline.
+  rig.supervisor->AddWaiter(std::make_unique<Waiter>(rig.runner, sink, WaitTarget::kRunning,
+                                                      Items(*rig.supervisor, "db"),
+                                                      std::chrono::milliseconds(1500)));
+  rig.runner.Advance(std::chrono::milliseconds(1499));
+  CHECK(sink->results.empty());
+  CHECK(sink->done == 0);
+  rig.runner.Advance(std::chrono::milliseconds(1));
+  REQUIRE(sink->results.size() == 1);
+  CHECK(sink->results[0].outcome == WaitResult::Outcome::kTimeout);
+  CHECK(sink->results[0].message == "STOPPED");
+  CHECK(sink->done == 1);
+  rig.runner.RunDue();  // the registry drops the ended waiter on the next iteration
+}
+
+TEST_CASE("a wait for a start that is still starting times out naming the wait and its time") {
+  SupervisorRig rig(R"(
+[program.slow]
+command = ["/bin/true"]
+autostart = false
+start_seconds = 10
+)");
+  auto sink = std::make_shared<RecordingSink>();
+  auto items = Items(*rig.supervisor, "slow");
+  rig.supervisor->Start({items[0].instance});
+  rig.supervisor->AddWaiter(std::make_unique<Waiter>(rig.runner, sink, WaitTarget::kRunning,
+                                                      std::move(items), std::chrono::seconds(2)));
+  rig.runner.Advance(std::chrono::seconds(2));
+  REQUIRE(sink->results.size() == 1);
+  CHECK(sink->results[0].outcome == WaitResult::Outcome::kTimeout);
+  CHECK(sink->results[0].state == State::kStarting);
+  CHECK(sink->results[0].message.find("(2s)") != std::string::npos);
 }
 
 TEST_CASE("observers hear a shutdown begin once, with its reason") {

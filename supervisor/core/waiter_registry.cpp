@@ -1,10 +1,4 @@
-// Supervisor's waiting requests (start/stop/restart --wait, `wait`, reload, the systemd
-// notifier): each is evaluated in full once when added, then only for the instances that
-// changed (WatchIndex), so that a state change costs what it touches, not waiters ×
-// instances (SPEC §9.1 "Connections").
-#include <spdlog/spdlog.h>
-
-#include "core/supervisor.h"
+#include "core/waiter_registry.h"
 
 namespace sup::daemon {
 namespace {
@@ -14,22 +8,22 @@ constexpr auto kWaiterSweepSlice = std::chrono::milliseconds(4);
 
 }  // namespace
 
-void Supervisor::AddWaiter(std::unique_ptr<Waiter> waiter) {
-  if (waiter->Evaluate(Clock::now())) return;
-  const std::uint64_t id = next_waiter_++;
-  WaiterEntry entry;
+void WaiterRegistry::Add(std::unique_ptr<Waiter> waiter) {
+  if (waiter->Evaluate(runner_.Now())) return;
+  const std::uint64_t id = next_id_++;
+  Entry entry;
   const auto& items = waiter->items();
   for (std::size_t k = 0; k < items.size(); ++k) {
     if (!waiter->pending(k)) continue;
     watches_.Add(items[k].instance, {id, static_cast<std::uint32_t>(k)});
     ++entry.watches;
   }
-  waiter->set_on_end([this, id] { WaiterEnded(id); });
+  waiter->set_on_end([this, id] { Ended(id); });
   entry.waiter = std::move(waiter);
   waiters_.emplace(id, std::move(entry));
 }
 
-bool Supervisor::KeepWatch(const WatchIndex::Watch& watch) {
+bool WaiterRegistry::KeepWatch(const WatchIndex::Watch& watch) {
   auto it = waiters_.find(watch.waiter);
   if (it == waiters_.end()) return false;  // already released with its waiter
   if (it->second.waiter->pending(watch.item)) return true;
@@ -37,10 +31,10 @@ bool Supervisor::KeepWatch(const WatchIndex::Watch& watch) {
   return false;
 }
 
-void Supervisor::EvaluateWaiters() {
+void WaiterRegistry::EvaluateChanged() {
   const std::vector<WatchIndex::Watch> touched = watches_.TakeChanged();
   if (touched.empty()) return;
-  const TimePoint now = Clock::now();
+  const TimePoint now = runner_.Now();
   std::vector<const Instance*> instances;
   for (const auto& watch : touched) {
     auto it = waiters_.find(watch.waiter);
@@ -57,51 +51,51 @@ void Supervisor::EvaluateWaiters() {
     if (watch.waiter == last) continue;
     last = watch.waiter;
     auto it = waiters_.find(watch.waiter);
-    if (it != waiters_.end() && it->second.waiter->finished()) DropWaiter(watch.waiter);
+    if (it != waiters_.end() && it->second.waiter->finished()) Drop(watch.waiter);
   }
   for (const Instance* instance : instances) watches_.Prune(instance, keep);
 }
 
-void Supervisor::DropWaiter(std::uint64_t id) {
+void WaiterRegistry::Drop(std::uint64_t id) {
   auto it = waiters_.find(id);
   if (it == waiters_.end()) return;
   const std::size_t watches = it->second.watches;
   waiters_.erase(it);
   watches_.Released(watches);
-  if (watches_.sweeping()) ScheduleWaiterSweep();
+  if (watches_.sweeping()) ScheduleSweep();
 }
 
-void Supervisor::WaiterEnded(std::uint64_t id) {
+void WaiterRegistry::Ended(std::uint64_t id) {
   // Called from inside the waiter (its timer) or its connection (a cancel hook): dropped
   // once those have returned.
-  ended_waiters_.push_back(id);
-  ScheduleWaiterSweep();
+  ended_.push_back(id);
+  ScheduleSweep();
 }
 
-void Supervisor::ScheduleWaiterSweep() {
-  if (!waiter_sweep_timer_) waiter_sweep_timer_ = runner().NewTimer();
-  if (!waiter_sweep_timer_->active())
-    waiter_sweep_timer_->Start(std::chrono::milliseconds(0), [this] { SweepWaiters(); });
+void WaiterRegistry::ScheduleSweep() {
+  if (!sweep_timer_) sweep_timer_ = runner_.NewTimer();
+  if (!sweep_timer_->active()) sweep_timer_->Start(std::chrono::milliseconds(0), [this] { Sweep(); });
 }
 
-void Supervisor::SweepWaiters() {
+void WaiterRegistry::Sweep() {
   // Bounded work per loop iteration: a client that leaves with 256 waits on 10 000
   // instances leaves millions of watches behind.
+  // A budget of real work, so the real clock, not the runner's (which a test may hold still).
   const TimePoint until = Clock::now() + kWaiterSweepSlice;
-  while (!ended_waiters_.empty() && Clock::now() < until) {
-    const std::uint64_t id = ended_waiters_.back();
-    ended_waiters_.pop_back();
+  while (!ended_.empty() && Clock::now() < until) {
+    const std::uint64_t id = ended_.back();
+    ended_.pop_back();
     auto it = waiters_.find(id);
     if (it == waiters_.end()) continue;
     // A client that went away leaves an unfinished waiter: nobody is left to tell.
-    if (it->second.waiter->CheckDone()) DropWaiter(id);
+    if (it->second.waiter->CheckDone()) Drop(id);
   }
   const auto keep = [this](const WatchIndex::Watch& w) { return KeepWatch(w); };
   while (watches_.sweeping() && Clock::now() < until) watches_.SweepSome(keep, 64);
-  if (!ended_waiters_.empty() || watches_.sweeping()) ScheduleWaiterSweep();
+  if (!ended_.empty() || watches_.sweeping()) ScheduleSweep();
 }
 
-void Supervisor::ForgetInstance(Instance& instance) {
+void WaiterRegistry::ForgetInstance(const Instance& instance) {
   std::vector<std::uint64_t> finished;
   watches_.Prune(&instance, [&](const WatchIndex::Watch& w) {
     auto it = waiters_.find(w.waiter);
@@ -112,7 +106,7 @@ void Supervisor::ForgetInstance(Instance& instance) {
     if (waiter.finished()) finished.push_back(w.waiter);
     return false;  // the instance is going away: none of its watches stays
   });
-  for (const std::uint64_t id : finished) DropWaiter(id);
+  for (const std::uint64_t id : finished) Drop(id);
 }
 
 }  // namespace sup::daemon
