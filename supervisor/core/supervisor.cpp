@@ -346,7 +346,7 @@ void Supervisor::OnTransition(Instance& instance, State from, State to,
       (to == State::kExited || to == State::kStopped) && s.exits.last().at >= s.start_time) {
     const ExitStatus& e = s.exits.last().status;
     main_exit_code_ = e.by_signal() ? kExitSignalBase + e.signal : e.code;
-    if (!shutting_down_) BeginShutdown("main exited");
+    if (!shutdown_.begun()) BeginShutdown("main exited");
   }
   settle_again_ = true;
 }

@@ -17,6 +17,7 @@
 #include "core/instance.h"
 #include "core/instance_host.h"
 #include "core/process_runner.h"
+#include "core/shutdown_state.h"
 #include "core/stop_plan.h"
 #include "core/supervisor_observer.h"
 #include "core/waiter.h"
@@ -75,10 +76,10 @@ class Supervisor final : public InstanceHost {
   void BeginShutdown(const std::string& why);
   // A second TERM/INT: SIGKILL everything left now.
   void KillEverything(std::string_view why);
-  bool shutting_down() const { return shutting_down_; }
-  TimePoint shutdown_began() const { return shutdown_began_; }
+  bool shutting_down() const { return shutdown_.begun(); }
+  TimePoint shutdown_began() const { return shutdown_.began_at(); }
   // Exit code of a finished shutdown per SPEC §7: 3 on_fatal, 1 something SIGKILLed, else 0.
-  int ShutdownExitCode() const;
+  int ShutdownExitCode() const { return shutdown_.ExitCode(); }
   void set_on_shutdown_done(std::function<void()> fn) { on_shutdown_done_ = std::move(fn); }
   // `-- CMD`: the exit of the program named "main" ends supd with its status.
   void set_main_program(bool on) { main_program_ = on; }
@@ -156,13 +157,7 @@ class Supervisor final : public InstanceHost {
   std::uint64_t next_page_ = 0;
   bool settling_ = false;
   bool settle_again_ = false;
-  bool shutting_down_ = false;
-  bool shutdown_done_ = false;
-  TimePoint shutdown_began_{};
-  bool fatal_shutdown_ = false;
-  bool killed_at_timeout_ = false;
-  std::set<Instance*> alive_at_shutdown_;
-  std::unique_ptr<DeadlineTimer> shutdown_timer_;
+  ShutdownState shutdown_;
   std::function<void()> on_shutdown_done_;
   bool main_program_ = false;
   std::optional<int> main_exit_code_;
