@@ -161,7 +161,7 @@ void Supervisor::Start(const std::vector<Instance*>& instances) {
 
 void Supervisor::Stop(const std::vector<Instance*>& instances) {
   for (auto* i : instances) MarkChanged(*i);
-  stop_batches_.push_back(StopBatch{instances, {}});
+  stop_waves_.Add(instances);
   Settle();
 }
 
@@ -279,34 +279,6 @@ void Supervisor::PumpDependencies() {
   }
 }
 
-void Supervisor::PumpStops() {
-  for (auto& batch : stop_batches_) {
-    if (batch.signalled.size() == batch.instances.size()) continue;  // only waiting for exits
-    // Per program: its instances in this batch (linear in the batch: shutdowns stop thousands).
-    std::unordered_map<std::string, std::vector<Instance*>> by_program;
-    std::set<std::string> stopping, alive, fully_signalled;
-    for (auto* i : batch.instances) {
-      by_program[i->program()].push_back(i);
-      stopping.insert(i->program());
-      if (Alive(i)) alive.insert(i->program());
-      // What has no process needs no ordering: BACKOFF, waiting or STOPPED stop at once.
-      if (!Alive(i) && batch.signalled.insert(i).second) i->Stop();
-    }
-    for (const auto& [program, instances] : by_program)
-      if (std::all_of(instances.begin(), instances.end(),
-                      [&](Instance* i) { return batch.signalled.count(i) != 0; }))
-        fully_signalled.insert(program);
-    for (const auto& program : ReleasableForStop(graph_, *config_, stopping, alive, fully_signalled))
-      for (auto* i : by_program[program])
-        if (batch.signalled.insert(i).second) i->Stop();
-  }
-  std::erase_if(stop_batches_, [](const StopBatch& b) {
-    return std::all_of(b.instances.begin(), b.instances.end(), [&](Instance* i) {
-      return b.signalled.count(i) && !Alive(i);
-    });
-  });
-}
-
 void Supervisor::Settle() {
   if (settling_) {
     settle_again_ = true;
@@ -317,7 +289,7 @@ void Supervisor::Settle() {
   do {
     settle_again_ = false;
     PumpDependencies();
-    PumpStops();
+    stop_waves_.Pump(graph_, *config_);
   } while (settle_again_ && ++rounds < 1000);
   waiters_.EvaluateChanged();
   if (std::any_of(retiring_.begin(), retiring_.end(), [](auto& i) { return !Alive(i.get()); }))

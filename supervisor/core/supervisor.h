@@ -18,7 +18,7 @@
 #include "core/instance_host.h"
 #include "core/process_runner.h"
 #include "core/shutdown_state.h"
-#include "core/stop_plan.h"
+#include "core/stop_waves.h"
 #include "core/supervisor_observer.h"
 #include "core/waiter.h"
 #include "core/waiter_registry.h"
@@ -115,12 +115,6 @@ class Supervisor final : public InstanceHost {
     ProgramSpecView spec;  // into config_
     std::vector<std::unique_ptr<Instance>> instances;
   };
-  // A stop of several instances, released in waves (SPEC §4 "Stopping").
-  struct StopBatch {
-    std::vector<Instance*> instances;
-    std::set<Instance*> signalled;
-  };
-
   ProgramEntry* FindProgram(const std::string& name);
   // A view of `spec`, which lies in the current snapshot, that keeps the snapshot alive.
   ProgramSpecView ViewOf(const conf::ProgramSpec& spec) const { return {config_, &spec}; }
@@ -133,7 +127,6 @@ class Supervisor final : public InstanceHost {
   void ResizeProgram(ProgramEntry& entry);
   void Publish(Instance& instance);
   void PumpDependencies();
-  void PumpStops();
   void MarkChanged(Instance& instance) { waiters_.MarkChanged(instance); }
   void CheckShutdownDone();
   // Whether `dep` holds for every instance of its program; sets `failure` when it never will.
@@ -148,7 +141,7 @@ class Supervisor final : public InstanceHost {
   void IndexPrograms();
   std::vector<SupervisorObserver*> observers_;
   WaiterRegistry waiters_;
-  std::vector<StopBatch> stop_batches_;
+  StopWaves stop_waves_;
   std::vector<std::unique_ptr<Instance>> retiring_;
   std::unique_ptr<DeadlineTimer> sweep_timer_;
   std::mt19937_64 random_;

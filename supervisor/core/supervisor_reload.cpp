@@ -96,10 +96,9 @@ void Supervisor::ResizeProgram(ProgramEntry& entry) {
 void Supervisor::Retire(std::unique_ptr<Instance> instance) {
   Instance* raw = instance.get();
   retiring_.push_back(std::move(instance));
-  for (auto& batch : stop_batches_)
-    std::erase(batch.instances, raw);
+  stop_waves_.Forget(raw);
   raw->Stop();
-  stop_batches_.push_back(StopBatch{{raw}, {raw}});
+  stop_waves_.AddStopped(raw);
   if (!sweep_timer_) sweep_timer_ = runner().NewTimer();
   sweep_timer_->Start(std::chrono::milliseconds(0), [this] { Sweep(); });
 }
@@ -112,10 +111,7 @@ void Supervisor::Sweep() {
       continue;
     }
     waiters_.ForgetInstance(*instance);
-    for (auto& batch : stop_batches_) {
-      std::erase(batch.instances, instance.get());
-      batch.signalled.erase(instance.get());
-    }
+    stop_waves_.Forget(instance.get());
     spdlog::info("{}: removed", instance->name());
     if (services_.status) services_.status->Clear(instance->slot());
     free_slots_.push_back(instance->slot());

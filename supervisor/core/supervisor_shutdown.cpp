@@ -28,8 +28,8 @@ void Supervisor::BeginShutdown(const std::string& why) {
     MarkChanged(*i);  // a start being waited for may have become impossible silently
   }
   shutdown_.SetToStop(alive);
-  stop_batches_.clear();
-  stop_batches_.push_back(StopBatch{alive, {}});
+  stop_waves_.Clear();
+  stop_waves_.Add(alive);
   shutdown_.timer = runner().NewTimer();
   shutdown_.timer->Start(config_->supervisor.shutdown_timeout, [this] {
     spdlog::warn("shutdown_timeout ({}) expired: SIGKILL to everything left",
