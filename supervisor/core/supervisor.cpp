@@ -54,12 +54,7 @@ Supervisor::ProgramEntry Supervisor::MakeProgram(const conf::ProgramSpec& spec) 
 
 std::unique_ptr<Instance> Supervisor::MakeInstance(const ProgramSpecView& spec, int index) {
   auto instance = std::make_unique<Instance>(*this, spec, index, config_->supervisor);
-  if (!free_slots_.empty()) {
-    instance->set_slot(free_slots_.back());
-    free_slots_.pop_back();
-  } else {
-    instance->set_slot(next_slot_++);
-  }
+  instance->set_slot(slots_.Take());
   Publish(*instance);
   instance->output().SetObserver(
       [this](const std::string& name, output::Stream stream,

@@ -18,6 +18,7 @@
 #include "core/instance_host.h"
 #include "core/process_runner.h"
 #include "core/shutdown_state.h"
+#include "core/slot_numbers.h"
 #include "core/stop_waves.h"
 #include "core/supervisor_observer.h"
 #include "core/waiter.h"
@@ -145,8 +146,7 @@ class Supervisor final : public InstanceHost {
   std::vector<std::unique_ptr<Instance>> retiring_;
   std::unique_ptr<DeadlineTimer> sweep_timer_;
   std::mt19937_64 random_;
-  std::uint32_t next_slot_ = 0;
-  std::vector<std::uint32_t> free_slots_;  // slots of instances that reload removed
+  SlotNumbers slots_;  // status segment slots
   std::uint64_t next_page_ = 0;
   bool settling_ = false;
   bool settle_again_ = false;

@@ -114,7 +114,7 @@ void Supervisor::Sweep() {
     stop_waves_.Forget(instance.get());
     spdlog::info("{}: removed", instance->name());
     if (services_.status) services_.status->Clear(instance->slot());
-    free_slots_.push_back(instance->slot());
+    slots_.Release(instance->slot());
   }
   retiring_ = std::move(keep);
 }
