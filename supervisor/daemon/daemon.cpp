@@ -367,7 +367,7 @@ class Daemon {
     status_.reset();
     if (!hub_->Flush()) spdlog::warn("output: not everything could be written");
     spdlog::info("supd exits with code {}", code);
-    ShutDownLogging();
+    WriteLogsBeforeExit();
     _exit(code);
   }
 
