@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <optional>
@@ -122,7 +123,13 @@ int main(int argc, char** argv) {
       std::cerr << "supd: `--` must be followed by a command\n";
       return kExitConfigError;
     }
-    return daemon::RunInitMode({opts.command, opts.group, *timeout, inherited});
+    const int code = daemon::RunInitMode({opts.command, opts.group, *timeout, inherited});
+    // Nothing of supd outlives init mode but what it wrote: the static destructors that
+    // exit() would run (CLI11's, spdlog's registry, libstdc++'s locale) only delay the exit
+    // status the container runtime waits for (BENCHMARKS.md pid1).
+    std::cout.flush();
+    std::fflush(nullptr);
+    _exit(code);
   }
 
   const std::string path = conf::ResolveConfigPath(opts.config, env);

@@ -9,9 +9,7 @@ target_link_libraries(sup_daemon PUBLIC
 
 add_executable(supd main.cpp)
 target_link_libraries(supd PRIVATE sup_daemon CLI11::CLI11)
-# Static libstdc++/libgcc: fewer relocations at start-up, and PSS that does not depend on
-# which other processes map the shared libstdc++.
-if(NOT SUP_SANITIZE)
-  target_link_options(supd PRIVATE -static-libstdc++ -static-libgcc)
-endif()
+# Static libstdc++/libgcc/libm (cmake/start_up_link.cmake): fewer relocations at start-up,
+# and PSS that does not depend on which other processes map the shared libstdc++.
+sup_link_for_start_up(supd)
 install(TARGETS supd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

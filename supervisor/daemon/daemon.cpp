@@ -104,10 +104,11 @@ class Daemon {
     supervisor_->StartAutostart();
     systemd_->WatchStartup();
     uv_run(&loop_, UV_RUN_DEFAULT);
+    const int code = ExitCode();
+    // As PID 1 the lines still deferred stay so: ExitAsPid1 writes them on this thread.
+    if (IsPid1()) ExitAsPid1(code);
     DeferLogWakeUps(false);
     log_wake_.reset();
-    const int code = ExitCode();
-    if (IsPid1()) ExitAsPid1(code);
     TearDown();
     spdlog::info("supd exits with code {}", code);
     return code;
@@ -366,7 +367,7 @@ class Daemon {
     status_.reset();
     if (!hub_->Flush()) spdlog::warn("output: not everything could be written");
     spdlog::info("supd exits with code {}", code);
-    ShutDownLogging();
+    WriteLogsBeforeExit();
     _exit(code);
   }
 

@@ -87,6 +87,19 @@ void StderrWriterSink::WakeIfPending() {
   wake_.notify_one();
 }
 
+void StderrWriterSink::WriteQueuedHere() {
+  std::deque<std::string> batch;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    batch_done_.wait(lock, [this] { return !writing_; });
+    batch.swap(queue_);
+    queued_bytes_ = 0;
+  }
+  std::string text;
+  for (auto& line : batch) text += line;
+  WriteAll(fd_, text);
+}
+
 void StderrWriterSink::Run() {
   sigset_t all;  // signals belong to the loop thread's handlers, never to this one
   sigfillset(&all);
@@ -99,11 +112,14 @@ void StderrWriterSink::Run() {
     std::deque<std::string> batch;
     batch.swap(queue_);
     queued_bytes_ = 0;
+    writing_ = true;
     lock.unlock();
     std::string text;
     for (auto& line : batch) text += line;
     if (!broken) broken = !WriteAll(fd_, text);
     lock.lock();
+    writing_ = false;
+    batch_done_.notify_all();
   }
 }
 

@@ -32,6 +32,12 @@ class StderrWriterSink final : public spdlog::sinks::base_sink<std::mutex> {
   static constexpr std::size_t kDeferredBytes = 64 * 1024;  // then the writer is woken anyway
   void WakeIfPending();
 
+  // For a process about to _exit: writes what is queued on the calling thread, once the
+  // writer has put down the batch it holds (so the order stays). No hand-over to the writer
+  // and no join: as PID 1 both were thread wake-ups between supd's last line and its exit
+  // status (BENCHMARKS.md pid1). The writer goes on as before for later lines.
+  void WriteQueuedHere();
+
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override;
   void flush_() override {}
@@ -43,10 +49,12 @@ class StderrWriterSink final : public spdlog::sinks::base_sink<std::mutex> {
   const std::size_t max_queued_bytes_;
   mutable std::mutex mu_;  // guards everything below; separate from base_sink's formatting mutex
   std::condition_variable wake_;
+  std::condition_variable batch_done_;  // the writer put down a batch (WriteQueuedHere waits)
   std::deque<std::string> queue_;
   std::size_t queued_bytes_ = 0;
   std::uint64_t dropped_ = 0;
   bool stop_ = false;
+  bool writing_ = false;  // the writer holds a batch taken from queue_
   std::thread::id deferred_thread_;  // lines logged on it leave the wake-up to WakeIfPending()
   bool pending_ = false;             // such a line is queued and the writer not yet woken
   std::thread thread_;  // last: started once the members above exist

@@ -58,6 +58,12 @@ void ShutDownLogging() {
   spdlog::shutdown();
 }
 
+void WriteLogsBeforeExit() {
+  if (auto logger = spdlog::default_logger())
+    for (const auto& sink : logger->sinks())
+      if (auto* ours = dynamic_cast<StderrWriterSink*>(sink.get())) ours->WriteQueuedHere();
+}
+
 void DeferLogWakeUps(bool on) {
   if (deferring_sink) deferring_sink->DeferWakeUpsOn(std::thread::id());
   deferring_sink = nullptr;

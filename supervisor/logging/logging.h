@@ -15,6 +15,9 @@ bool IsLogLevel(const std::string& level);
 bool SetUpLogging(const std::string& level, LogFormat format);
 // Flushes and stops the async logger (before exit).
 void ShutDownLogging();
+// Writes every queued line on the calling thread, for a process about to _exit (whose
+// writer thread then ends with it): StderrWriterSink::WriteQueuedHere.
+void WriteLogsBeforeExit();
 // The event loop's side of StderrWriterSink::DeferWakeUpsOn: DeferLogWakeUps(true) on the
 // loop thread before it runs, WakeLogWriter() each time the loop is about to wait (a
 // BeforeWait hook), DeferLogWakeUps(false) once the loop is over.

@@ -217,6 +217,11 @@ def test_sigterm_shuts_down_gracefully_and_exits_0(supd):
         supd.wait_state(name, "RUNNING")
     supd.terminate()
     assert supd.wait_exit() == 0, supd.log()
+    # As PID 1 supd writes its last lines itself before _exit (no writer thread joined): none
+    # is lost, and the exit line is the last one.
+    lines = read(os.path.join(supd.dir, "supd.err")).splitlines()
+    assert lines and lines[-1].endswith("supd info: supd exits with code 0"), supd.log()
+    assert any(line.endswith("every program has stopped") for line in lines), supd.log()
 
 
 def test_sigterm_exits_1_when_a_program_needed_sigkill(supd):

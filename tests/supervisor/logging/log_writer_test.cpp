@@ -123,3 +123,31 @@ TEST_CASE("StderrWriterSink: turning deferral off hands over what was pending", 
   t.sink->DeferWakeUpsOn(std::thread::id());
   CHECK(t.pipe.Read(5'000, 8) == "pending\n");
 }
+
+TEST_CASE("StderrWriterSink: WriteQueuedHere writes the queued lines before it returns", "[logging]") {
+  Logged t;
+  t.logger->info("awake");
+  REQUIRE(t.pipe.Read(5'000, 6) == "awake\n");
+  t.DeferHere();
+  t.logger->info("a");
+  t.logger->info("last words");
+  t.sink->WriteQueuedHere();  // the writer was never woken: these are written right here
+  CHECK(t.pipe.Read(0) == "a\nlast words\n");
+  t.logger->info("later");  // the writer still takes later lines
+  t.sink->WakeIfPending();
+  CHECK(t.pipe.Read(5'000, 6) == "later\n");
+}
+
+TEST_CASE("StderrWriterSink: WriteQueuedHere waits for the batch the writer holds", "[logging]") {
+  Logged t;
+  fcntl(t.pipe.read_end, F_SETPIPE_SZ, 4096);  // the writer blocks inside its first line
+  const std::string big(3 * 4096, 'A');
+  t.logger->info(big);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the writer holds that batch
+  t.DeferHere();
+  t.logger->info("B");
+  std::thread here([&] { t.sink->WriteQueuedHere(); });
+  const std::string got = t.pipe.Read(5'000, big.size() + 3);
+  here.join();
+  CHECK(got == big + "\nB\n");  // never B inside the big line
+}
