@@ -12,6 +12,7 @@ so one class serves both; only the root program and the logger differ.
 """
 import http.client
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -39,7 +40,7 @@ def missing(tools):
 def write_script(path, argv):
     """A `#!/bin/sh` + exec run script, as the s6 and runit documentation writes them."""
     with open(path, "w") as f:
-        f.write("#!/bin/sh\nexec " + " ".join(f"'{a}'" for a in argv) + "\n")
+        f.write("#!/bin/sh\nexec " + shlex.join(argv) + "\n")
     os.chmod(path, 0o755)
 
 
@@ -204,7 +205,7 @@ class S6(ScanTree):
 
     def status_argv(self):
         # s6-svstat reads one service: a status of all of them is one call per service.
-        calls = "; ".join(f"s6-svstat '{self.path('scan', n)}'" for n, _ in self.names)
+        calls = "; ".join(shlex.join(["s6-svstat", self.path("scan", n)]) for n, _ in self.names)
         return ["/bin/sh", "-c", calls]
 
 
@@ -263,7 +264,8 @@ class Supervisord(Tree):
     def add(self, name, argv, restart=True, log_dir=None):
         """A [program:NAME]; startsecs = 0 as supd's start_seconds = 0. The stdout log is
         supervisord's default (a file in childlogdir) unless log_dir is given."""
-        text = (f"\n[program:{name}]\ncommand = {' '.join(argv)}\nautostart = true\n"
+        command = shlex.join(argv).replace("%", "%%")  # % starts an expansion in its config
+        text = (f"\n[program:{name}]\ncommand = {command}\nautostart = true\n"
                 f"autorestart = {'true' if restart else 'false'}\nstartsecs = 0\n"
                 "startretries = 1000000\n")
         if log_dir:
