@@ -45,6 +45,9 @@ def with_peers(l, samples, note=""):
     samples is left out) and sup's ratio to the best of them (the highest for throughput, the
     lowest otherwise; none when the best is 0, as for wake-ups)."""
     peers = {name: figure(s) for name, s in samples.items() if s}
+    failed = [name for name, s in samples.items() if not s]
+    if failed:
+        note += ("; " if note else "") + f"{', '.join(failed)}: could not run (see the run's log)"
     l["peers"], l["peer_note"] = peers, note
     l["best_peer"], l["peer_ratio"] = None, None
     if peers:

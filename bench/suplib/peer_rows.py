@@ -6,13 +6,29 @@ figures.with_peers. A peer that waits about a second before each restart gets fe
 import time
 
 from . import peers
-from .harness import (alive, count_lines, proc_memory, read_stamps, restart_gaps,
+from .harness import (BenchError, alive, count_lines, proc_memory, read_stamps, restart_gaps,
                       thread_switches, wait_gone, wait_until)
 
 
 def close_all(trees):
     for tree in trees:
         tree.close()
+
+
+def each_peer(ctx, tag, measure, parent=None):
+    """{peer name: measure(tree)} over the installed peers, each in a fresh tree closed after.
+    A peer that cannot run (BenchError) is logged and gets None: sup's row still stands."""
+    results = {}
+    for cls in peers.installed():
+        tree = cls(tag, parent=parent)
+        try:
+            results[cls.NAME] = measure(tree)
+        except BenchError as e:
+            ctx.log(f"{cls.NAME} could not run the {tag} row: {e}")
+            results[cls.NAME] = None
+        finally:
+            tree.close()
+    return results
 
 
 def probe_trees(ctx, tag, count, argv_of):
@@ -51,18 +67,13 @@ def restart(ctx, count, skip):
     """Restart gaps (ms) of `stamp FILE exit 1` under each peer. runsv and s6-supervise wait a
     second before restarting a ./run that died at once, supervisord's loop wakes once a second:
     count stays small so that the row fits the time budget."""
-    samples = {}
-    for cls in peers.installed():
-        tree = cls("restart")
-        try:
-            tree.add("crash", [ctx.tools.stamp, tree.stamps, "exit", "1"])
-            tree.start()
-            wait_until(lambda: count_lines(tree.stamps) >= count, 3 * count + 60, interval=0.05,
-                       what=f"{tree.NAME} restarting {count} times")
-            samples[tree.NAME] = restart_gaps(read_stamps(tree.stamps), skip)
-        finally:
-            tree.close()
-    return samples
+    def one(tree):
+        tree.add("crash", [ctx.tools.stamp, tree.stamps, "exit", "1"])
+        tree.start()
+        wait_until(lambda: count_lines(tree.stamps) >= count, 3 * count + 60, interval=0.05,
+                   what=f"{tree.NAME} restarting {count} times")
+        return restart_gaps(read_stamps(tree.stamps), skip)
+    return each_peer(ctx, "restart", one)
 
 
 # ---- stdout capture ---------------------------------------------------------------------------
@@ -71,23 +82,18 @@ def capture(ctx, workdir, count, line_bytes):
     """One run per peer of the line writer, its stdout into the peer's log (svlogd, s6-log,
     supervisord's stdout_logfile), unrotated or rotated without loss; MB/s from the writer's
     first instruction until the log holds every byte."""
-    rates = {}
-    for cls in peers.installed():
-        tree = cls("capture", parent=workdir)
-        try:
-            logs = tree.path("log")
-            tree.add("writer", [ctx.tools.line_writer, tree.stamps, str(count)], restart=False,
-                     log_dir=logs)
-            tree.start()
-            expected = count * line_bytes
-            wait_until(lambda: tree.log_bytes(logs) >= expected, 600, interval=0.001,
-                       what=f"{tree.NAME}'s log to hold {expected} bytes")
-            done = time.monotonic()
-            start_ns = read_stamps(tree.stamps)[0][1]
-            rates[tree.NAME] = [expected / 1e6 / (done - start_ns / 1e9)]
-        finally:
-            tree.close()
-    return rates
+    def one(tree):
+        logs = tree.path("log")
+        tree.add("writer", [ctx.tools.line_writer, tree.stamps, str(count)], restart=False,
+                 log_dir=logs)
+        tree.start()
+        expected = count * line_bytes
+        wait_until(lambda: tree.log_bytes(logs) >= expected, 600, interval=0.001,
+                   what=f"{tree.NAME}'s log to hold {expected} bytes")
+        done = time.monotonic()
+        start_ns = read_stamps(tree.stamps)[0][1]
+        return [expected / 1e6 / (done - start_ns / 1e9)]
+    return each_peer(ctx, "capture", one, parent=workdir)
 
 
 # ---- idle -------------------------------------------------------------------------------------
@@ -113,28 +119,22 @@ def spawn_and_shutdown(ctx, count, measure_shutdown):
     """{peer: (spawn ms, shutdown ms or None)}: from spawning the root to the last probe's first
     instruction, then from the shutdown signal until the root, its supervisors and every probe
     are gone."""
-    results = {}
-    for cls in peers.installed():
-        tree = cls(f"spawn{count}")
-        try:
-            for i in range(count):
-                tree.add(f"p{i:04d}", [ctx.tools.stamp, tree.stamps, "pause"])
-            started = tree.start(wait=False)
-            wait_until(lambda: count_lines(tree.stamps) >= count, 180,
-                       what=f"{tree.NAME} spawning {count}")
-            stamps = read_stamps(tree.stamps)
-            spawn_ms = (max(s[1] for s in stamps) / 1e9 - started) * 1e3
-            shutdown_ms = None
-            if measure_shutdown:
-                tree.wait_ready()
-                tree.program_pids.update(s[0] for s in stamps)
-                time.sleep(0.5)
-                signalled = time.monotonic()
-                shutdown_ms = (tree.shutdown() - signalled) * 1e3
-            results[tree.NAME] = (spawn_ms, shutdown_ms)
-        finally:
-            tree.close()
-    return results
+    def one(tree):
+        for i in range(count):
+            tree.add(f"p{i:04d}", [ctx.tools.stamp, tree.stamps, "pause"])
+        started = tree.start(wait=False)
+        wait_until(lambda: count_lines(tree.stamps) >= count, 180,
+                   what=f"{tree.NAME} spawning {count}")
+        stamps = read_stamps(tree.stamps)
+        spawn_ms = (max(s[1] for s in stamps) / 1e9 - started) * 1e3
+        if not measure_shutdown:
+            return spawn_ms, None
+        tree.wait_ready()
+        tree.program_pids.update(s[0] for s in stamps)
+        time.sleep(0.5)
+        signalled = time.monotonic()
+        return spawn_ms, (tree.shutdown() - signalled) * 1e3
+    return each_peer(ctx, f"spawn{count}", one)
 
 
 # ---- stopping N -------------------------------------------------------------------------------
@@ -151,24 +151,18 @@ def stop(ctx, count, reps):
     """{peer: [ms]}: from the stop command (control FIFO letter `d` to every supervisor, or
     supervisord's stopAllProcesses over its socket, as sup's row uses the raw socket) until
     every probe is gone (pidfds: no polling)."""
-    samples = {}
-    for cls in peers.installed():
-        tree = cls("stop")
-        try:
-            for i in range(count):
-                tree.add(f"p{i:03d}", [ctx.tools.stamp, tree.stamps, "pause"])
-            tree.start()
-            runs = []
-            for _ in range(reps):
-                pids = running_probes(tree, count)
-                time.sleep(0.3)
-                began = time.monotonic()
-                tree.stop_all()
-                wait_gone(pids, 60, what=f"{tree.NAME}'s stopped probes to be gone")
-                runs.append((time.monotonic() - began) * 1e3)
-                tree.start_all()
-            samples[tree.NAME] = runs
-        finally:
-            tree.close()
-    return samples
-
+    def one(tree):
+        for i in range(count):
+            tree.add(f"p{i:03d}", [ctx.tools.stamp, tree.stamps, "pause"])
+        tree.start()
+        runs = []
+        for _ in range(reps):
+            pids = running_probes(tree, count)
+            time.sleep(0.3)
+            began = time.monotonic()
+            tree.stop_all()
+            wait_gone(pids, 60, what=f"{tree.NAME}'s stopped probes to be gone")
+            runs.append((time.monotonic() - began) * 1e3)
+            tree.start_all()
+        return runs
+    return each_peer(ctx, "stop", one)

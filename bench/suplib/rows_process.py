@@ -142,10 +142,11 @@ def spawn_and_shutdown(ctx):
                 if shutdown_ms is not None:
                     shutdown.append(shutdown_ms)
                 if rep < peer_reps:
-                    for name, (spawned, stopped) in peer_rows.spawn_and_shutdown(
+                    for name, result in peer_rows.spawn_and_shutdown(
                             ctx, count, measure_shutdown=True).items():
-                        peer_spawn.setdefault(name, []).append(spawned)
-                        peer_shutdown.setdefault(name, []).append(stopped)
+                        spawned, stopped = result or (None, None)
+                        peer_spawn.setdefault(name, []).extend([spawned] if spawned else [])
+                        peer_shutdown.setdefault(name, []).extend([stopped] if stopped else [])
             base, value = figure(shell), figure(sup)
             ratio = ratio_of(value, base)
             lines.append(with_peers(
@@ -278,7 +279,7 @@ def pid1(ctx):
     ratio, init_ratio = ratio_of(value, base), ratio_of(init, base)
     note = (f"{reps} runs each, interleaved, under `unshare --pid --fork --mount-proc`; time from "
             "kill(SIGTERM) to unshare reaping the namespace's init")
-    peers = {k: samples.get(k) for k in ("tini", "dumb-init")}
+    peers = {k: samples[k] for k in ("tini", "dumb-init") if k in samples}
     peer_note = ("the same runs: tini and dumb-init (`dumb-init prog`, its default "
                  "process-group mode) as the namespace's init" +
                  ("" if ctx.tools.dumb_init else "; dumb-init not installed"))

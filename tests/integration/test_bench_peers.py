@@ -18,6 +18,24 @@ from suplib.harness import alive, read_stamps, wait_gone  # noqa: E402
 ALL = [peers.Runit, peers.S6, peers.Supervisord]
 
 
+def started_tree(cls, tag, count):
+    """A tree of `count` programs that record their pid in the stamp format, then wait; '$$'
+    and the quotes check that argv reaches the program unmangled by run scripts and
+    supervisord's parser. Returns (tree, program pids)."""
+    if cls not in peers.installed():
+        pytest.skip(f"{cls.NAME} is not installed (scripts/setup.sh --dev)")
+    tree = cls(tag)
+    try:
+        for i in range(count):
+            tree.add(f"p{i}", ["/bin/sh", "-c", f"echo \"$$ 0 0\" >> '{tree.stamps}'; "
+                               "exec sleep infinity"])
+        tree.start()
+        return tree, running_pids(tree, count)
+    except BaseException:
+        tree.close()
+        raise
+
+
 def running_pids(tree, count):
     def ready():
         pids = [s[0] for s in read_stamps(tree.stamps) if alive(s[0])]
@@ -27,17 +45,9 @@ def running_pids(tree, count):
 
 @pytest.mark.parametrize("cls", ALL, ids=[c.NAME for c in ALL])
 def test_tree_runs_stops_restarts_and_leaves_nothing(cls):
-    if cls not in peers.installed():
-        pytest.skip(f"{cls.NAME} is not installed (scripts/setup.sh --dev)")
-    tree = cls("test")
+    tree, first = started_tree(cls, "test", 3)
+    second = []
     try:
-        # A program that records its pid in the stamp format, then waits; '$$' and the quote
-        # check that argv reaches the program unmangled by run scripts and supervisord's parser.
-        for i in range(3):
-            tree.add(f"p{i}", ["/bin/sh", "-c", f"echo \"$$ 0 0\" >> '{tree.stamps}'; "
-                               "exec sleep infinity"])
-        tree.start()
-        first = running_pids(tree, 3)
         own = tree.tree_pids()
         assert own and not set(own) & set(first)  # the tree is the peer's processes only
         tree.stop_all()
@@ -55,15 +65,8 @@ def test_tree_runs_stops_restarts_and_leaves_nothing(cls):
 
 @pytest.mark.parametrize("cls", ALL, ids=[c.NAME for c in ALL])
 def test_shutdown_waits_for_every_process(cls):
-    if cls not in peers.installed():
-        pytest.skip(f"{cls.NAME} is not installed (scripts/setup.sh --dev)")
-    tree = cls("test-shutdown")
+    tree, programs = started_tree(cls, "test-shutdown", 2)
     try:
-        for i in range(2):
-            tree.add(f"p{i}", ["/bin/sh", "-c", f"echo \"$$ 0 0\" >> '{tree.stamps}'; "
-                               "exec sleep infinity"])
-        tree.start()
-        programs = running_pids(tree, 2)
         own = tree.tree_pids()
         tree.program_pids.update(programs)
         tree.shutdown(timeout=30)
@@ -84,3 +87,5 @@ def test_ratio_to_the_best_peer():
     assert fast["best_peer"] == "supervisord" and fast["peer_ratio"] == 0.5
     zero = with_peers(timed(0.0), {"s6": [0.0], "runit": [2.0]})
     assert zero["best_peer"] == "s6" and zero["peer_ratio"] is None
+    failed = with_peers(timed(1.0), {"s6": None, "runit": [2.0]}, "how")
+    assert failed["best_peer"] == "runit" and "s6: could not run" in failed["peer_note"]
