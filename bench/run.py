@@ -6,6 +6,7 @@
 
 Standard library only. Needs the build's supd/supctl and bench programs (built on demand with
 `cmake --build BUILD --target sup_bench supd supctl`), tini and unshare for the PID 1 row,
+the peers where installed (runit, s6, supervisord, dumb-init: see suplib/peers.py),
 strace for the system-call evidence, and root for the 10 000-program row's limits and for
 unshare. Raw results go to BUILD/bench/results.json. Exits 0 when every benchmark ran (whether
 or not it met its target), 1 when one could not run, 2 on a usage error.
@@ -21,7 +22,7 @@ import traceback
 sys.dont_write_bytecode = True  # keep bench/ free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from suplib import report, rows_control, rows_output, rows_process, rows_scale  # noqa: E402
+from suplib import peers, report, rows_control, rows_output, rows_process, rows_scale  # noqa: E402
 from suplib.context import Context, Tools, raise_limits  # noqa: E402
 from suplib.harness import BenchError, become_subreaper, load_average  # noqa: E402
 
@@ -119,6 +120,7 @@ def main():
             loads[row] = (before, after)
 
     results = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "build_type": build_type(tools.build),
+               "peers_missing": peers.missing(tools),
                "quick": args.quick, "load_start": load_start, "load_end": load_average(),
                "seconds": time.monotonic() - began, "lines": lines, "errors": errors,
                "loads": loads}

@@ -14,8 +14,11 @@ packages=(
   tmux fish  # `supctl top` driven for real under tmux; the fish completion run by fish itself
 )
 if [ "${1:-}" = "--dev" ] || [ "${SUP_SETUP_ALL:-}" = 1 ]; then
-  # Sanitizers and fuzzing (clang), benchmarks, the container test and PID 1 peers.
-  packages+=(clang libclang-rt-14-dev libbenchmark-dev hyperfine tini dumb-init)
+  # Sanitizers and fuzzing (clang), benchmarks, the container test, and the peers that
+  # bench/run.py measures beside sup (supervisord is in the base list). runit alone is the
+  # supervision tools (runsvdir, runsv, sv, svlogd): it neither replaces /sbin/init (that is
+  # runit-init, which --no-install-recommends leaves out) nor starts a service.
+  packages+=(clang libclang-rt-14-dev libbenchmark-dev hyperfine tini dumb-init s6 runit)
 fi
 missing=()
 for p in "${packages[@]}"; do

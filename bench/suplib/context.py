@@ -25,7 +25,7 @@ class Tools:
         self.tini = shutil.which("tini") or "/usr/bin/tini"
         self.unshare = shutil.which("unshare") or "/usr/bin/unshare"
         self.strace = shutil.which("strace")
-        self.supervisord = shutil.which("supervisord")  # the capture peer, where installed
+        self.dumb_init = shutil.which("dumb-init")  # a PID 1 peer, where installed
         self.sh = "/bin/sh"
         self.true = "/bin/true"
 

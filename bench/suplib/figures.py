@@ -38,3 +38,20 @@ def percentile(sorted_samples, fraction):
         return 0.0
     index = min(len(sorted_samples) - 1, int(fraction * len(sorted_samples)))
     return sorted_samples[index]
+
+
+def with_peers(l, samples, note=""):
+    """Adds to line l the peers' figures of the same run ({name: samples}; a peer without
+    samples is left out) and sup's ratio to the best of them (the highest for throughput, the
+    lowest otherwise; none when the best is 0, as for wake-ups)."""
+    peers = {name: figure(s) for name, s in samples.items() if s}
+    failed = [name for name, s in samples.items() if not s]
+    if failed:
+        note += ("; " if note else "") + f"{', '.join(failed)}: could not run (see the run's log)"
+    l["peers"], l["peer_note"] = peers, note
+    l["best_peer"], l["peer_ratio"] = None, None
+    if peers:
+        pick = max if l["higher_is_better"] else min
+        l["best_peer"] = pick(peers, key=lambda name: peers[name]["median"])
+        l["peer_ratio"] = ratio_of(l["value"], peers[l["best_peer"]])
+    return l

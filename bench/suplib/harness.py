@@ -8,6 +8,7 @@ import ctypes
 import glob
 import json
 import os
+import select
 import shutil
 import signal
 import socket
@@ -50,6 +51,30 @@ def alive(pid):
         return False
 
 
+def wait_gone(pids, timeout, what="processes to be gone"):
+    """Blocks until every pid has exited (zombies count as gone), without polling: a pidfd is
+    readable once its process has exited. Raises BenchError after timeout seconds."""
+    poller, fds = select.poll(), []
+    try:
+        for pid in pids:
+            try:
+                fds.append(os.pidfd_open(pid))
+            except ProcessLookupError:
+                continue  # already reaped
+            poller.register(fds[-1], select.POLLIN)
+        deadline, left = time.monotonic() + timeout, len(fds)
+        while left:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise BenchError(f"timed out after {timeout:.0f}s waiting for {what}")
+            for fd, _ in poller.poll(remaining * 1000):
+                poller.unregister(fd)
+                left -= 1
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
 def kill_and_reap(pids):
     for pid in pids:
         try:
@@ -76,6 +101,12 @@ def read_stamps(path):
         if len(parts) == 3:
             rows.append((int(parts[0]), int(parts[1]), int(parts[2])))
     return rows
+
+
+def restart_gaps(stamps, skip):
+    """Program died (END of run i) -> next run's first instruction (START of run i+1), in ms."""
+    runs = sorted(stamps, key=lambda s: s[1])[skip:]
+    return [(b[1] - a[2]) / 1e6 for a, b in zip(runs, runs[1:])]
 
 
 def count_lines(path):

@@ -60,6 +60,50 @@ def cells(line):
     return [line["what"], line["target"], measured, spread, baseline, ratio, met]
 
 
+PEER_ORDER = ["runit", "s6", "supervisord", "tini", "dumb-init"]
+
+
+def short(fig, unit):
+    if not fig:
+        return "—"
+    spread = f" ({number(fig['min'], unit)}–{number(fig['max'], unit)})" if fig["n"] > 1 else ""
+    return f"{number(fig['median'], unit)} {unit}{spread}"
+
+
+def peers_table(lines, results):
+    """Row by row: sup's figure, each peer's (same run) and sup over the best peer."""
+    with_peers = [l for l in lines if l.get("peers")]
+    names = [n for n in PEER_ORDER if any(n in l["peers"] for l in with_peers)]
+    missing = results.get("peers_missing", [])
+    out = ["", "## Against the peers, same run", "",
+           "Where installed, the peers a user would pick instead ran the same rows in the same "
+           "run, the same way as sup wherever they can (see docs/benchmarks.md and the notes "
+           "below). sup ÷ best peer: for times, memory and wake-ups below 1× means sup is ahead; "
+           "for throughput (MB/s), above 1×." +
+           (f" Not installed, so not measured: {', '.join(missing)}." if missing else ""), ""]
+    if not with_peers:
+        return out + ["(no peer measured)"]
+    out += ["| what | sup | " + " | ".join(names) + " | sup ÷ best peer |",
+            "|---|---|" + "---|" * len(names) + "---|"]
+    for l in with_peers:
+        ratio = "—"
+        if l.get("peer_ratio") is not None:
+            r = l["peer_ratio"]
+            ratio = f"{r:.2f}× ({l['best_peer']})" if r >= 0.1 else f"{r:.2g}× ({l['best_peer']})"
+        elif l.get("best_peer"):
+            ratio = f"— ({l['best_peer']}: 0)"
+        cells = [l["what"], short(l["value"], l["unit"]),
+                 *(short(l["peers"].get(n), l["unit"]) for n in names), ratio]
+        out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    out += ["", "How the peers were measured:", ""]
+    seen = set()
+    for l in with_peers:
+        if l.get("peer_note") and (l["row"], l["peer_note"]) not in seen:
+            seen.add((l["row"], l["peer_note"]))
+            out.append(f"- **{l['row']}**: {l['peer_note']}.")
+    return out
+
+
 def previous_analysis(path):
     try:
         with open(path) as f:
@@ -105,6 +149,7 @@ def render(results, path, repo):
         load = results.get("loads", {}).get(l["row"])
         load_text = f" Load {load[0]:.1f} → {load[1]:.1f}." if load else ""
         out.append(f"- **{l['row']}**: {l['note']}.{load_text}")
+    out += peers_table(lines, results)
     analysis = previous_analysis(path)
     out += ["", "## Analysis", "", BEGIN,
             analysis if analysis is not None else "(no analysis written yet)", END, ""]

@@ -2,7 +2,8 @@
 `supctl status` wall time vs /bin/true, the one-client round trip, and 100 clients for 10 s."""
 import statistics
 
-from .figures import figure, line, ratio_of, scaled
+from . import peer_rows
+from .figures import figure, line, ratio_of, scaled, with_peers
 from .harness import BenchError, Supd
 from .programs import stamp_programs
 
@@ -10,34 +11,56 @@ from .programs import stamp_programs
 def run(ctx):
     t = ctx.tools
     supd = Supd(t, tag="control")
+    trees = []
     try:
         supd.write_config(stamp_programs(t, 10, supd.path("stamps")))
         supd.start()
         supd.wait_all("RUNNING", 10, timeout=60)
-        lines = status_wall_time(ctx, supd)
+        trees = peer_rows.pause_probes(ctx, "status", 10)
+        lines = status_wall_time(ctx, supd, trees)
+        peer_rows.close_all(trees)  # idle trees, but supervisord wakes every second
         lines += round_trip(ctx, supd)
         lines += many_clients(ctx, supd)
         return lines
     finally:
+        peer_rows.close_all(trees)
         supd.close()
 
 
-def status_wall_time(ctx, supd):
+def status_wall_time(ctx, supd, trees):
+    """supctl status against /bin/true and, interleaved in the same exec_timer run, each peer's
+    status command over its own 10 probes."""
     t = ctx.tools
     runs = ctx.reps(60, 20)
-    ctx.log(f"supctl status (10 programs) vs /bin/true: {runs} interleaved runs each")
-    out = ctx.run_json([t.exec_timer, "--runs", str(runs), "--warmup", "5",
-                        "--", t.true, "--", t.supctl, "-s", supd.sock, "status"])
-    true_cmd, status_cmd = out["commands"]
+    ctx.log(f"supctl status (10 programs) vs /bin/true and {len(trees)} peers: {runs} "
+            "interleaved runs each")
+    argv = [t.exec_timer, "--runs", str(runs), "--warmup", "5",
+            "--", t.true, "--", t.supctl, "-s", supd.sock, "status"]
+    for tree in trees:
+        argv += ["--", *tree.status_argv()]
+    out = ctx.run_json(argv, timeout=900)
+    true_cmd, status_cmd, *peer_cmds = out["commands"]
     bad = {c: n for c, n in status_cmd["exit_codes"].items() if c not in ("0", "3")}
     if bad:
         raise BenchError(f"supctl status exited with {bad}: {supd.log_tail(500)}")
     base = scaled(figure(true_cmd["samples_ns"]), 1e-6)
     value = scaled(figure(status_cmd["samples_ns"]), 1e-6)
     ratio = ratio_of(value, base)
-    return [line("status10", "`supctl status`, 10 programs (wall time)", "≤ 1.2×", "ms", value,
-                 ratio <= 1.2, base, "`/bin/true`", ratio,
-                 note=f"{runs} runs each, interleaved; posix_spawn → waitpid")]
+    peers, failed = {}, []
+    for tree, cmd in zip(trees, peer_cmds):
+        if set(cmd["exit_codes"]) - {"0"}:
+            failed.append(f"{tree.NAME} exited {cmd['exit_codes']}")
+        else:
+            peers[tree.NAME] = [s * 1e-6 for s in cmd["samples_ns"]]
+    note = ("`sv status DIR…` (one call, runit), `s6-svstat DIR` once per service from one "
+            "`sh -c` (s6 has no all-services status), `supervisorctl -c CONF status` "
+            "(supervisord); each over 10 `stamp pause` probes of its own, in the same "
+            "exec_timer run")
+    note = "; ".join([note, *failed])
+    return [with_peers(line("status10", "`supctl status`, 10 programs (wall time)", "≤ 1.2×",
+                            "ms", value, ratio <= 1.2, base, "`/bin/true`", ratio,
+                            note=f"{runs} runs each, interleaved; posix_spawn → waitpid"),
+                       peers, note)]
 
 
 def round_trip(ctx, supd):
