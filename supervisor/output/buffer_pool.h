@@ -22,7 +22,8 @@ class BufferPool {
       : max_kept_(max_kept), buffer_size_(buffer_size) {}
 
   // An empty buffer with room for at least max(`capacity`, buffer_size) bytes: a kept one when
-  // there is one.
+  // there is one. With none kept, a `capacity` under a quarter of buffer_size gets a buffer of
+  // just that size (the heap's, not freshly mapped pages), which Give() then frees.
   std::string Take(std::size_t capacity);
   // A buffer done with (its bytes written): kept for a later Take() when there is room.
   void Give(std::string buffer);
@@ -36,6 +37,7 @@ class BufferPool {
   // carried single lines costs a page or two. Worst case kept: 16 × 520 KiB.
   static constexpr std::size_t kMaxKept = 16;
   static constexpr std::size_t kBufferSize = 260 * 1024;
+  static constexpr std::size_t kSmallDivisor = 4;
 
  private:
   const std::size_t max_kept_;

@@ -301,8 +301,13 @@ void InstanceOutput::OnBytes(PipeReader& reader, std::string_view bytes) {
   for (Route* route : {sinks_[i][0], sinks_[i][1]}) {
     if (!route) continue;
     const std::size_t need = route->batch.size() + bytes.size() + kBatchSlack;
-    if (route->batch.capacity() == 0) route->batch = route->channel->TakeBuffer(need);
-    else route->batch.reserve(need);
+    // An empty std::string still has room for a few bytes (the short-string buffer): a batch
+    // not started yet is one without bytes, whatever its capacity.
+    if (route->batch.empty() && route->batch.capacity() < need) {
+      route->batch = route->channel->TakeBuffer(need);
+    } else {
+      route->batch.reserve(need);
+    }
   }
   read_ = bytes;
   // The ring keeps the last `capacity` bytes of records. A line followed in this read by at
@@ -327,7 +332,9 @@ void InstanceOutput::OnBytes(PipeReader& reader, std::string_view bytes) {
         }
         route->run_size += lines.size();
       }
-      AppendToRing(stream, lines);
+      // A run larger than the ring replaces it, written from the newest line back: the lines
+      // it would evict again are never copied (LogRing::AppendLines).
+      ring_.AppendLines(stream, now_, lines);
       bytes.remove_prefix(to);
     }
   }
@@ -378,22 +385,6 @@ std::pair<std::size_t, std::size_t> InstanceOutput::BulkLines(const LineSplitter
     to = static_cast<const char*>(nl) - whole.data() + 1;
   }
   return {from, to};
-}
-
-// Appends the lines of `lines` ('\n'-terminated, none over the limit) that the ring keeps:
-// those ending at or after ring_skip_until_, as EmitLine would.
-void InstanceOutput::AppendToRing(Stream stream, std::string_view lines) {
-  const char* at = lines.data();
-  const char* const end = at + lines.size();
-  if (ring_skip_until_ && at < ring_skip_until_) {
-    const void* skipped = ::memrchr(at, '\n', std::min(ring_skip_until_, end) - at);
-    if (skipped) at = static_cast<const char*>(skipped) + 1;
-  }
-  while (at < end) {
-    const char* nl = static_cast<const char*>(std::memchr(at, '\n', end - at));
-    ring_.Append(stream, now_, std::string_view(at, nl - at));
-    at = nl + 1;
-  }
 }
 
 void InstanceOutput::OnEof(PipeReader& reader) {

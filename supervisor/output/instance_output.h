@@ -102,7 +102,6 @@ class InstanceOutput {
   bool TakesBulk(Stream stream) const;
   static std::pair<std::size_t, std::size_t> BulkLines(const LineSplitter& splitter,
                                                        std::string_view whole);
-  void AppendToRing(Stream stream, std::string_view lines);
   void OnEof(PipeReader& reader);
   const std::string& NowText();
   void EmitLine(Stream stream, std::string_view line);

@@ -100,6 +100,54 @@ void LogRing::Append(Stream stream, std::chrono::system_clock::time_point time,
   ++records_;
 }
 
+void LogRing::AppendLines(Stream stream, std::chrono::system_clock::time_point time,
+                          std::string_view lines) {
+  if (capacity_ <= kRecordOverhead || lines.empty()) return;
+  // Every record costs more than its line's bytes and '\n': a run that does not fit the
+  // ring's bytes alone leaves none of the records before it.
+  if (lines.size() > capacity_ && Allocate()) {
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+    if (ReplaceWithNewest(stream, ms, lines)) return;
+  }
+  const char* at = lines.data();
+  const char* const end = at + lines.size();
+  while (at < end) {
+    const char* nl = static_cast<const char*>(std::memchr(at, '\n', end - at));
+    if (!nl) nl = end;
+    Append(stream, time, std::string_view(at, nl - at));
+    at = nl + 1;
+  }
+}
+
+// The ring becomes the newest lines of `lines` whose records fit, the last one ending at the
+// end of the buffer (a ring may start anywhere). False, with the ring untouched, when not even
+// the last line fits whole: Append() keeps it truncated.
+bool LogRing::ReplaceWithNewest(Stream stream, std::int64_t ms, std::string_view lines) {
+  const char* const first = lines.data();
+  const char* line_end = first + lines.size() - 1;  // the last line's '\n'
+  std::size_t pos = capacity_;
+  std::size_t count = 0;
+  for (;;) {
+    const void* nl = line_end > first ? ::memrchr(first, '\n', line_end - first) : nullptr;
+    const char* start = nl ? static_cast<const char*>(nl) + 1 : first;
+    const std::size_t len = line_end - start;
+    if (kRecordOverhead + len > pos) break;
+    pos -= kRecordOverhead + len;
+    EncodeHeader(buf_.get() + pos,
+                 Header{static_cast<std::uint32_t>(len), static_cast<std::uint8_t>(stream), ms});
+    std::memcpy(buf_.get() + pos + kRecordOverhead, start, len);
+    ++count;
+    if (!nl) break;
+    line_end = start - 1;
+  }
+  if (count == 0) return false;
+  head_ = pos;
+  used_ = capacity_ - pos;
+  records_ = count;
+  return true;
+}
+
 std::vector<LogRecord> LogRing::Tail(std::size_t n, std::optional<Stream> only) const {
   std::vector<LogRecord> out;
   if (n == 0 || records_ == 0) return out;

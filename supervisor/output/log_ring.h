@@ -33,6 +33,13 @@ class LogRing {
   explicit LogRing(std::size_t capacity) : capacity_(capacity) {}
 
   void Append(Stream stream, std::chrono::system_clock::time_point time, std::string_view line);
+  // The same as Append() for each line of `lines` ('\n'-terminated lines, one after the
+  // other), all at `time`. A run larger than the ring (a program writing flat out reads
+  // 256 KiB at a time) replaces the ring's content with the newest lines that fit, written
+  // from its end backwards: the lines it would evict again are never copied, and nothing is
+  // evicted one record at a time (that was most of the capture's cost on tmpfs, issue 23).
+  void AppendLines(Stream stream, std::chrono::system_clock::time_point time,
+                   std::string_view lines);
 
   // The last `n` records (oldest first), only of `only` when set.
   std::vector<LogRecord> Tail(std::size_t n, std::optional<Stream> only = std::nullopt) const;
@@ -52,6 +59,7 @@ class LogRing {
   void Read(std::size_t pos, char* out, std::size_t len) const;
   void Put(std::size_t pos, const char* in, std::size_t len);
   void EvictOldest();
+  bool ReplaceWithNewest(Stream stream, std::int64_t ms, std::string_view lines);
   bool Allocate();
 
   std::size_t capacity_;

@@ -16,9 +16,9 @@ using namespace std::chrono_literals;
 
 TEST_CASE("BufferPool: a buffer given back -> the next Take returns its memory, emptied", "[output][buffers]") {
   BufferPool pool(4, 64 * 1024);
-  std::string a = pool.Take(1000);
+  std::string a = pool.Take(16 * 1024);
   CHECK(a.empty());
-  CHECK(a.capacity() >= 64 * 1024);  // every buffer is at least the pool's size
+  CHECK(a.capacity() >= 64 * 1024);  // every buffer of the pool is at least the pool's size
   a.assign(1000, 'x');
   const char* memory = a.data();
   pool.Give(std::move(a));
@@ -39,7 +39,7 @@ TEST_CASE("BufferPool: more asked than the pool's size -> a buffer that large", 
 
 TEST_CASE("BufferPool: more given back than it keeps -> the rest are freed", "[output][buffers]") {
   BufferPool pool(2, 4096);
-  std::string held[3] = {pool.Take(0), pool.Take(0), pool.Take(0)};
+  std::string held[3] = {pool.Take(4096), pool.Take(4096), pool.Take(4096)};
   for (auto& h : held) pool.Give(std::move(h));
   CHECK(pool.kept() == 2);
   CHECK(pool.kept_bytes() <= 2 * 8192);
@@ -54,6 +54,20 @@ TEST_CASE("BufferPool: a buffer smaller than the pool's size or grown past twice
   pool.Give(pool.Take(32 * 1024));
   CHECK(pool.kept() == 1);
   CHECK(pool.kept_bytes() <= 128 * 1024);
+}
+
+TEST_CASE("BufferPool: a small batch and none kept -> a buffer of its size, not of the pool's", "[output][buffers]") {
+  BufferPool pool(4, 64 * 1024);
+  std::string small = pool.Take(1000);
+  CHECK(small.capacity() >= 1000);
+  CHECK(small.capacity() < 16 * 1024);
+  pool.Give(std::move(small));
+  CHECK(pool.kept() == 0);  // freed: smaller than the pool's buffers
+  // One kept: a small batch takes it (its pages are resident already).
+  pool.Give(pool.Take(64 * 1024));
+  REQUIRE(pool.kept() == 1);
+  CHECK(pool.Take(1000).capacity() >= 64 * 1024);
+  CHECK(pool.kept() == 0);
 }
 
 TEST_CASE("SinkChannel: a batch written -> its buffer is reused by the next TakeBuffer", "[output][buffers]") {

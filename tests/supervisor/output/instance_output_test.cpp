@@ -491,3 +491,44 @@ TEST_CASE("InstanceOutput: a long line reaching into the ring's share of a read 
   }
   REQUIRE(CloseLoop(loop) == 0);
 }
+
+// A batch's buffer comes from the writers' pool (issue 23): the buffer a written batch gave
+// back carries the next read's lines, instead of a fresh allocation whose every page faults in.
+// (An empty std::string has room for a few bytes, so "no buffer yet" is not capacity() == 0.)
+TEST_CASE("InstanceOutput: a read's batch is written from the buffer an earlier batch gave back", "[output][loop][buffers]") {
+  auto state = std::make_shared<FakeSink::State>();
+  OutputHub::Options options;
+  options.open_file = [state](const std::string&, const sup::conf::OutputSpec&)
+      -> sup::Result<std::unique_ptr<LogSink>> {
+    return std::unique_ptr<LogSink>(std::make_unique<FakeSink>(state));
+  };
+  uv_loop_t loop;
+  REQUIRE(uv_loop_init(&loop) == 0);
+  {
+    OutputHub hub(loop, options);
+    const InstanceOutputSpec spec = Spec("reuse", "reuse.log");
+    InstanceOutput out(hub, spec);
+    Pipe pipe;
+    REQUIRE(out.Attach(pipe.read, -1));
+    auto channel = hub.FileChannel(spec.stdout_file, spec.stdout_spec);
+    REQUIRE(channel);
+    std::string seed = (*channel)->TakeBuffer(BufferPool::kBufferSize);
+    seed += "seed\n";
+    (*channel)->Push(std::move(seed), nullptr);
+    REQUIRE(hub.Flush());  // written: the pool keeps its buffer
+
+    std::string lines;
+    for (int i = 0; i < 1000; ++i) lines += Numbered("r", i);
+    WriteAll(pipe.write, lines);
+    REQUIRE(RunUntil(loop, [&] { return out.captured_bytes() == lines.size(); }));
+    REQUIRE(hub.Flush());
+    pipe.CloseWrite();
+    REQUIRE(RunUntil(loop, [&] { return out.attached_pipes() == 0; }));
+    REQUIRE(hub.Shutdown());
+    std::lock_guard lock(state->mu);
+    CHECK(state->data == "seed\n" + lines);
+    REQUIRE(state->buffers.size() == 2);
+    CHECK(state->buffers[1] == state->buffers[0]);
+  }
+  REQUIRE(CloseLoop(loop) == 0);
+}

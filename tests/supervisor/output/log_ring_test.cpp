@@ -139,3 +139,47 @@ TEST_CASE("LogRing: records of every length wrapping at every offset -> the mode
     }
   }
 }
+
+// AppendLines must leave exactly what Append line by line leaves: runs smaller and larger than
+// the ring, after records that survive or not, with empty lines, and a last line too large to
+// fit whole (kept truncated, as Append keeps it).
+TEST_CASE("LogRing: AppendLines -> the same records as Append line by line", "[output][ring]") {
+  for (const std::size_t cap : {std::size_t{0}, std::size_t{13}, std::size_t{14}, std::size_t{97},
+                                std::size_t{500}, std::size_t{4096}}) {
+    LogRing bulk(cap), single(cap);
+    std::uint32_t seed = 777;
+    for (int round = 0; round < 300; ++round) {
+      seed = seed * 1103515245u + 12345u;
+      const int lines = static_cast<int>((seed >> 16) % 60);
+      std::string run;
+      for (int k = 0; k < lines; ++k) {
+        seed = seed * 1103515245u + 12345u;
+        std::size_t len = (seed >> 16) % 50;
+        if ((seed >> 8) % 97 == 0) len = cap + 20;  // one line over the whole ring
+        std::string line(len, static_cast<char>('a' + (round + k) % 26));
+        if (len > 0) line[0] = static_cast<char>('A' + k % 26);
+        run += line + '\n';
+      }
+      const auto t = kT0 + std::chrono::milliseconds(round);
+      const Stream s = round % 3 ? Stream::kStdout : Stream::kStderr;
+      bulk.AppendLines(s, t, run);
+      for (std::size_t at = 0; at < run.size();) {
+        const std::size_t nl = run.find('\n', at);
+        single.Append(s, t, std::string_view(run).substr(at, nl - at));
+        at = nl + 1;
+      }
+      REQUIRE(bulk.used() == single.used());
+      REQUIRE(bulk.records() == single.records());
+      const auto a = bulk.Tail(100'000), b = single.Tail(100'000);
+      REQUIRE(a.size() == b.size());
+      for (std::size_t k = 0; k < a.size(); ++k) {
+        REQUIRE(a[k].line == b[k].line);
+        REQUIRE(a[k].stream == b[k].stream);
+        REQUIRE(a[k].time == b[k].time);
+      }
+      // Records appended after a replaced ring wrap around from the buffer's end.
+      bulk.Append(Stream::kStdout, t, "after");
+      single.Append(Stream::kStdout, t, "after");
+    }
+  }
+}

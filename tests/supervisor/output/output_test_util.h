@@ -117,6 +117,7 @@ class FakeSink : public LogSink {
     std::string data;
     bool gate_open = true;
     int writes = 0;
+    std::vector<const char*> buffers;  // where each write's bytes were
     int reopens = 0;
     std::optional<std::size_t> room;  // set: data never grows past it (a full disk)
   };
@@ -134,6 +135,7 @@ class FakeSink : public LogSink {
     }
     state_->data.append(lines.substr(0, take));
     ++state_->writes;
+    state_->buffers.push_back(lines.data());
     return take;
   }
   void Reopen() override {
