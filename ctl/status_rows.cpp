@@ -15,7 +15,7 @@ using nlohmann::json;
 enum class Key {
   kOther, kOk, kResult, kInstances, kName, kState, kPid, kUptime, kRestarts, kReady, kHealth,
   kLastExit, kExits, kStatusText, kWaitingFor, kError, kWantedUp, kCompleted, kSignal,
-  kCoreDumped, kCode, kAt, kRunS, kOutputError
+  kCoreDumped, kCode, kAt, kRunS, kOutputError, kCpuPct, kRss
 };
 
 Key KeyOf(std::string_view name) {
@@ -27,7 +27,8 @@ Key KeyOf(std::string_view name) {
       {"status_text", Key::kStatusText}, {"waiting_for", Key::kWaitingFor},
       {"error", Key::kError},     {"wanted_up", Key::kWantedUp},  {"completed", Key::kCompleted},
       {"signal", Key::kSignal},   {"core_dumped", Key::kCoreDumped}, {"code", Key::kCode},
-      {"at", Key::kAt},           {"run_s", Key::kRunS},          {"output_error", Key::kOutputError}};
+      {"at", Key::kAt},           {"run_s", Key::kRunS},          {"output_error", Key::kOutputError},
+      {"cpu_pct", Key::kCpuPct},  {"rss_bytes", Key::kRss}};
   for (const auto& [text, key] : kKeys) {
     if (text == name) return key;
   }
@@ -177,6 +178,8 @@ class RowReader {
       case Key::kState: row.state = str ? *s.text : std::string(); break;
       case Key::kPid: row.pid = num ? *s.text : std::string(); break;
       case Key::kUptime: row.uptime_s = num ? s.number : -1; break;
+      case Key::kCpuPct: row.cpu_pct = num ? s.number : -1; break;
+      case Key::kRss: row.rss_bytes = num ? s.number : -1; break;
       case Key::kRestarts:
         row.restarts = !num ? 0 : s.integer ? s.integer_value : static_cast<long long>(s.number);
         break;

@@ -24,6 +24,8 @@ struct StatusRow {
   std::string state;
   std::string pid;            // the pid's JSON text; empty when null or absent
   double uptime_s = -1;
+  double cpu_pct = -1;    // -1: null (no process) or absent (an older supd)
+  double rss_bytes = -1;
   long long restarts = 0;
   bool ready = false;
   std::string health;

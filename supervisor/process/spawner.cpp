@@ -97,6 +97,7 @@ Error DescribeFailure(const ChildFailure& failure, const SpawnRequest& request) 
     case ChildStage::kChdir: what = "chdir " + request.directory; break;
     case ChildStage::kSignalMask: what = "sigprocmask"; break;
     case ChildStage::kExec: what = "exec " + request.argv[0]; break;
+    case ChildStage::kCgroup: what = "join cgroup " + request.cgroup; break;
   }
   return SystemError(std::move(what), failure.error > 0 ? failure.error : EIO);
 }
@@ -387,6 +388,7 @@ Result<SpawnedChild> Spawner::Spawn(const SpawnRequest& request) const {
   plan.directory = request.directory.empty() ? nullptr : request.directory.c_str();
   plan.signals = request.inherit_signals ? &original_.signals : &clean_signals_;
   plan.status_fd = status_write.get();
+  plan.cgroup_procs_fd = request.cgroup_procs_fd;
   // Which of supd's fds the child copies. A small supd (one program restarting) has every
   // source below 64, where the kernel copies a table in one 64-fd step anyway: the child takes
   // those as they are. A large one parks the sources on the slots and the child takes those.
