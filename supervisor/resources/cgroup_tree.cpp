@@ -112,7 +112,7 @@ std::unique_ptr<CgroupTree> CgroupTree::Detect(conf::CgroupMode mode, std::strin
   bool on[2] = {false, false};
   const char* names[2] = {"memory", "cpu"};
   for (int i = 0; i < 2; ++i) {
-    on[i] = Has(offered, names[i]) && Enable(*dir, names[i], *path != "/") && Enable(base, names[i], false);
+    on[i] = Has(offered, names[i]) && Enable(*dir, names[i], true) && Enable(base, names[i], false);
   }
   log_line = "cgroup: " + base;
   if (on[0] || on[1])

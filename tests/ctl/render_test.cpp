@@ -23,15 +23,19 @@ const Style kTty{true};
 
 TEST_CASE("RenderStatus: plain output -> aligned columns without colour", "[ctl][render]") {
   json web = Instance("web", "RUNNING", 4242);
+  web["cpu_pct"] = 12.46;
+  web["rss_bytes"] = 555745280;
   json worker = Instance("worker:0", "BACKOFF");
   worker["restarts"] = 3;
   worker["last_exit"] = json{{"code", 1}, {"signal", nullptr}, {"core_dumped", false}, {"at", "t"}, {"run_s", 0.2}};
   worker["error"] = "exited too quickly";
+  worker["cpu_pct"] = nullptr;  // no process: null figures
+  worker["rss_bytes"] = nullptr;
   const std::string text = RenderStatus(json{{"instances", {web, worker}}}, false, kPlain);
   CHECK(text ==
-        "NAME      STATE    PID   UPTIME  RESTARTS  READY  LAST EXIT  STATUS\n"
-        "web       RUNNING  4242  12s     0         ready  -\n"
-        "worker:0  BACKOFF  -     -       3         -      exit 1     exited too quickly\n");
+        "NAME      STATE    PID   CPU%  MEM     UPTIME  RESTARTS  READY  LAST EXIT  STATUS\n"
+        "web       RUNNING  4242  12.5  530MiB  12s     0         ready  -\n"
+        "worker:0  BACKOFF  -     -     -       -       3         -      exit 1     exited too quickly\n");
   CHECK(text.find('\x1b') == std::string::npos);
 }
 
