@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -100,9 +101,15 @@ ProcTable ProcTable::Scan(const std::string& proc_root) {
     const std::size_t len = std::min(std::string_view(e->d_name).size(), sizeof(path) - 6);
     std::copy_n(e->d_name, len, path);
     std::copy_n("/stat", 6, path + len);
-    const auto text = ReadAndClose(::openat(root_fd, path, O_RDONLY | O_CLOEXEC), kStatMax);
-    if (!text) continue;  // gone since readdir
-    const auto stat = ParseProcStat(*text);
+    // One read into the stack: procfs hands the whole line to the first read that can hold
+    // it, and reading on to EOF would cost a fourth system call per process.
+    const int fd = ::openat(root_fd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;  // gone since readdir
+    char line[kStatMax];
+    const ssize_t n = ::read(fd, line, sizeof(line));
+    ::close(fd);
+    if (n <= 0) continue;
+    const auto stat = ParseProcStat(std::string_view(line, static_cast<std::size_t>(n)));
     if (!stat) continue;
     AddProcess(table.groups_[stat->pgid], *stat, ticks, page);
   }
@@ -124,6 +131,14 @@ std::optional<ProcStat> ReadProcStat(pid_t pid, const std::string& proc_root) {
 
 int CountFds(pid_t pid, const std::string& proc_root) {
   const std::string path = proc_root + "/" + std::to_string(pid) + "/fd";
+  // procfs of Linux >= 6.2 gives the number of open descriptors as the directory's size: one
+  // stat instead of open, getdents and close (a fifth of the cost). 0 on older kernels: then
+  // they are counted, as in a fixture tree (whose directory sizes mean something else).
+  if (proc_root == "/proc") {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return -1;
+    if (st.st_size > 0) return static_cast<int>(st.st_size);
+  }
   DIR* dir = ::opendir(path.c_str());
   if (dir == nullptr) return -1;
   int count = 0;

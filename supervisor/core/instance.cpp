@@ -325,7 +325,10 @@ void Instance::OnMemoryCheck() {
 }
 
 resources::UsageTarget Instance::ProcessTarget() const {
-  return {pgid_, fsm_.status().pid, cgroup_ ? cgroup_->dir() : std::string()};
+  // memory.current exists only where the memory controller is on: no failed open otherwise.
+  const resources::CgroupTree* tree = host_.runner().cgroups();
+  const bool memory = cgroup_ && tree != nullptr && tree->memory();
+  return {pgid_, fsm_.status().pid, memory ? cgroup_->dir() : std::string()};
 }
 
 std::optional<resources::InstanceUsage> Instance::Usage(resources::UsageReader& reader) const {
