@@ -168,7 +168,8 @@ std::string RenderStatus(const std::vector<StatusRow>& rows, bool detail, Style 
     if (!row.exits.empty()) {
       out += "\nlast exits (newest first):\n";
       for (const auto& e : row.exits) {
-        out += "  " + e.at + "  " + e.text + "  ran " + FormatSeconds(e.run_s, Style{true}) + "\n";
+        out += "  " + e.at + "  " + e.text + "  ran " + FormatSeconds(e.run_s, Style{true}) +
+               (e.reason.empty() ? "" : "  " + e.reason) + "\n";
       }
     }
   }

@@ -15,6 +15,7 @@ struct ExitRow {
   std::string at;
   std::string text;    // FormatExit's text: "exit 1", "KILL (core)"
   double run_s = -1;   // -1 when not a number
+  std::string reason;  // why supd ended it ("memory limit 64MiB exceeded (used 72MiB)"), or ""
 };
 
 // One element of "instances", reduced to what the table and the exit code read. Missing or
