@@ -117,6 +117,8 @@ def test_memory_max_restarts_a_growing_program_with_the_reason(supd):
     lines = [json.loads(l) for l in out.splitlines() if l.strip()]
     stopping = [e for e in lines if e.get("to") == "STOPPING"]
     assert stopping and stopping[0]["reason"].startswith("memory limit 64MiB exceeded"), lines
+    exits = [e["exit"] for e in lines if e.get("exit")]
+    assert exits and exits[0]["reason"].startswith("memory limit 64MiB exceeded (used "), lines
 
 
 def setsid_program():
