@@ -118,7 +118,8 @@ bool Instance::GroupAlive() const {
 
 Result<void> Instance::KillGroup(int signal) const {
   auto r = host_.runner().Kill(pgid_, signal, true);
-  if (spec_->kill_group && cgroup_) cgroup_->Signal(signal);  // SIGKILL: cgroup.kill
+  // Then the processes that left the group (setsid, double fork); SIGKILL: cgroup.kill.
+  if (spec_->kill_group && cgroup_) cgroup_->Signal(signal, pgid_);
   return r;
 }
 

@@ -67,14 +67,14 @@ bool InstanceCgroup::Populated() const {
   return events && ::sup::resources::ParseKeyedValue(*events, "populated").value_or(0) != 0;
 }
 
-void InstanceCgroup::Signal(int signal) const {
+void InstanceCgroup::Signal(int signal, pid_t signalled_group) const {
   if (signal == SIGKILL && WriteFile(dir_ + "/cgroup.kill", "1")) return;
   const auto procs = ReadSmallFile(dir_ + "/cgroup.procs", 1 << 20);
   if (!procs) return;
   for (const auto& word : ::sup::resources::ParseWords(*procs)) {
     pid_t pid = 0;
     const auto [ptr, ec] = std::from_chars(word.data(), word.data() + word.size(), pid);
-    if (ec == std::errc() && pid > 0) ::kill(pid, signal);
+    if (ec == std::errc() && pid > 0 && ::getpgid(pid) != signalled_group) ::kill(pid, signal);
   }
 }
 

@@ -33,9 +33,11 @@ class InstanceCgroup {
   int procs_fd() const { return procs_.get(); }  // cgroup.procs, O_WRONLY|O_CLOEXEC
   // Whether a live process is in it (cgroup.events "populated 1").
   bool Populated() const;
-  // `signal` to every process in it; SIGKILL through cgroup.kill (every process at once, even
-  // one forking meanwhile), else one kill(2) per member of cgroup.procs.
-  void Signal(int signal) const;
+  // `signal` to every process in it but those of process group `signalled_group` (the caller
+  // signalled that group already: a second TERM would run a program's handler twice);
+  // SIGKILL to all at once through cgroup.kill (even one forking meanwhile), else one kill(2)
+  // per member of cgroup.procs.
+  void Signal(int signal, pid_t signalled_group) const;
   // memory.events' oom_kill (0 without the memory controller).
   std::uint64_t OomKills() const;
   bool memory() const { return memory_; }
