@@ -203,16 +203,19 @@ void Instance::DoSpawn() {
     request.gid = *gid;
   }
   if (counters_) request.pass_fds.push_back({counters_->fd(), kCountersFd});
+  UniqueFd cgroup_procs;  // open only until the child has joined
   if (const resources::CgroupTree* tree = host_.runner().cgroups()) {
     cgroup_.reset();  // made anew: a reload may have changed memory_max or cpu_max
     auto made = tree->Make(name(), *spec_);
-    if (!made) {
-      Apply(fsm_.OnSpawnFailed("cgroup: " + made.error().Message(), Now()));
+    auto procs = made ? (*made)->OpenProcs() : Fail(made.error());
+    if (!procs) {
+      Apply(fsm_.OnSpawnFailed("cgroup: " + procs.error().Message(), Now()));
       return;
     }
     cgroup_ = std::move(*made);
+    cgroup_procs = std::move(*procs);
     oom_kills_ = cgroup_->OomKills();
-    request.cgroup_procs_fd = cgroup_->procs_fd();
+    request.cgroup_procs_fd = cgroup_procs.get();
     request.cgroup = cgroup_->dir();
   }
   auto child = host_.runner().Spawn(request);

@@ -1,5 +1,6 @@
 #include "resources/cgroup_tree.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -52,13 +53,45 @@ bool Enable(const std::string& dir, const char* controller, bool may_move_supd) 
   return WriteFile(dir + "/cgroup.subtree_control", text);
 }
 
+// Removes the child cgroups of `dir` that hold no process (rmdir refuses the others).
+void RemoveEmptyChildren(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return;
+  while (const dirent* e = ::readdir(d))
+    if (e->d_type == DT_DIR && e->d_name[0] != '.') ::rmdir((dir + "/" + e->d_name).c_str());
+  ::closedir(d);
+}
+
+// A supd that ended without its teardown (SIGKILL, or PID 1's _exit where the namespace does
+// not end with it) left its instances' cgroups behind: the empty ones go, and so does the
+// `sup.<pid>` of a supd that no longer holds its lock.
+void RemoveStale(const std::string& parent, const std::string& base) {
+  RemoveEmptyChildren(base);
+  DIR* d = ::opendir(parent.c_str());
+  if (d == nullptr) return;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (e->d_type != DT_DIR || !name.starts_with("sup.") || parent + "/" + name == base) continue;
+    const std::string path = parent + "/" + name;
+    UniqueFd held(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!held || ::flock(held.get(), LOCK_EX | LOCK_NB) != 0) continue;  // its supd lives
+    RemoveEmptyChildren(path);
+    ::rmdir(path.c_str());
+  }
+  ::closedir(d);
+}
+
 }  // namespace
 
-InstanceCgroup::InstanceCgroup(std::string dir, UniqueFd procs, bool memory)
-    : dir_(std::move(dir)), procs_(std::move(procs)), memory_(memory) {}
+InstanceCgroup::InstanceCgroup(std::string dir, bool memory) : dir_(std::move(dir)), memory_(memory) {}
+
+Result<UniqueFd> InstanceCgroup::OpenProcs() const {
+  UniqueFd procs(::open((dir_ + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
+  if (!procs) return Fail(SystemError("open " + dir_ + "/cgroup.procs", errno));
+  return procs;
+}
 
 InstanceCgroup::~InstanceCgroup() {
-  procs_.reset();
   ::rmdir(dir_.c_str());  // EBUSY when something still lives there: left for the operator
 }
 
@@ -108,6 +141,7 @@ std::unique_ptr<CgroupTree> CgroupTree::Detect(conf::CgroupMode mode, std::strin
     log_line += ": cannot make " + base + ": " + std::strerror(errno);
     return nullptr;
   }
+  RemoveStale(*dir, base);
   const auto offered = ::sup::resources::ParseWords(ReadSmallFile(*dir + "/cgroup.controllers").value_or(""));
   bool on[2] = {false, false};
   const char* names[2] = {"memory", "cpu"};
@@ -132,9 +166,7 @@ Result<std::unique_ptr<InstanceCgroup>> CgroupTree::Make(const std::string& name
     return Fail(SystemError("write " + dir + "/memory.max", errno));
   if (cpu_ && spec.cpu_max > 0 && !WriteFile(dir + "/cpu.max", ::sup::resources::CpuMaxText(spec.cpu_max)))
     return Fail(SystemError("write " + dir + "/cpu.max", errno));
-  UniqueFd procs(::open((dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
-  if (!procs) return Fail(SystemError("open " + dir + "/cgroup.procs", errno));
-  return std::make_unique<InstanceCgroup>(dir, std::move(procs), memory_ && spec.memory_max > 0);
+  return std::make_unique<InstanceCgroup>(dir, memory_ && spec.memory_max > 0);
 }
 
 }  // namespace sup::daemon::resources

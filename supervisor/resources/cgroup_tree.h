@@ -24,13 +24,15 @@ namespace sup::daemon::resources {
 
 class InstanceCgroup {
  public:
-  InstanceCgroup(std::string dir, UniqueFd procs, bool memory);
+  InstanceCgroup(std::string dir, bool memory);
   ~InstanceCgroup();  // removes the directory (once empty; the instance is gone by then)
   InstanceCgroup(const InstanceCgroup&) = delete;
   InstanceCgroup& operator=(const InstanceCgroup&) = delete;
 
   const std::string& dir() const { return dir_; }
-  int procs_fd() const { return procs_.get(); }  // cgroup.procs, O_WRONLY|O_CLOEXEC
+  // Its cgroup.procs (O_WRONLY|O_CLOEXEC), for one spawn: held only while the child starts,
+  // since supd's descriptor budget is per program (3) and 10 000 instances would exceed it.
+  Result<UniqueFd> OpenProcs() const;
   // Whether a live process is in it (cgroup.events "populated 1").
   bool Populated() const;
   // `signal` to every process in it but those of process group `signalled_group` (the caller
@@ -44,7 +46,6 @@ class InstanceCgroup {
 
  private:
   std::string dir_;
-  UniqueFd procs_;
   bool memory_;
 };
 
