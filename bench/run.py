@@ -22,7 +22,7 @@ import traceback
 sys.dont_write_bytecode = True  # keep bench/ free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from suplib import peers, report, rows_control, rows_output, rows_process, rows_scale  # noqa: E402
+from suplib import peers, report, rows_control, rows_output, rows_process, rows_resources, rows_scale  # noqa: E402
 from suplib.context import Context, Tools, raise_limits  # noqa: E402
 from suplib.harness import BenchError, become_subreaper, load_average  # noqa: E402
 
@@ -39,6 +39,7 @@ GROUPS = [
     ("agent", ["agent"], rows_scale.agent_counter),
     ("idle", ["idle100"], rows_output.idle),
     ("scale", ["scale10k"], rows_scale.scale),
+    ("resources", ["resources1k"], rows_resources.accounting),
 ]
 
 
