@@ -33,7 +33,7 @@ GROUPS = [
     ("control", ["status10", "rtt", "clients100"], rows_control.run),
     ("restart", ["restart"], rows_process.restart),
     ("capture", ["capture"], rows_output.capture),
-    ("spawn", ["spawn200", "spawn1000", "shutdown200"], rows_process.spawn_and_shutdown),
+    ("spawn", ["spawn200", "spawn200off", "spawn1000", "spawn1000off", "shutdown200"], rows_process.spawn_and_shutdown),
     ("stop", ["stop100"], rows_process.stop100),
     ("pid1", ["pid1"], rows_process.pid1),
     ("agent", ["agent"], rows_scale.agent_counter),

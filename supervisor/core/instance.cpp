@@ -226,6 +226,10 @@ void Instance::DoSpawn() {
   }
   if (pgid_ > 0) host_.runner().Unwatch(pgid_);
   pgid_ = child->pid;
+  if (child->start_ticks != 0) {  // else StartTicks() reads /proc when the slot needs it
+    ticks_pid_ = child->pid;
+    ticks_ = child->start_ticks;
+  }
   notify_.NewProcess();
   const int out = child->stdout_read ? child->stdout_read.release() : -1;
   const int err = child->stderr_read ? child->stderr_read.release() : -1;

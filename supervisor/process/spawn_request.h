@@ -44,6 +44,9 @@ struct SpawnedChild {
   // (both) or with merge_stderr (stderr_read).
   UniqueFd stdout_read;
   UniqueFd stderr_read;
+  // The child's start time as /proc/<pid>/stat field 22 shows it (clock ticks since boot), or
+  // 0 when it could not be told without reading that file (see StartTicksBracket).
+  std::uint64_t start_ticks = 0;
 };
 
 }  // namespace sup::daemon

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -253,6 +254,32 @@ Result<void> AwaitExec(int status_read, pid_t pid, const SpawnRequest& request) 
   return Fail(DescribeFailure(failure, request));
 }
 
+// The kernel stamps a child's start (CLOCK_BOOTTIME, shown in clock ticks) inside clone.
+// Reading that clock just before and just after clone brackets it: when both readings fall in
+// the same tick, that tick is the child's start time. Reading /proc/<pid>/stat instead right
+// after the spawn waits until the child's exec has finished (the file takes the exec lock),
+// which serialised every spawn with its child's exec: spawn 1000 went 306 -> 381 ms.
+class StartTicksBracket {
+ public:
+  StartTicksBracket() : before_(Ticks()) {}
+  // The start tick, or 0 when a tick boundary fell inside the bracket (about 1 in 200).
+  std::uint64_t Close() const {
+    const std::uint64_t after = Ticks();
+    return after == before_ ? before_ : 0;
+  }
+
+ private:
+  static std::uint64_t Ticks() {
+    static const long per_second = sysconf(_SC_CLK_TCK);
+    timespec now{};
+    if (per_second <= 0 || clock_gettime(CLOCK_BOOTTIME, &now) != 0) return 0;
+    const std::uint64_t ns = static_cast<std::uint64_t>(now.tv_sec) * 1000000000ULL +
+                             static_cast<std::uint64_t>(now.tv_nsec);
+    return ns / (1000000000ULL / static_cast<std::uint64_t>(per_second));
+  }
+  std::uint64_t before_;
+};
+
 // Enough for RunChild's frames (its largest is a 4 KiB getdents buffer) with a wide margin.
 constexpr std::size_t kChildStackSize = 256 * 1024;
 constexpr std::size_t kGuardSize = 4096;
@@ -406,8 +433,10 @@ Result<SpawnedChild> Spawner::Spawn(const SpawnRequest& request) const {
   sigset_t all, previous;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &previous);
+  const StartTicksBracket start;
   const pid_t pid = StartChild(child_stack_, plan);
   const int fork_error = errno;
+  const std::uint64_t start_ticks = start.Close();
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   parked.Release();  // the child has its own table now: ours must not hold its pipe ends
   if (pid < 0) return Fail(SystemError("fork", fork_error));  // EAGAIN at RLIMIT_NPROC
@@ -427,6 +456,7 @@ Result<SpawnedChild> Spawner::Spawn(const SpawnRequest& request) const {
   child.pid = pid;
   child.stdout_read = std::move(fds.stdout_read);
   child.stderr_read = std::move(fds.stderr_read);
+  child.start_ticks = start_ticks;
   return child;
 }
 

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <sstream>
 
 #include "process/environment.h"
 #include "process_test_support.h"
@@ -42,6 +43,32 @@ TEST_CASE("Spawner: stdout and stderr are captured on separate pipes", "[process
   CHECK(ReadToEof(child->stderr_read.get()) == "err-line\n");
   REQUIRE(fx.WaitExit(exit));
   CHECK(*exit == ExitStatus::Code(0));
+  REQUIRE(fx.Close());
+}
+
+// /proc/<pid>/stat field 22 (the comm, field 2, may hold spaces: count after its ')').
+std::uint64_t ProcStartTicks(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  std::istringstream fields(line.substr(line.rfind(')') + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+  }
+  return std::stoull(field);
+}
+
+TEST_CASE("Spawner: the child's start time is known without reading /proc, and is the kernel's", "[process][spawner]") {
+  ProcessFixture fx;
+  int known = 0;
+  for (int i = 0; i < 40; ++i) {
+    auto child = fx.Spawn(WorkerRequest({"forever"}));
+    REQUIRE(child);
+    if (child->start_ticks == 0) continue;  // a tick boundary fell inside the bracket
+    ++known;
+    CHECK(child->start_ticks == ProcStartTicks(child->pid));
+  }
+  CHECK(known >= 30);  // a boundary falls in about 1 spawn in 200
   REQUIRE(fx.Close());
 }
 
