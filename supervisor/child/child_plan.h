@@ -16,7 +16,7 @@ namespace sup::daemon {
 // Which step failed in the child; written with errno to the exec-status pipe.
 enum class ChildStage : int {
   kSession, kStdio, kCloseFds, kRlimit, kSetgroups, kSetgid, kSetuid, kCredentialsKept,
-  kChdir, kSignalMask, kExec, kCgroup,
+  kChdir, kSignalMask, kExec,
 };
 
 // ChildStage's words for an error message ("setpgid", "close_range", "exec"...): the step,
@@ -85,9 +85,6 @@ struct ChildPlan {
   const InheritedSignals* signals = nullptr;  // the dispositions and mask exec'd with; never null
 
   int status_fd = -1;  // write end of the exec-status pipe (O_CLOEXEC)
-  // >= 0: the instance's cgroup.procs; the child writes "0" to it first (joins its cgroup), on
-  // supd's fd table still, so the fd need not be among those it copies.
-  int cgroup_procs_fd = -1;
 };
 
 // The child's side of Spawn. Never returns: execs, or reports a ChildFailure and _exit(127).

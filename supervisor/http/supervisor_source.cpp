@@ -10,7 +10,7 @@ double UnixSeconds(std::chrono::system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
-InstanceSample Sample(const Instance& instance, TimePoint now, resources::UsageReader& reader) {
+InstanceSample Sample(const Instance& instance, TimePoint now) {
   const InstanceStatus& s = instance.fsm().status();
   InstanceSample sample;
   sample.program = instance.program();
@@ -30,10 +30,6 @@ InstanceSample Sample(const Instance& instance, TimePoint now, resources::UsageR
   sample.captured_bytes = instance.output().captured_bytes();
   sample.dropped_lines = instance.output().dropped_lines();
   sample.counters = instance.Counters();  // through supd's own fd on the page, named or not
-  if (const auto usage = instance.Usage(reader)) {
-    sample.cpu_s = usage->cpu_s;
-    sample.memory_bytes = usage->rss_bytes;
-  }
   return sample;
 }
 
@@ -51,9 +47,7 @@ SupervisorSource::SupervisorSource(Supervisor& supervisor,
 MetricsSnapshot SupervisorSource::Snapshot() {
   MetricsSnapshot snapshot;
   const TimePoint now = Clock::now();
-  resources::UsageReader reader;  // one /proc pass for the whole scrape
-  for (const Instance* i : supervisor_.AllInstances())
-    snapshot.instances.push_back(Sample(*i, now, reader));
+  for (const Instance* i : supervisor_.AllInstances()) snapshot.instances.push_back(Sample(*i, now));
   SupdSample& supd = snapshot.supd;
   supd.version = SUP_VERSION;
   supd.start_time_unix_s = UnixSeconds(started_wall_);
