@@ -218,6 +218,7 @@ const char* ChildStageName(ChildStage stage, bool new_session) {
 }
 
 void RunChild(const ChildPlan& plan) noexcept {
+  if (plan.born_at != nullptr) clock_gettime(CLOCK_BOOTTIME, plan.born_at);  // vDSO: no syscall
   int status_fd = plan.status_fd;
   // First of all: until then every fd operation here would change supd's own table too.
   if (plan.copy_below >= 0) UnshareFds(plan, status_fd);

@@ -6,6 +6,7 @@
 
 #include <sys/resource.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <cstddef>
 
@@ -85,6 +86,10 @@ struct ChildPlan {
   const InheritedSignals* signals = nullptr;  // the dispositions and mask exec'd with; never null
 
   int status_fd = -1;  // write end of the exec-status pipe (O_CLOEXEC)
+  // When set, the child's first act writes CLOCK_BOOTTIME here. A CLONE_VM child writes into
+  // the parent's memory, so the parent learns the moment the child was born (its start time's
+  // tick, see Spawner); a forked child writes into its own copy, which the parent never sees.
+  timespec* born_at = nullptr;
 };
 
 // The child's side of Spawn. Never returns: execs, or reports a ChildFailure and _exit(127).
