@@ -27,12 +27,7 @@ class ShutdownState {
   void SetToStop(const std::vector<Instance*>& alive) { alive_at_begin_.assign(alive.begin(), alive.end()); }
   void MarkFatal() { fatal_ = true; }             // on_fatal = "shutdown" started it
   void MarkKilledAtTimeout() { killed_ = true; }  // shutdown_timeout or a second TERM
-  // True the first time only: nothing has a process any more.
-  bool MarkDone() {
-    if (!begun_ || done_) return false;
-    done_ = true;
-    return true;
-  }
+  void MarkDone() { done_ = true; }  // nothing has a process any more
 
   // SPEC §7: 3 after on_fatal, 1 when anything needed SIGKILL, else 0.
   int ExitCode() const {

@@ -158,22 +158,22 @@ TEST_CASE("FindLeftPrograms: only pids that still have the recorded start time",
 
 TEST_CASE("StopLeftPrograms: stop_signal first, SIGKILL after stop_timeout", "[status][crash]") {
   const pid_t polite = SleepingChild(SIGUSR1);  // exits on its stop_signal
-  const pid_t stubborn = SleepingChild();       // SIGTERM is ignored below
-  kill(stubborn, SIGSTOP);  // stopped: TERM stays pending, only SIGKILL ends it
+  const pid_t term_ignorer = SleepingChild();  // SIGTERM is ignored below
+  kill(term_ignorer, SIGSTOP);  // stopped: TERM stays pending, only SIGKILL ends it
   SlotData a = Recorded("polite", polite, *ProcStartTicks(polite));
   a.stop_signal = SIGUSR1;
   a.stop_timeout_ms = 30'000;
-  SlotData b = Recorded("stubborn", stubborn, *ProcStartTicks(stubborn));
+  SlotData b = Recorded("term_ignorer", term_ignorer, *ProcStartTicks(term_ignorer));
   b.stop_timeout_ms = 100;
   const auto left = FindLeftPrograms(DeadSupdSnapshot({a, b}));
   REQUIRE(left.size() == 2);
   // Our children stay zombies until reaped, which counts as gone for a pidfd.
   const auto result = StopLeftPrograms(left);
   const int polite_status = Reap(polite);
-  const int stubborn_status = Reap(stubborn);
+  const int term_ignorer_status = Reap(term_ignorer);
   CHECK((WIFEXITED(polite_status) && WEXITSTATUS(polite_status) == 0));
-  CHECK((WIFSIGNALED(stubborn_status) && WTERMSIG(stubborn_status) == SIGKILL));
+  CHECK((WIFSIGNALED(term_ignorer_status) && WTERMSIG(term_ignorer_status) == SIGKILL));
   REQUIRE(result.killed.size() == 1);
-  CHECK(result.killed[0].name == "stubborn");
+  CHECK(result.killed[0].name == "term_ignorer");
   CHECK(result.stuck.empty());
 }

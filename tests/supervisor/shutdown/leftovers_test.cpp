@@ -116,26 +116,26 @@ TEST_CASE("TerminateOrphans: descendants that exit on TERM -> TERMed, nothing SI
 
 TEST_CASE("TerminateOrphans: a descendant ignoring TERM -> SIGKILLed after the grace, returns true", "[init]") {
   PidReaperGuard guard;
-  const pid_t stubborn = ForkPauser(true);
+  const pid_t term_ignorer = ForkPauser(true);
   const pid_t polite = ForkPauser(false);
-  guard.Add(stubborn);
+  guard.Add(term_ignorer);
   guard.Add(polite);
   TestReaper reaper;
   CHECK(TerminateOrphans(SweepScope::kDescendants, 200ms, std::ref(reaper)));
   REQUIRE(WaitUntil([&] { reaper(0ms); return reaper.statuses.size() == 2; }));
-  CHECK(WTERMSIG(reaper.statuses[stubborn]) == SIGKILL);
+  CHECK(WTERMSIG(reaper.statuses[term_ignorer]) == SIGKILL);
   CHECK(WTERMSIG(reaper.statuses[polite]) == SIGTERM);
 }
 
 TEST_CASE("TerminateOrphans: the wait callback cuts the grace short -> SIGKILL at once", "[init]") {
   PidReaperGuard guard;
-  const pid_t stubborn = ForkPauser(true);
-  guard.Add(stubborn);
+  const pid_t term_ignorer = ForkPauser(true);
+  guard.Add(term_ignorer);
   TestReaper reaper;
   CHECK(TerminateOrphans(SweepScope::kDescendants, 1h, [&](std::chrono::milliseconds max) {
     reaper(max);
     return false;  // as a second TERM does
   }));
-  REQUIRE(WaitUntil([&] { reaper(0ms); return reaper.statuses.count(stubborn) == 1; }));
-  CHECK(WTERMSIG(reaper.statuses[stubborn]) == SIGKILL);
+  REQUIRE(WaitUntil([&] { reaper(0ms); return reaper.statuses.count(term_ignorer) == 1; }));
+  CHECK(WTERMSIG(reaper.statuses[term_ignorer]) == SIGKILL);
 }
