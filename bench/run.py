@@ -22,7 +22,7 @@ import traceback
 sys.dont_write_bytecode = True  # keep bench/ free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from suplib import peers, report, rows_control, rows_output, rows_process, rows_scale  # noqa: E402
+from suplib import peers, report, rows_control, rows_output, rows_process, rows_resources, rows_scale  # noqa: E402
 from suplib.context import Context, Tools, raise_limits  # noqa: E402
 from suplib.harness import BenchError, become_subreaper, load_average  # noqa: E402
 
@@ -33,12 +33,13 @@ GROUPS = [
     ("control", ["status10", "rtt", "clients100"], rows_control.run),
     ("restart", ["restart"], rows_process.restart),
     ("capture", ["capture"], rows_output.capture),
-    ("spawn", ["spawn200", "spawn1000", "shutdown200"], rows_process.spawn_and_shutdown),
+    ("spawn", ["spawn200", "spawn200off", "spawn1000", "spawn1000off", "shutdown200"], rows_process.spawn_and_shutdown),
     ("stop", ["stop100"], rows_process.stop100),
     ("pid1", ["pid1"], rows_process.pid1),
     ("agent", ["agent"], rows_scale.agent_counter),
     ("idle", ["idle100"], rows_output.idle),
     ("scale", ["scale10k"], rows_scale.scale),
+    ("resources", ["resources1k"], rows_resources.accounting),
 ]
 
 

@@ -1,17 +1,19 @@
 // The `status` table and the one-instance detail view.
 #include <algorithm>
 #include <array>
+#include <cstdio>
 
 #include "ctl/render.h"
 #include "ctl/text_width.h"
 #include "protocol/message.h"
+#include "resources/size_text.h"
 
 namespace sup::ctl {
 namespace {
 
 using nlohmann::json;
 
-constexpr std::size_t kColumns = 8;
+constexpr std::size_t kColumns = 10;
 using Cells = std::array<std::string, kColumns>;
 
 const char* StateColour(const StatusRow& row) {
@@ -45,11 +47,21 @@ std::string Note(const StatusRow& row) {
   return row.status_text;
 }
 
+// CPU% as "12.5", "-" without a figure.
+std::string CpuCell(double pct) {
+  if (pct < 0) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f", pct);
+  return buf;
+}
+
 Cells CellsOf(const StatusRow& row, Style style) {
   const bool up = !row.pid.empty() && row.uptime_s >= 0;
   return {row.name,
           row.state,
           row.pid.empty() ? "-" : row.pid,
+          CpuCell(row.cpu_pct),
+          row.rss_bytes < 0 ? "-" : resources::FormatBytes(static_cast<std::uint64_t>(row.rss_bytes)),
           up ? FormatSeconds(row.uptime_s, style) : "-",
           std::to_string(row.restarts),
           ReadyHealth(row),
@@ -87,7 +99,7 @@ void AppendLine(std::string& out, const Cells& cells, const std::array<const cha
 std::string Table(const std::vector<StatusRow>& rows, Style style) {
   std::vector<Cells> cells;
   cells.reserve(rows.size() + 1);
-  cells.push_back({"NAME", "STATE", "PID", "UPTIME", "RESTARTS", "READY", "LAST EXIT", "STATUS"});
+  cells.push_back({"NAME", "STATE", "PID", "CPU%", "MEM", "UPTIME", "RESTARTS", "READY", "LAST EXIT", "STATUS"});
   for (const auto& row : rows) cells.push_back(CellsOf(row, style));
   std::array<std::size_t, kColumns> width{};
   for (const auto& line : cells) {
@@ -97,12 +109,12 @@ std::string Table(const std::vector<StatusRow>& rows, Style style) {
   for (std::size_t w : width) line_size += w + 2;
   std::string out;
   out.reserve(line_size * cells.size() + (style.tty ? 20 * cells.size() : 0));
-  const std::array<const char*, kColumns> plain{"", "", "", "", "", "", "", ""};
+  const std::array<const char*, kColumns> plain{"", "", "", "", "", "", "", "", "", ""};
   AppendLine(out, cells[0], plain, width, style);
   for (std::size_t r = 0; r < rows.size(); ++r) {
     auto colour = plain;
     colour[1] = StateColour(rows[r]);
-    colour[5] = rows[r].health == "unhealthy" ? "31" : "";
+    colour[7] = rows[r].health == "unhealthy" ? "31" : "";
     AppendLine(out, cells[r + 1], colour, width, style);
   }
   return out;
@@ -156,7 +168,8 @@ std::string RenderStatus(const std::vector<StatusRow>& rows, bool detail, Style 
     if (!row.exits.empty()) {
       out += "\nlast exits (newest first):\n";
       for (const auto& e : row.exits) {
-        out += "  " + e.at + "  " + e.text + "  ran " + FormatSeconds(e.run_s, Style{true}) + "\n";
+        out += "  " + e.at + "  " + e.text + "  ran " + FormatSeconds(e.run_s, Style{true}) +
+               (e.reason.empty() ? "" : "  " + e.reason) + "\n";
       }
     }
   }

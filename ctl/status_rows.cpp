@@ -15,7 +15,7 @@ using nlohmann::json;
 enum class Key {
   kOther, kOk, kResult, kInstances, kName, kState, kPid, kUptime, kRestarts, kReady, kHealth,
   kLastExit, kExits, kStatusText, kWaitingFor, kError, kWantedUp, kCompleted, kSignal,
-  kCoreDumped, kCode, kAt, kRunS, kOutputError
+  kCoreDumped, kCode, kAt, kRunS, kOutputError, kCpuPct, kRss, kReason
 };
 
 Key KeyOf(std::string_view name) {
@@ -27,7 +27,8 @@ Key KeyOf(std::string_view name) {
       {"status_text", Key::kStatusText}, {"waiting_for", Key::kWaitingFor},
       {"error", Key::kError},     {"wanted_up", Key::kWantedUp},  {"completed", Key::kCompleted},
       {"signal", Key::kSignal},   {"core_dumped", Key::kCoreDumped}, {"code", Key::kCode},
-      {"at", Key::kAt},           {"run_s", Key::kRunS},          {"output_error", Key::kOutputError}};
+      {"at", Key::kAt},           {"run_s", Key::kRunS},          {"output_error", Key::kOutputError},
+      {"cpu_pct", Key::kCpuPct},  {"rss_bytes", Key::kRss},        {"reason", Key::kReason}};
   for (const auto& [text, key] : kKeys) {
     if (text == name) return key;
   }
@@ -55,6 +56,7 @@ struct ExitFields {
   std::string code;    // the code's JSON text; empty when null or absent
   std::string at;
   double run_s = -1;
+  std::string reason;
 
   std::string Text() const {
     if (has_signal) return core_dumped ? signal + " (core)" : signal;
@@ -103,7 +105,7 @@ class RowReader {
   bool end_object() {
     if (stack_.back() == Frame::kLastExit) reply_.rows.back().last_exit = exit_.Text();
     if (stack_.back() == Frame::kExit)
-      reply_.rows.back().exits.push_back(ExitRow{exit_.at, exit_.Text(), exit_.run_s});
+      reply_.rows.back().exits.push_back(ExitRow{exit_.at, exit_.Text(), exit_.run_s, exit_.reason});
     stack_.pop_back();
     return true;
   }
@@ -177,6 +179,8 @@ class RowReader {
       case Key::kState: row.state = str ? *s.text : std::string(); break;
       case Key::kPid: row.pid = num ? *s.text : std::string(); break;
       case Key::kUptime: row.uptime_s = num ? s.number : -1; break;
+      case Key::kCpuPct: row.cpu_pct = num ? s.number : -1; break;
+      case Key::kRss: row.rss_bytes = num ? s.number : -1; break;
       case Key::kRestarts:
         row.restarts = !num ? 0 : s.integer ? s.integer_value : static_cast<long long>(s.number);
         break;
@@ -211,6 +215,7 @@ class RowReader {
         break;
       case Key::kAt: exit_.at = s.kind == Kind::kString ? *s.text : std::string(); break;
       case Key::kRunS: exit_.run_s = s.kind == Kind::kNumber ? s.number : -1; break;
+      case Key::kReason: exit_.reason = s.kind == Kind::kString ? *s.text : std::string(); break;
       default: break;
     }
   }

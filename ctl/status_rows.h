@@ -15,6 +15,7 @@ struct ExitRow {
   std::string at;
   std::string text;    // FormatExit's text: "exit 1", "KILL (core)"
   double run_s = -1;   // -1 when not a number
+  std::string reason;  // why supd ended it ("memory limit 64MiB exceeded (used 72MiB)"), or ""
 };
 
 // One element of "instances", reduced to what the table and the exit code read. Missing or
@@ -24,6 +25,8 @@ struct StatusRow {
   std::string state;
   std::string pid;            // the pid's JSON text; empty when null or absent
   double uptime_s = -1;
+  double cpu_pct = -1;    // -1: null (no process) or absent (an older supd)
+  double rss_bytes = -1;
   long long restarts = 0;
   bool ready = false;
   std::string health;

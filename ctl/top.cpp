@@ -16,11 +16,11 @@ int TopExitCode(const Error& e) {
 }
 
 std::string RenderTop(const daemon::Snapshot& snap, const CountersBySlot& counters,
-                      std::uint64_t now_mono_ns, std::size_t width) {
+                      std::uint64_t now_mono_ns, std::size_t width, const UsageBySlot& usage) {
   std::string out(width > 0 ? FitColumns(TopHeadline(snap, now_mono_ns), width)
                             : TopHeadline(snap, now_mono_ns));
   out += '\n';
-  for (const auto& line : LayoutTable(TopRows(snap, counters, now_mono_ns), width, false)) {
+  for (const auto& line : LayoutTable(TopRows(snap, counters, now_mono_ns, usage), width, false)) {
     out += line;
     out += '\n';
   }
@@ -33,7 +33,7 @@ int PrintTopSnapshot(const std::string& shm_name, std::ostream& out, std::size_t
     std::cerr << "supctl top: " << snap.error().Message() << "\n";
     return TopExitCode(snap.error());
   }
-  out << RenderTop(*snap, ReadAllCounters(*snap), MonoNowNs(), width) << std::flush;
+  out << RenderTop(*snap, ReadAllCounters(*snap), MonoNowNs(), width, ReadAllUsage(*snap)) << std::flush;
   return kExitOk;
 }
 

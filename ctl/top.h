@@ -22,6 +22,6 @@ int TopExitCode(const Error& e);
 
 // The table for one snapshot: headline, header, one line per instance. Pure.
 std::string RenderTop(const daemon::Snapshot& snap, const CountersBySlot& counters,
-                      std::uint64_t now_mono_ns, std::size_t width = 0);
+                      std::uint64_t now_mono_ns, std::size_t width = 0, const UsageBySlot& usage = {});
 
 }  // namespace sup::ctl

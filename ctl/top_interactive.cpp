@@ -123,13 +123,14 @@ int RunInteractiveTop(const std::string& shm_name, const std::string& socket, bo
     TopScreen screen;
     std::optional<LogFollower> log;
     CountersBySlot counters = ReadAllCounters(*snap);
+    UsageBySlot usage = ReadAllUsage(*snap);
     auto next_refresh = SteadyClock::now() + kRefresh;
     WindowSize size = TerminalSize(STDOUT_FILENO);
     std::vector<TopRow> rows;
     // The rows shown, after a refresh or a key that changed the filter (keys typed quickly
     // arrive in one read, and `l` after `/web:0⏎` must act on what the filter left).
     auto update_rows = [&](std::uint64_t now) {
-      rows = VisibleRows(TopRows(*snap, counters, now), screen.filter);
+      rows = VisibleRows(TopRows(*snap, counters, now, usage), screen.filter);
       KeepSelectionVisible(screen, rows, size.rows > 3 ? size.rows - 3 : 0);
     };
     for (bool quit = false; !quit;) {
@@ -195,6 +196,7 @@ int RunInteractiveTop(const std::string& shm_name, const std::string& socket, bo
         }
         snap = std::move(fresh);
         counters = ReadAllCounters(*snap);
+        usage = ReadAllUsage(*snap, usage);
         next_refresh = SteadyClock::now() + kRefresh;
       }
     }

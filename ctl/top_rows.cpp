@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "resources/proc_usage.h"
+#include "resources/size_text.h"
 #include "status/counter_reader.h"
 
 namespace sup::ctl {
@@ -91,7 +93,28 @@ CountersBySlot ReadAllCounters(const Snapshot& snap) {
   return out;
 }
 
-std::vector<TopRow> TopRows(const Snapshot& snap, const CountersBySlot& counters, std::uint64_t now_mono_ns) {
+UsageBySlot ReadAllUsage(const Snapshot& snap, const UsageBySlot& previous) {
+  UsageBySlot out;
+  const auto table = resources::ProcTable::Scan();
+  const std::uint64_t now = MonoNowNs();
+  for (const auto& slot : snap.slots) {
+    const auto& d = slot.data;
+    if (!HasProcess(d.state) || d.pid <= 0) continue;
+    const auto group = table.Group(d.pid);
+    if (!group) continue;
+    SlotUsage u{d.pid, group->cpu_s, 0, group->rss_bytes, now};
+    const auto before = previous.find(slot.index);
+    const bool same = before != previous.end() && before->second.pid == d.pid;
+    const std::uint64_t since = same ? before->second.read_mono_ns : d.start_mono_ns;
+    const double used = same ? u.cpu_s - before->second.cpu_s : u.cpu_s;
+    if (since > 0 && now > since && used >= 0) u.cpu_pct = used / (static_cast<double>(now - since) / 1e9) * 100;
+    out[slot.index] = u;
+  }
+  return out;
+}
+
+std::vector<TopRow> TopRows(const Snapshot& snap, const CountersBySlot& counters, std::uint64_t now_mono_ns,
+                            const UsageBySlot& usage) {
   std::vector<TopRow> rows;
   rows.reserve(snap.slots.size());
   for (const auto& slot : snap.slots) {
@@ -107,6 +130,12 @@ std::vector<TopRow> TopRows(const Snapshot& snap, const CountersBySlot& counters
     row.restarts = std::to_string(d.restarts);
     row.ready = ReadyCell(d);
     if (auto it = counters.find(slot.index); it != counters.end()) row.counters = FormatCounters(it->second);
+    if (auto it = usage.find(slot.index); running && it != usage.end() && it->second.pid == d.pid) {
+      char pct[32];
+      std::snprintf(pct, sizeof(pct), "%.1f", it->second.cpu_pct);
+      row.cpu = pct;
+      row.mem = resources::FormatBytes(it->second.rss_bytes);
+    }
   }
   return rows;
 }

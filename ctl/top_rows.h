@@ -18,12 +18,24 @@ namespace sup::ctl {
 
 using CountersBySlot = std::map<std::uint32_t, std::vector<daemon::CounterValue>>;
 
+// What a slot's processes use (SPEC §9.2), read by supctl itself from /proc: supd publishes no
+// figures on a timer. cpu_pct is over the time since the previous reading of the same pid (the
+// interactive screen's last refresh), else since the spawn.
+struct SlotUsage {
+  pid_t pid = 0;
+  double cpu_s = 0;
+  double cpu_pct = 0;
+  std::uint64_t rss_bytes = 0;
+  std::uint64_t read_mono_ns = 0;
+};
+using UsageBySlot = std::map<std::uint32_t, SlotUsage>;
+
 struct TopRow {
   std::string name;
   std::string state;
   std::string pid = "-";
-  std::string cpu = "-";  // CPU%: "-" until supd publishes resources (SPEC §9.2)
-  std::string mem = "-";  // MEM: likewise
+  std::string cpu = "-";  // CPU%: "12.5"; "-" without a process (or /proc unreadable)
+  std::string mem = "-";  // MEM: "530MiB"
   std::string uptime = "-";
   std::string restarts;
   std::string ready;      // "ready", "-", "ready/healthy", "-/unhealthy": "-" = no health news
@@ -41,7 +53,7 @@ struct TopColumn {
 const std::vector<TopColumn>& TopColumns();
 
 std::vector<TopRow> TopRows(const daemon::Snapshot& snap, const CountersBySlot& counters,
-                            std::uint64_t now_mono_ns);
+                            std::uint64_t now_mono_ns, const UsageBySlot& usage = {});
 
 // "supd pid 12, up 5m03s, 3 instances".
 std::string TopHeadline(const daemon::Snapshot& snap, std::uint64_t now_mono_ns);
@@ -57,6 +69,10 @@ std::string HumanDuration(std::uint64_t ns);
 
 // Every instance's counter page; a page that cannot be read shows no counters.
 CountersBySlot ReadAllCounters(const daemon::Snapshot& snap);
+
+// Every running slot's usage, in one /proc pass (its process group: pid = pgid, as supd
+// spawns); `previous` gives cpu_pct's start.
+UsageBySlot ReadAllUsage(const daemon::Snapshot& snap, const UsageBySlot& previous = {});
 
 std::uint64_t MonoNowNs();
 

@@ -4,7 +4,8 @@ add_library(sup_daemon STATIC ${_core} daemon/daemon.cpp daemon/daemon_signals.c
 target_include_directories(sup_daemon PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(sup_daemon PUBLIC
   sup_conf sup_protocol sup_control sup_loop sup_process sup_lifecycle sup_output sup_init
-  sup_logging sup_shutdown sup_status sup_notify sup_health PkgConfig::LIBUV sup_spdlog
+  sup_logging sup_shutdown sup_status sup_notify sup_health sup_daemon_resources
+  PkgConfig::LIBUV sup_spdlog
   nlohmann_json::nlohmann_json Threads::Threads)
 
 add_executable(supd main.cpp)

@@ -133,12 +133,15 @@ def spawn_and_shutdown(ctx):
             peer_reps = ctx.reps(3, 1) if count == 200 else 0  # the peers take seconds each
             ctx.log(f"spawn {count}: {reps} run(s) each of a shell loop and supd"
                     f"{f', {peer_reps} of each peer' if peer_reps else ''}")
-            shell, sup, shutdown = [], [], []
+            shell, sup, sup_off, shutdown = [], [], [], []
             peer_spawn, peer_shutdown = {}, {}
             for rep in range(reps):
                 shell.append(spawn_shell(ctx, workdir, count))
                 spawn_ms, shutdown_ms = spawn_supd(ctx, count, measure_shutdown=count == 200)
                 sup.append(spawn_ms)
+                # The same without cgroup containment (SPEC §9.2): what a cgroup per instance
+                # costs where supd can make them (a mkdir, a write to cgroup.procs).
+                sup_off.append(spawn_supd(ctx, count, False, 'cgroup = "off"')[0])
                 if shutdown_ms is not None:
                     shutdown.append(shutdown_ms)
                 if rep < peer_reps:
@@ -147,14 +150,20 @@ def spawn_and_shutdown(ctx):
                         spawned, stopped = result or (None, None)
                         peer_spawn.setdefault(name, []).extend([spawned] if spawned else [])
                         peer_shutdown.setdefault(name, []).extend([stopped] if stopped else [])
-            base, value = figure(shell), figure(sup)
-            ratio = ratio_of(value, base)
+            base, value, off = figure(shell), figure(sup), figure(sup_off)
+            ratio, off_ratio = ratio_of(value, base), ratio_of(off, base)
+            lines.append(line(f"spawn{count}off", f"spawn {count}, `cgroup = \"off\"` (process "
+                              "groups only), for reference", "(≤ 1.2×)", "ms", off,
+                              off_ratio <= 1.2, base, "sh loop, `prog &` ×" + str(count),
+                              off_ratio, note=f"{reps} run(s), interleaved with the row above"))
             lines.append(with_peers(
                 line(f"spawn{count}", f"spawn {count} programs until each ran its first "
                      "instruction (`start_seconds = 0`)", "≤ 1.2×", "ms", value,
                      ratio <= 1.2, base, "sh loop, `prog &` ×" + str(count), ratio,
                      note=f"{reps} run(s) each; supd's figure includes its own exec and "
-                          "config load (from `supd` spawn to the last probe's stamp)"),
+                          "config load (from `supd` spawn to the last probe's stamp); "
+                          "`cgroup` as detected (\"auto\": a cgroup per instance where "
+                          "supd can make them)"),
                 peer_spawn, f"{peer_reps} run(s) per peer: from spawning runsvdir, s6-svscan or "
                             "supervisord to the last probe's stamp; s6 and runit start each "
                             "probe through a `#!/bin/sh` run script, as their users do"))

@@ -11,9 +11,10 @@
 namespace sup::conf {
 namespace {
 
-constexpr std::array<std::string_view, 10> kRestartKeys{
+// memory_max and cpu_max are written to the instance's cgroup when it is made, at the spawn.
+constexpr std::array<std::string_view, 12> kRestartKeys{
     "command", "shell", "directory", "user", "group", "umask", "environment", "clear_env", "limits",
-    "stderr.merge"};
+    "stderr.merge", "memory_max", "cpu_max"};
 
 bool Same(const Backoff& a, const Backoff& b) {
   return a.initial == b.initial && a.max == b.max && a.factor == b.factor && a.jitter == b.jitter;
@@ -81,6 +82,9 @@ std::vector<std::string> ChangedKeys(const ProgramSpec& a, const ProgramSpec& b,
   check("watchdog", a.watchdog == b.watchdog);
   check("on_fatal", a.on_fatal == b.on_fatal);
   check("limits", Same(a.limits, b.limits));
+  check("memory_max", a.memory_max == b.memory_max);
+  check("memory_check_interval", a.memory_check_interval == b.memory_check_interval);
+  check("cpu_max", a.cpu_max == b.cpu_max);
   OutputChanges("stdout", a.stdout_log, b.stdout_log, sa, sb, keys);
   OutputChanges("stderr", a.stderr_log, b.stderr_log, sa, sb, keys);
   const HealthSpec& h = a.health;
@@ -133,6 +137,7 @@ ReloadPlan Diff(const Config& old_config, const Config& new_config) {
   check("status_shm", a.status_shm == b.status_shm);
   check("shm_mode", a.shm_mode == b.shm_mode);
   check("http", a.http == b.http);
+  check("cgroup", a.cgroup == b.cgroup);
   return plan;
 }
 

@@ -44,7 +44,7 @@ void ReadSupervisor(Context& ctx, const toml::table& t, LoadState& state) {
   SupervisorSpec& s = state.config.supervisor;
   TableReader r(ctx, t, "[supervisor]");
   r.CheckKeys({"socket", "socket_mode", "socket_group", "allow_users", "allow_groups", "status_shm",
-               "shm_mode", "logs_dir", "shutdown_timeout", "include", "http"});
+               "shm_mode", "logs_dir", "shutdown_timeout", "include", "http", "cgroup"});
   for (const char* key : {"socket_group", "allow_users", "allow_groups", "include"})
     if (r.Find(key)) state.supervisor_keys.pos[key] = r.Pos(key);
   r.String("socket", s.socket);
@@ -67,6 +67,7 @@ void ReadSupervisor(Context& ctx, const toml::table& t, LoadState& state) {
   state.logs_dir_set = r.Find("logs_dir") && !s.logs_dir.empty();
   r.Duration("shutdown_timeout", s.shutdown_timeout);
   r.StringList("include", s.include);
+  r.Enum("cgroup", s.cgroup, {{"auto", CgroupMode::kAuto}, {"off", CgroupMode::kOff}});
   r.String("http", s.http);
   if (!s.http.empty()) {
     const size_t colon = s.http.rfind(':');

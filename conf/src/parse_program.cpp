@@ -1,5 +1,6 @@
 // Reading one [program.NAME] table (SPEC §3) into a ProgramSpec, defaults kept for absent keys.
 #include <algorithm>
+#include <charconv>
 #include <limits>
 
 #include "document.h"
@@ -223,13 +224,43 @@ void ReadHealth(TableReader& r, const std::string& name, HealthSpec& h, ProgramS
 
 }  // namespace
 
+// memory_max, memory_check_interval and cpu_max (SPEC §9.2).
+void ReadResources(TableReader& r, ProgramSpec& p) {
+  Context& ctx = r.ctx();
+  constexpr std::uint64_t kUnread = std::numeric_limits<std::uint64_t>::max();
+  std::uint64_t memory_max = kUnread;  // stays so when absent or not a size (reported then)
+  r.Size("memory_max", memory_max);
+  if (memory_max == 0)
+    ctx.Error(r.Pos("memory_max"), "`memory_max` in " + r.where() + " must be above 0 (leave it out for no limit)");
+  else if (memory_max != kUnread)
+    p.memory_max = memory_max;
+  r.Duration("memory_check_interval", p.memory_check_interval);
+  if (r.Find("memory_check_interval") && p.memory_check_interval.count() <= 0)
+    ctx.Error(r.Pos("memory_check_interval"), "`memory_check_interval` in " + r.where() + " must be above 0");
+  const toml::node* cpu = r.Find("cpu_max");
+  if (cpu == nullptr) return;
+  p.cpu_max_pos = r.Pos("cpu_max");
+  const auto* text = cpu->as_string();
+  if (text == nullptr) return r.TypeError("cpu_max", *cpu, "a percentage of one CPU (\"50%\")");
+  const std::string& s = text->get();
+  int percent = 0;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), percent);
+  if (ec != std::errc() || ptr + 1 != s.data() + s.size() || *ptr != '%' || percent < 1 || percent > 100'000) {
+    ctx.Error(p.cpu_max_pos, "bad cpu_max \"" + s + "\" in " + r.where() +
+                                 " (expected a share of one CPU from \"1%\" to \"100000%\", e.g. \"50%\" or \"200%\")");
+    return;
+  }
+  p.cpu_max = percent;
+}
+
 void ReadProgram(TableReader& r, ProgramSpec& p, ProgramSource& src) {
   Context& ctx = r.ctx();
   r.CheckKeys({"command", "shell", "directory", "user", "group", "umask", "environment", "clear_env",
                "instances", "autostart", "restart", "exit_codes", "start_seconds", "start_timeout",
                "start_retries", "backoff", "start_limit", "ready", "depends_on", "priority",
                "stop_signal", "stop_timeout", "kill_group", "reload_signal", "forward_signals",
-               "watchdog", "on_fatal", "limits", "stdout", "stderr", "health"});
+               "watchdog", "on_fatal", "limits", "stdout", "stderr", "health", "memory_max",
+               "memory_check_interval", "cpu_max"});
   for (const char* key : {"command", "user", "group", "instances", "restart", "ready"})
     if (r.Find(key)) src.pos[key] = r.Pos(key);
 
@@ -288,6 +319,7 @@ void ReadProgram(TableReader& r, ProgramSpec& p, ProgramSource& src) {
     l.Limit("nproc", p.limits.nproc);
     l.Limit("core", p.limits.core);
   }
+  ReadResources(r, p);
   ReadOutput(r, p.name, "stdout", p.stdout_log, src);
   ReadOutput(r, p.name, "stderr", p.stderr_log, src);
   CheckRing(r, p, src);

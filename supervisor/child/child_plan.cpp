@@ -198,6 +198,13 @@ int Exec(const ChildPlan& plan) {
   return saw_eacces ? EACCES : last;
 }
 
+// cgroup mode: the child enters its instance's cgroup before it runs anything of the
+// program's, so every process it starts is counted, limited and killed with it.
+void JoinCgroup(const ChildPlan& plan, int status_fd) {
+  if (plan.cgroup_procs_fd >= 0 && write(plan.cgroup_procs_fd, "0", 1) != 1)
+    Report(status_fd, ChildStage::kCgroup, errno);
+}
+
 }  // namespace
 
 const char* ChildStageName(ChildStage stage, bool new_session) {
@@ -213,6 +220,7 @@ const char* ChildStageName(ChildStage stage, bool new_session) {
     case ChildStage::kChdir: return "chdir";
     case ChildStage::kSignalMask: return "sigprocmask";
     case ChildStage::kExec: return "exec";
+    case ChildStage::kCgroup: return "join cgroup";
   }
   return "child set-up";
 }
@@ -220,6 +228,7 @@ const char* ChildStageName(ChildStage stage, bool new_session) {
 void RunChild(const ChildPlan& plan) noexcept {
   if (plan.born_at != nullptr) clock_gettime(CLOCK_BOOTTIME, plan.born_at);  // vDSO: no syscall
   int status_fd = plan.status_fd;
+  JoinCgroup(plan, status_fd);  // before its table is private: the fd is supd's
   // First of all: until then every fd operation here would change supd's own table too.
   if (plan.copy_below >= 0) UnshareFds(plan, status_fd);
   // Every signal is blocked on entry (Spawner did so before fork): supd's handlers can't run

@@ -17,7 +17,7 @@ namespace sup::daemon {
 // Which step failed in the child; written with errno to the exec-status pipe.
 enum class ChildStage : int {
   kSession, kStdio, kCloseFds, kRlimit, kSetgroups, kSetgid, kSetuid, kCredentialsKept,
-  kChdir, kSignalMask, kExec,
+  kChdir, kSignalMask, kExec, kCgroup,
 };
 
 // ChildStage's words for an error message ("setpgid", "close_range", "exec"...): the step,
@@ -90,6 +90,9 @@ struct ChildPlan {
   // the parent's memory, so the parent learns the moment the child was born (its start time's
   // tick, see Spawner); a forked child writes into its own copy, which the parent never sees.
   timespec* born_at = nullptr;
+  // >= 0: the instance's cgroup.procs; the child writes "0" to it first (joins its cgroup), on
+  // supd's fd table still, so the fd need not be among those it copies.
+  int cgroup_procs_fd = -1;
 };
 
 // The child's side of Spawn. Never returns: execs, or reports a ChildFailure and _exit(127).

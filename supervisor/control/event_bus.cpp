@@ -18,6 +18,7 @@ nlohmann::json EventBus::ExitJson(const ExitRecord& r) {
   return {{"at", output::FormatRfc3339(Instance::WallTime(r.at))},
           {"code", r.status.by_signal() ? nlohmann::json(nullptr) : nlohmann::json(r.status.code)},
           {"core_dumped", r.status.core_dumped},
+          {"reason", r.reason},
           {"run_s", std::round(run_s * 1000) / 1000},
           {"signal", r.status.by_signal() ? nlohmann::json(conf::SignalName(r.status.signal))
                                           : nlohmann::json(nullptr)}};

@@ -19,6 +19,7 @@ void WriteExit(protocol::JsonWriter& w, const ExitRecord& r) {
   if (r.status.by_signal()) w.Key("code").Null();
   else w.Member("code", r.status.code);
   w.Member("core_dumped", r.status.core_dumped)
+      .Member("reason", r.reason)
       .Member("run_s", std::round(Seconds(r.run_length) * 1000) / 1000);
   if (r.status.by_signal()) w.Member("signal", conf::SignalName(r.status.signal));
   else w.Key("signal").Null();
@@ -41,17 +42,27 @@ void WriteCounters(protocol::JsonWriter& w, const Instance& instance) {
 
 }  // namespace
 
-void WriteInstanceStatus(protocol::JsonWriter& w, const Instance& instance, TimePoint now) {
+void WriteInstanceStatus(protocol::JsonWriter& w, const Instance& instance, TimePoint now,
+                         resources::UsageReader* reader) {
   const InstanceFsm& fsm = instance.fsm();
   const InstanceStatus& s = fsm.status();
   const output::InstanceOutput& output = instance.output();
   const NotifyAnnouncements& notify = instance.notify();
   const bool alive = s.pid > 0;
+  const auto usage = reader != nullptr ? instance.Usage(*reader) : std::nullopt;
+  // A figure of the usage, or null without one (no process, or not asked for).
+  const auto figure = [&](const char* key, auto value) {
+    if (usage) w.Member(key, value(*usage));
+    else w.Key(key).Null();
+  };
+  using resources::InstanceUsage;
   w.BeginObject();
   w.Member("captured_bytes", output.captured_bytes())
       .Member("completed", fsm.completed())
       .Key("counters");
   WriteCounters(w, instance);
+  figure("cpu_pct", [](const InstanceUsage& u) { return std::round(u.cpu_pct * 10) / 10; });
+  figure("cpu_s", [](const InstanceUsage& u) { return std::round(u.cpu_s * 100) / 100; });
   w.Member("dropped_lines", output.dropped_lines());
   if (notify.error()) w.Member("errno", *notify.error());
   else w.Key("errno").Null();
@@ -60,6 +71,8 @@ void WriteInstanceStatus(protocol::JsonWriter& w, const Instance& instance, Time
   const auto& records = s.exits.records();
   for (auto it = records.rbegin(); it != records.rend(); ++it) WriteExit(w, *it);
   w.EndArray();
+  if (usage && usage->fds >= 0) w.Member("fds", usage->fds);
+  else w.Key("fds").Null();
   w.Member("health", HealthName(s.health))
       .Member("health_detail", instance.health().detail())
       .Member("instance", instance.index())
@@ -73,10 +86,12 @@ void WriteInstanceStatus(protocol::JsonWriter& w, const Instance& instance, Time
   else w.Key("pid").Null();
   w.Member("program", instance.program())
       .Member("ready", s.ready)
-      .Member("restarts", s.restarts)
-      .Member("state", StateName(s.state))
-      .Member("status_text", notify.status_text())
-      .Member("uptime_s", alive ? std::round(Seconds(now - s.start_time) * 10) / 10 : 0.0)
+      .Member("restarts", s.restarts);
+  figure("rss_bytes", [](const InstanceUsage& u) { return u.rss_bytes; });
+  w.Member("state", StateName(s.state))
+      .Member("status_text", notify.status_text());
+  figure("threads", [](const InstanceUsage& u) { return u.threads; });
+  w.Member("uptime_s", alive ? std::round(Seconds(now - s.start_time) * 10) / 10 : 0.0)
       .Member("waiting_for", instance.WaitingFor())
       .Member("wanted_up", s.wanted_up);
   w.EndObject();

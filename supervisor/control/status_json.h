@@ -10,10 +10,16 @@
 
 namespace sup::daemon {
 class Instance;
+namespace resources {
+class UsageReader;
 }
+}  // namespace sup::daemon
 
 namespace sup::daemon::control {
 
-void WriteInstanceStatus(protocol::JsonWriter& writer, const Instance& instance, TimePoint now);
+// `usage` reads cpu_s, cpu_pct, rss_bytes, fds and threads (SPEC §9.2; one /proc pass for the
+// whole reply); nullptr writes them null (a request with "resources": false).
+void WriteInstanceStatus(protocol::JsonWriter& writer, const Instance& instance, TimePoint now,
+                         resources::UsageReader* usage);
 
 }  // namespace sup::daemon::control

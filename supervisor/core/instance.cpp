@@ -6,6 +6,7 @@
 
 #include "notify/notify_listener.h"
 #include "process/environment.h"
+#include "resources/size_text.h"
 #include "status/proc_stat.h"
 #include "sup/conf/units.h"
 
@@ -93,7 +94,7 @@ void Instance::ForceKill(std::string_view why) {
   spdlog::warn("{}: {}: SIGKILL to {} {}", name(), why,
                spec_->kill_group && pgid_ > 0 ? "process group" : "pid",
                spec_->kill_group && pgid_ > 0 ? pgid_ : fsm_.status().pid);
-  if (spec_->kill_group && pgid_ > 0) (void)host_.runner().Kill(pgid_, SIGKILL, true);
+  if (spec_->kill_group && pgid_ > 0) (void)KillGroup(SIGKILL);
   if (fsm_.status().pid > 0) (void)host_.runner().Kill(fsm_.status().pid, SIGKILL, false);
 }
 
@@ -107,8 +108,19 @@ void Instance::UpdateSpec(ProgramSpecView spec, const conf::SupervisorSpec& supe
 }
 
 void Instance::CheckGroupDrained() {
-  if (fsm_.status().group_draining && !host_.runner().GroupAlive(pgid_))
-    Apply(fsm_.OnGroupEmpty(Now()));
+  if (fsm_.status().group_draining && !GroupAlive()) Apply(fsm_.OnGroupEmpty(Now()));
+}
+
+bool Instance::GroupAlive() const {
+  if (spec_->kill_group && cgroup_ && cgroup_->Populated()) return true;
+  return host_.runner().GroupAlive(pgid_);
+}
+
+Result<void> Instance::KillGroup(int signal) const {
+  auto r = host_.runner().Kill(pgid_, signal, true);
+  // Then the processes that left the group (setsid, double fork); SIGKILL: cgroup.kill.
+  if (spec_->kill_group && cgroup_) cgroup_->Signal(signal, pgid_);
+  return r;
 }
 
 void Instance::Apply(const Effects& effects) {
@@ -131,7 +143,7 @@ void Instance::Apply(const Effects& effects) {
           spdlog::warn("{}: stop_timeout ({}) expired: SIGKILL to {} {}", name(),
                        FormatDuration(spec_->stop_timeout), e.to_group ? "process group" : "pid",
                        target);
-        auto r = host_.runner().Kill(target, e.signal, e.to_group);
+        auto r = e.to_group ? KillGroup(e.signal) : host_.runner().Kill(target, e.signal, false);
         if (!r && r.error().sys != ESRCH)
           spdlog::warn("{}: kill {} {}: {}", name(), conf::SignalName(e.signal), target,
                        r.error().Message());
@@ -191,6 +203,21 @@ void Instance::DoSpawn() {
     request.gid = *gid;
   }
   if (counters_) request.pass_fds.push_back({counters_->fd(), kCountersFd});
+  UniqueFd cgroup_procs;  // open only until the child has joined
+  if (const resources::CgroupTree* tree = host_.runner().cgroups()) {
+    cgroup_.reset();  // made anew: a reload may have changed memory_max or cpu_max
+    auto made = tree->Make(name(), *spec_);
+    auto procs = made ? (*made)->OpenProcs() : Fail(made.error());
+    if (!procs) {
+      Apply(fsm_.OnSpawnFailed("cgroup: " + procs.error().Message(), Now()));
+      return;
+    }
+    cgroup_ = std::move(*made);
+    cgroup_procs = std::move(*procs);
+    oom_kills_ = cgroup_->OomKills();
+    request.cgroup_procs_fd = cgroup_procs.get();
+    request.cgroup = cgroup_->dir();
+  }
   auto child = host_.runner().Spawn(request);
   if (!child) {
     spdlog::warn("{}: {}", name(), child.error().Message());
@@ -212,6 +239,7 @@ void Instance::DoSpawn() {
   Apply(fsm_.OnSpawned(child->pid, Now()));
   if (fsm_.status().pid == child->pid) {
     StartHealthChecks();
+    ArmMemoryCheck();
     // STARTING was published before the fork: republish so that `top` shows the new pid
     // (and its uptime) while the instance starts, not only once it is RUNNING.
     host_.OnStatusChanged(*this);
@@ -252,11 +280,19 @@ void Instance::OnProbed(HealthVerdict verdict, const std::string& detail) {
 void Instance::OnReaped(ExitStatus status) {
   output_->DrainNow();  // every byte written before the exit is captured first
   health_.Stop();
-  const bool group_alive = spec_->kill_group && host_.runner().GroupAlive(pgid_);
+  if (memory_timer_) memory_timer_->Stop();
+  std::string reason;  // an OOM kill by the kernel enforcing memory_max (memory.events)
+  if (cgroup_ && cgroup_->memory()) {
+    const std::uint64_t kills = cgroup_->OomKills();
+    if (kills > std::exchange(oom_kills_, kills))
+      reason = "memory limit " + ::sup::resources::FormatBytes(spec_->memory_max) + " exceeded (OOM kill)";
+  }
+  if (!reason.empty()) spdlog::warn("{}: {}", name(), reason);
+  const bool group_alive = spec_->kill_group && GroupAlive();
   if (!spec_->kill_group && host_.runner().GroupAlive(pgid_))
     spdlog::info("{}: main process exited; its process group lives on (kill_group = false)",
                  name());
-  Apply(fsm_.OnExited(status, Now(), group_alive));
+  Apply(fsm_.OnExited(status, Now(), group_alive, reason));
   host_.Settle();
 }
 
@@ -273,6 +309,43 @@ void Instance::OnTimerFired() {
   }
   Apply(fsm_.OnTimer(Now()));
   host_.Settle();
+}
+
+void Instance::ArmMemoryCheck() {
+  if (spec_->memory_max == 0 || (cgroup_ && cgroup_->memory())) return;  // off, or the kernel's
+  if (!memory_timer_) memory_timer_ = host_.runner().NewTimer();
+  memory_timer_->Start(std::chrono::duration_cast<std::chrono::milliseconds>(spec_->memory_check_interval),
+                       [this] { OnMemoryCheck(); });
+}
+
+void Instance::OnMemoryCheck() {
+  if (fsm_.status().pid <= 0 || spec_->memory_max == 0) return;
+  const auto used = resources::ReadMemory(ProcessTarget());
+  if (used && *used > spec_->memory_max) {
+    const std::string reason = "memory limit " + ::sup::resources::FormatBytes(spec_->memory_max) +
+                               " exceeded (used " + ::sup::resources::FormatBytes(*used) + ")";
+    spdlog::warn("{}: {}: restarting", name(), reason);
+    Apply(fsm_.OnMemoryExceeded(reason, Now()));
+    host_.Settle();
+    if (state() == State::kStopping) return;
+  }
+  ArmMemoryCheck();
+}
+
+resources::UsageTarget Instance::ProcessTarget() const {
+  // memory.current exists only where the memory controller is on: no failed open otherwise.
+  const resources::CgroupTree* tree = host_.runner().cgroups();
+  const bool memory = cgroup_ && tree != nullptr && tree->memory();
+  return {pgid_, fsm_.status().pid, memory ? cgroup_->dir() : std::string()};
+}
+
+std::optional<resources::InstanceUsage> Instance::Usage(resources::UsageReader& reader) const {
+  const pid_t pid = fsm_.status().pid;
+  if (pid <= 0) return std::nullopt;
+  auto usage = reader.Read(ProcessTarget());
+  if (!usage) return std::nullopt;
+  usage->cpu_pct = resources::CpuPercent(cpu_baseline_, pgid_, usage->cpu_s, Now(), fsm_.status().start_time);
+  return usage;
 }
 
 std::chrono::system_clock::time_point Instance::WallTime(TimePoint t) {

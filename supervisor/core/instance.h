@@ -20,6 +20,8 @@
 #include "lifecycle/instance_fsm.h"
 #include "notify/notify_message.h"
 #include "output/instance_output.h"
+#include "resources/cgroup_tree.h"
+#include "resources/instance_usage.h"
 #include "status/counter_page.h"
 #include "sup/conf/config.h"
 #include "sup/conf/expand.h"
@@ -99,6 +101,10 @@ class Instance {
   // /proc once per pid, when first asked.
   std::uint64_t StartTicks() const;
 
+  // What its processes use now (SPEC §9.2), through `reader` (one /proc pass per reply);
+  // nullopt without a live process. Moves cpu_pct's baseline to this reading.
+  std::optional<resources::InstanceUsage> Usage(resources::UsageReader& reader) const;
+
   // The wall-clock time of a monotonic time point (exits are recorded monotonically).
   static std::chrono::system_clock::time_point WallTime(TimePoint t);
 
@@ -111,6 +117,16 @@ class Instance {
   void DoSpawn();
   void OnReaped(ExitStatus status);
   void OnTimerFired();
+  // memory_max without a kernel to enforce it: sampled every memory_check_interval while a
+  // process runs; the only timer an idle supd may run, and only for programs that set it.
+  void ArmMemoryCheck();
+  void OnMemoryCheck();
+  resources::UsageTarget ProcessTarget() const;
+  // Its process group is alive; in cgroup mode (with kill_group) its cgroup is populated,
+  // which counts the processes that left the group (setsid, double fork).
+  bool GroupAlive() const;
+  // kill_group's signal: the process group and, in cgroup mode, every process of the cgroup.
+  Result<void> KillGroup(int signal) const;
   TimePoint Now() const { return host_.runner().Now(); }
 
   InstanceHost& host_;
@@ -130,6 +146,10 @@ class Instance {
   mutable pid_t ticks_pid_ = 0;
   mutable std::uint64_t ticks_ = 0;
   std::string waiting_for_;
+  std::unique_ptr<resources::InstanceCgroup> cgroup_;  // cgroup mode: made at the first spawn
+  std::uint64_t oom_kills_ = 0;                         // memory.events' oom_kill seen so far
+  std::unique_ptr<DeadlineTimer> memory_timer_;         // only with memory_max, unenforced
+  mutable resources::CpuBaseline cpu_baseline_;
 };
 
 }  // namespace sup::daemon

@@ -25,11 +25,14 @@ class OsProcessRunner final : public ProcessRunner {
   bool GroupAlive(pid_t pgid) override;
   std::unique_ptr<HealthProbes> StartHealthChecks(HealthTarget target,
                                                   ProbeFn on_result) override;
+  const resources::CgroupTree* cgroups() const override { return cgroups_; }
+  void set_cgroups(const resources::CgroupTree* tree) { cgroups_ = tree; }
 
  private:
   uv_loop_t& loop_;
   const Spawner& spawner_;
   Reaper& reaper_;
+  const resources::CgroupTree* cgroups_ = nullptr;
 };
 
 }  // namespace sup::daemon

@@ -19,6 +19,10 @@
 
 namespace sup::daemon {
 
+namespace resources {
+class CgroupTree;
+}
+
 // A one-shot timer on the runner's clock. Start() re-arms (replacing the pending callback);
 // destroying it cancels. The callback may Start/Stop or destroy the timer.
 class DeadlineTimer {
@@ -60,6 +64,9 @@ class ProcessRunner {
   // `on_result`, which may destroy the returned handle.
   virtual std::unique_ptr<HealthProbes> StartHealthChecks(HealthTarget target,
                                                           ProbeFn on_result) = 0;
+
+  // The cgroup v2 tree instances run in (SPEC §9.2); nullptr: process groups only.
+  virtual const resources::CgroupTree* cgroups() const { return nullptr; }
 };
 
 }  // namespace sup::daemon

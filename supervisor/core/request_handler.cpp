@@ -134,7 +134,11 @@ void Commands::Status(const nlohmann::json& args, control::Call& call) {
     w.EndArray();
   }
   w.EndObject().Key("instances").BeginArray();
-  for (auto* i : *selected) control::WriteInstanceStatus(w, *i, now);
+  // SPEC §9.2: what the processes use, read now for this reply ("resources": false skips it).
+  resources::UsageReader usage;
+  const auto off = args.is_object() ? args.find("resources") : args.end();
+  const bool with_usage = !(off != args.end() && off->is_boolean() && !off->get<bool>());
+  for (auto* i : *selected) control::WriteInstanceStatus(w, *i, now, with_usage ? &usage : nullptr);
   w.EndArray().Key("supd").Value(hooks_.supd_status ? hooks_.supd_status()
                                                        : nlohmann::json::object());
   w.EndObject();

@@ -34,6 +34,7 @@
 #include "process/reaper.h"
 #include "output/output_hub.h"
 #include "process/spawner.h"
+#include "resources/cgroup_tree.h"
 #include "status/left_programs.h"
 #include "status/status_segment.h"
 
@@ -115,6 +116,19 @@ class Daemon {
   }
 
  private:
+  // SPEC §9.2: the mode is logged, and a cpu_max nothing can enforce is a warning.
+  void SetUpCgroups() {
+    std::string line;
+    cgroups_ = resources::CgroupTree::Detect(config_.supervisor.cgroup, line);
+    spdlog::info("{}", line);
+    runner_->set_cgroups(cgroups_.get());
+    if (cgroups_ && cgroups_->cpu()) return;
+    for (const auto& p : config_.programs)
+      if (p.cpu_max > 0)
+        spdlog::warn("{}:{}: cpu_max of [program.{}] not enforced: no cgroup v2{}", p.cpu_max_pos.file,
+                     p.cpu_max_pos.line, p.name, cgroups_ ? " cpu controller" : "");
+  }
+
   bool SetUp() {
     reaper_ = std::make_unique<Reaper>(loop_);
     if (auto r = reaper_->Start(); !r) {
@@ -143,6 +157,7 @@ class Daemon {
     services.notify_socket = notify_path;
     services.control_socket = socket;
     runner_ = std::make_unique<OsProcessRunner>(loop_, spawner_, *reaper_);
+    SetUpCgroups();
     services.runner = runner_.get();
     services.startup_env = options_.env;
     supervisor_ = std::make_unique<Supervisor>(std::move(services), startup_config_);
@@ -402,6 +417,7 @@ class Daemon {
   uv_loop_t loop_{};
   Spawner spawner_;
   std::unique_ptr<Reaper> reaper_;
+  std::unique_ptr<resources::CgroupTree> cgroups_;  // outlives the runner and the instances
   std::unique_ptr<OsProcessRunner> runner_;  // outlives the Supervisor
   std::unique_ptr<output::OutputHub> hub_;  // outlives the Supervisor's instances
   std::unique_ptr<StatusSegment> status_;  // unlinked when supd exits

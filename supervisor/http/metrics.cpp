@@ -214,6 +214,19 @@ void RenderInstances(Writer& w, const std::vector<InstanceSample>& instances) {
   last_exit("sup_instance_last_run_seconds", "How long the run that ended with the last exit lasted.",
             [](const ExitSample& e) { return e.run_s; });
 
+  // SPEC §9.2, with `program` and `instance` labels as a worker's own counters have them.
+  const auto usage = [&](const char* name, const char* type, const char* help, auto value) {
+    ForEach(w, instances, name, type, help, [&](const InstanceSample& i, const std::string& index) {
+      if (i.cpu_s) w.Sample(name, {{"program", i.program}, {"instance", index}}, value(i));
+    });
+  };
+  usage("sup_instance_cpu_seconds_total", "counter",
+        "User and system CPU time of the instance's processes in seconds.",
+        [](const InstanceSample& i) { return *i.cpu_s; });
+  usage("sup_instance_memory_bytes", "gauge",
+        "Resident memory of the instance's processes (its cgroup's memory.current in cgroup mode).",
+        [](const InstanceSample& i) { return *i.memory_bytes; });
+
   RenderAgentCounters(w, instances);
 }
 

@@ -32,6 +32,9 @@ struct InstanceSample {
   std::uint64_t captured_bytes = 0;
   std::uint64_t dropped_lines = 0;
   std::vector<CounterValue> counters;  // from its counter page, already validated
+  // What its processes use (SPEC §9.2); unset without a live process.
+  std::optional<double> cpu_s;
+  std::optional<std::uint64_t> memory_bytes;
 };
 
 // supd's own figures; -1 (or empty) where a figure could not be read.

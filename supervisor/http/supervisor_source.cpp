@@ -10,7 +10,7 @@ double UnixSeconds(std::chrono::system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
-InstanceSample Sample(const Instance& instance, TimePoint now) {
+InstanceSample Sample(const Instance& instance, TimePoint now, resources::UsageReader& reader) {
   const InstanceStatus& s = instance.fsm().status();
   InstanceSample sample;
   sample.program = instance.program();
@@ -30,6 +30,10 @@ InstanceSample Sample(const Instance& instance, TimePoint now) {
   sample.captured_bytes = instance.output().captured_bytes();
   sample.dropped_lines = instance.output().dropped_lines();
   sample.counters = instance.Counters();  // through supd's own fd on the page, named or not
+  if (const auto usage = instance.Usage(reader)) {
+    sample.cpu_s = usage->cpu_s;
+    sample.memory_bytes = usage->rss_bytes;
+  }
   return sample;
 }
 
@@ -47,7 +51,9 @@ SupervisorSource::SupervisorSource(Supervisor& supervisor,
 MetricsSnapshot SupervisorSource::Snapshot() {
   MetricsSnapshot snapshot;
   const TimePoint now = Clock::now();
-  for (const Instance* i : supervisor_.AllInstances()) snapshot.instances.push_back(Sample(*i, now));
+  resources::UsageReader reader;  // one /proc pass for the whole scrape
+  for (const Instance* i : supervisor_.AllInstances())
+    snapshot.instances.push_back(Sample(*i, now, reader));
   SupdSample& supd = snapshot.supd;
   supd.version = SUP_VERSION;
   supd.start_time_unix_s = UnixSeconds(started_wall_);

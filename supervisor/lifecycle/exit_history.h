@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <string>
 
 #include "lifecycle/state.h"
 
@@ -15,6 +16,9 @@ struct ExitRecord {
   ExitStatus status;
   Clock::duration run_length{};  // from spawn to the main process's exit
   TimePoint at{};                // monotonic time of the exit
+  // Why supd ended it, when it did so to restart it ("memory limit 512MiB exceeded (used
+  // 530MiB)", "watchdog ..."); "" for an exit of the program's own or an operator's stop.
+  std::string reason;
   bool operator==(const ExitRecord&) const = default;
 };
 

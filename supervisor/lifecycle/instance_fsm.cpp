@@ -206,10 +206,13 @@ Effects InstanceFsm::OnSpawnFailed(const std::string& error_text, TimePoint now)
   return out;
 }
 
-Effects InstanceFsm::OnExited(ExitStatus status, TimePoint now, bool group_alive) {
+Effects InstanceFsm::OnExited(ExitStatus status, TimePoint now, bool group_alive,
+                              const std::string& reason) {
   Effects out;
   if (status_.pid == 0) return out;  // not our main process (or reported twice)
-  status_.exits.Add(ExitRecord{status, now - status_.start_time, now});
+  const bool restarting = state() == State::kStopping && after_stop_ == AfterStop::kRestartAsSignal;
+  status_.exits.Add(ExitRecord{status, now - status_.start_time, now,
+                               !reason.empty() ? reason : restarting ? stop_reason_ : std::string()});
   last_exit_ = status;
   status_.pid = 0;
   if (!(group_alive && spec_->kill_group)) {
@@ -360,6 +363,13 @@ Effects InstanceFsm::OnWatchdogTrigger(TimePoint now) {
     case State::kExited: case State::kFatal:
       break;
   }
+  return out;
+}
+
+Effects InstanceFsm::OnMemoryExceeded(const std::string& reason, TimePoint now) {
+  Effects out;
+  if (state() == State::kRunning && status_.pid > 0 && !shutting_down_)
+    BeginStop(AfterStop::kRestartAsSignal, reason, now, out);
   return out;
 }
 

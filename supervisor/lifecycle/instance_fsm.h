@@ -73,7 +73,9 @@ class InstanceFsm {
   // of its process group are still alive (only read when kill_group = true). Then the exit
   // is recorded at once, the group gets stop_signal (SIGKILL after stop_timeout), and the
   // state is left only when the driver reports OnGroupEmpty.
-  Effects OnExited(ExitStatus status, TimePoint now, bool group_alive = false);
+  // `reason`: why it died when supd knows better than the status (an OOM kill in its cgroup).
+  Effects OnExited(ExitStatus status, TimePoint now, bool group_alive = false,
+                   const std::string& reason = "");
   Effects OnGroupEmpty(TimePoint now);
 
   // The one timer armed by kArmTimer fired. An early fire re-arms for the remainder.
@@ -86,6 +88,10 @@ class InstanceFsm {
   Effects OnReloading(TimePoint now);
   Effects OnWatchdogPing(TimePoint now);     // WATCHDOG=1 or an agent heartbeat
   Effects OnWatchdogTrigger(TimePoint now);  // WATCHDOG=trigger: as a watchdog expiry
+  // memory_max exceeded (supd's sampling, SPEC §9.2): a RUNNING instance is restarted as
+  // after a crash; `reason` ("memory limit 512MiB exceeded (used 530MiB)") is the transition's,
+  // the exit record's and the error's.
+  Effects OnMemoryExceeded(const std::string& reason, TimePoint now);
   Effects OnExtendTimeout(std::uint64_t usec, TimePoint now);  // EXTEND_TIMEOUT_USEC
   Effects OnHealthy(TimePoint now);
   Effects OnUnhealthy(TimePoint now);

@@ -32,6 +32,10 @@ struct SpawnRequest {
   // The command-line program (`-c FILE -- CMD`): starts with the mask and ignored signals supd
   // inherited (OriginalLimits::signals, SPEC §9.6). Otherwise nothing blocked, nothing ignored.
   bool inherit_signals = false;
+  // cgroup mode (SPEC §9.2): the instance's cgroup.procs (O_WRONLY), which the child joins
+  // before anything else; -1: stay in supd's cgroup. `cgroup` is its directory, for messages.
+  int cgroup_procs_fd = -1;
+  std::string cgroup;
 };
 
 struct SpawnedChild {

@@ -96,6 +96,7 @@ Error DescribeFailure(const ChildFailure& failure, const SpawnRequest& request) 
       break;
     case ChildStage::kChdir: what += " " + request.directory; break;
     case ChildStage::kExec: what += " " + request.argv[0]; break;
+    case ChildStage::kCgroup: what += " " + request.cgroup; break;
     case ChildStage::kSession: case ChildStage::kCloseFds: case ChildStage::kSignalMask: break;
   }
   return SystemError(std::move(what), failure.error > 0 ? failure.error : EIO);
@@ -414,6 +415,7 @@ Result<SpawnedChild> Spawner::Spawn(const SpawnRequest& request) const {
   plan.directory = request.directory.empty() ? nullptr : request.directory.c_str();
   plan.signals = request.inherit_signals ? &original_.signals : &clean_signals_;
   plan.status_fd = status_write.get();
+  plan.cgroup_procs_fd = request.cgroup_procs_fd;
   // Which of supd's fds the child copies. A small supd (one program restarting) has every
   // source below 64, where the kernel copies a table in one 64-fd step anyway: the child takes
   // those as they are. A large one parks the sources on the slots and the child takes those.

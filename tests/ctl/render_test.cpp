@@ -23,15 +23,19 @@ const Style kTty{true};
 
 TEST_CASE("RenderStatus: plain output -> aligned columns without colour", "[ctl][render]") {
   json web = Instance("web", "RUNNING", 4242);
+  web["cpu_pct"] = 12.46;
+  web["rss_bytes"] = 555745280;
   json worker = Instance("worker:0", "BACKOFF");
   worker["restarts"] = 3;
   worker["last_exit"] = json{{"code", 1}, {"signal", nullptr}, {"core_dumped", false}, {"at", "t"}, {"run_s", 0.2}};
   worker["error"] = "exited too quickly";
+  worker["cpu_pct"] = nullptr;  // no process: null figures
+  worker["rss_bytes"] = nullptr;
   const std::string text = RenderStatus(json{{"instances", {web, worker}}}, false, kPlain);
   CHECK(text ==
-        "NAME      STATE    PID   UPTIME  RESTARTS  READY  LAST EXIT  STATUS\n"
-        "web       RUNNING  4242  12s     0         ready  -\n"
-        "worker:0  BACKOFF  -     -       3         -      exit 1     exited too quickly\n");
+        "NAME      STATE    PID   CPU%  MEM     UPTIME  RESTARTS  READY  LAST EXIT  STATUS\n"
+        "web       RUNNING  4242  12.5  530MiB  12s     0         ready  -\n"
+        "worker:0  BACKOFF  -     -     -       -       3         -      exit 1     exited too quickly\n");
   CHECK(text.find('\x1b') == std::string::npos);
 }
 
@@ -47,11 +51,15 @@ TEST_CASE("RenderStatus: one instance in detail -> its last exits and what it wa
           "[ctl][render]") {
   json db = Instance("db", "STARTING", 7);
   db["waiting_for"] = "READY=1";
-  db["exits"] = {json{{"code", nullptr}, {"signal", "KILL"}, {"core_dumped", true}, {"at", "2026-11-24T08:00:00.000Z"}, {"run_s", 75}}};
+  db["exits"] = {json{{"code", nullptr}, {"signal", "KILL"}, {"core_dumped", true}, {"at", "2026-11-24T08:00:00.000Z"}, {"run_s", 75}},
+                 json{{"code", nullptr}, {"signal", "TERM"}, {"core_dumped", false}, {"at", "2026-11-24T07:00:00.000Z"},
+                      {"run_s", 3}, {"reason", "memory limit 64MiB exceeded (used 72MiB)"}}};
   const std::string text = RenderStatus(json{{"instances", {db}}}, true, kPlain);
   CHECK(text.find("waiting for READY=1") != std::string::npos);  // STATUS column
   CHECK(text.find("\nwaiting for: READY=1\n") != std::string::npos);
   CHECK(text.find("  2026-11-24T08:00:00.000Z  KILL (core)  ran 1m15s\n") != std::string::npos);
+  CHECK(text.find("  2026-11-24T07:00:00.000Z  TERM  ran 3s  memory limit 64MiB exceeded (used 72MiB)\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("RenderStatus: a log file's error -> in the STATUS column, after the instance's own error",

@@ -147,3 +147,24 @@ TEST_CASE("LayoutTable: CPU% and MEM show - until supd publishes them, and lines
   CHECK(lines[1].find("-    -") != std::string::npos);
   for (const auto& l : LayoutTable(rows, 25, false)) CHECK(DisplayColumns(l) <= 25);
 }
+
+TEST_CASE("TopRows: CPU% and MEM from the usage of the slot's own pid", "[ctl][top]") {
+  sup::daemon::Snapshot snap;
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    sup::daemon::SnapshotSlot slot;
+    slot.index = i;
+    slot.data.name = "w:" + std::to_string(i);
+    slot.data.state = i == 2 ? SUP_STATE_STOPPED : SUP_STATE_RUNNING;
+    slot.data.pid = i == 2 ? 0 : 100 + static_cast<int>(i);
+    snap.slots.push_back(slot);
+  }
+  UsageBySlot usage;
+  usage[0] = SlotUsage{100, 3.0, 12.46, 555745280, 1};
+  usage[1] = SlotUsage{999, 3.0, 50, 1 << 20, 1};  // an older process of that slot: not shown
+  const auto rows = TopRows(snap, {}, 0, usage);
+  CHECK(rows[0].cpu == "12.5");
+  CHECK(rows[0].mem == "530MiB");
+  CHECK(rows[1].cpu == "-");
+  CHECK(rows[1].mem == "-");
+  CHECK(rows[2].cpu == "-");
+}

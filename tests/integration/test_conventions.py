@@ -130,7 +130,7 @@ def test_a_waiting_instance_says_what_it_waits_for(supd):
     assert re.search(r"unhealthy \d+/1000$", rows["checked"].rstrip()), out
     # No health check: "-", never "unknown", in status and top.
     assert "unknown" not in out
-    assert re.search(r"^plain\s+RUNNING\s+\d+\s+\S+\s+0\s+ready\s+-\s*$", rows["plain"]), out
+    assert re.search(r"^plain\s+RUNNING\s+\d+\s+[\d.]+\s+\S+iB\s+\S+\s+0\s+ready\s+-\s*$", rows["plain"]), out
     top = run(SUPCTL, "-s", supd.sock, "top", "--once").stdout
     assert "unknown" not in top and "plain" in top
     # A starting instance has its pid in top too (the segment is republished after the fork).

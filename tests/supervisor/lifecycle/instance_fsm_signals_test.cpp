@@ -293,5 +293,31 @@ TEST_CASE("InstanceFsm: UpdateSpec -> no state change, the next delay uses the n
   CHECK(Has(rig.Exit(ExitStatus::Code(1)), effect::ArmTimer(2s)));
 }
 
+TEST_CASE("InstanceFsm: memory limit exceeded -> restart as after a crash, the reason in the exit",
+          "[lifecycle][memory]") {
+  FsmRig rig;
+  rig.ToRunning();
+  const std::string reason = "memory limit 64MiB exceeded (used 72MiB)";
+  CHECK(rig.fsm.OnMemoryExceeded(reason, rig.now) ==
+        Effects{effect::Publish(State::kRunning, State::kStopping, reason), effect::Kill(SIGTERM, true),
+                effect::ArmTimer(10s)});
+  const auto effects = rig.Exit(ExitStatus::Signal(SIGTERM));
+  CHECK(Has(effects, effect::Publish(State::kStopping, State::kBackoff, reason)));
+  CHECK(rig.status().error == reason);
+  REQUIRE(rig.status().exits.records().size() == 1);
+  CHECK(rig.status().exits.last().reason == reason);
+  rig.RetrySpawn();
+  CHECK(rig.status().restarts == 1);
+}
+
+TEST_CASE("InstanceFsm: memory limit outside RUNNING, or an ordinary exit -> no reason",
+          "[lifecycle][memory]") {
+  FsmRig rig;
+  CHECK(rig.fsm.OnMemoryExceeded("memory limit 1MiB exceeded (used 2MiB)", rig.now).empty());
+  rig.ToRunning();
+  rig.Exit(ExitStatus::Code(3));
+  CHECK(rig.status().exits.last().reason.empty());
+}
+
 }  // namespace
 }  // namespace sup::daemon::testing

@@ -53,7 +53,7 @@ TEST_CASE("Effect: equal fields -> equal, printable for failures", "[lifecycle][
 
 TEST_CASE("ExitHistory: more than 10 exits -> the oldest dropped", "[lifecycle][history]") {
   ExitHistory history;
-  for (int code = 0; code < 15; ++code) history.Add(ExitRecord{ExitStatus::Code(code), 1s, {}});
+  for (int code = 0; code < 15; ++code) history.Add(ExitRecord{ExitStatus::Code(code), 1s, {}, ""});
   CHECK(history.records().size() == kExitHistorySize);
   CHECK(history.records().front().status.code == 5);
   CHECK(history.last().status.code == 14);

@@ -31,6 +31,7 @@ enum class ForwardFormat { kPrefix, kJson };
 enum class HealthKind { kNone, kExec, kTcp, kHttp };
 enum class OnUnhealthy { kRestart, kMark };
 enum class OnFatal { kIgnore, kShutdown };
+enum class CgroupMode { kAuto, kOff };
 
 struct Backoff {
   Duration initial{100};
@@ -124,6 +125,13 @@ struct ProgramSpec {
   OutputSpec stdout_log;
   OutputSpec stderr_log;
   HealthSpec health;
+  // Per-program resources (SPEC §9.2). memory_max 0 = no limit; cpu_max 0 = none, else percent
+  // of one CPU ("50%" -> 50). cpu_max_pos: where it was set, for the warning supd gives when no
+  // cgroup v2 can enforce it.
+  std::uint64_t memory_max = 0;
+  Duration memory_check_interval{5'000};
+  int cpu_max = 0;
+  SourcePos cpu_max_pos;
   // Not a config key: the program given after `--` (`supd -c FILE -- CMD`). Its argv is passed
   // byte for byte (no `$$` or ${SUP_...} expansion) and it starts with the signal mask and
   // ignored signals supd inherited (SPEC §9.6).
@@ -148,6 +156,7 @@ struct SupervisorSpec {
   Duration shutdown_timeout{30'000};
   std::vector<std::string> include;
   std::string http;  // "" = off
+  CgroupMode cgroup = CgroupMode::kAuto;  // SPEC §9.2: a child cgroup per instance when possible
 };
 
 struct Config {

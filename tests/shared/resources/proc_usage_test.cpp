@@ -1,0 +1,92 @@
+// The /proc readers on fixture trees: a stat line's fields (a comm with spaces and ')'), the
+// per-group sums (zombies count nothing), and descriptor counts.
+#include "resources/proc_usage.h"
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace fs = std::filesystem;
+using sup::resources::CountFds;
+using sup::resources::ParseProcStat;
+using sup::resources::ProcTable;
+
+namespace {
+
+// A stat line as Linux writes it: pid (comm) state ppid pgrp session ... utime(14) stime(15)
+// ... num_threads(20) ... rss(24) ...
+std::string StatLine(int pid, const std::string& comm, char state, int pgid, int utime, int stime,
+                     int threads, int rss) {
+  return std::to_string(pid) + " (" + comm + ") " + state + " 1 " + std::to_string(pgid) + " " +
+         std::to_string(pgid) + " 0 -1 4194560 100 0 0 0 " + std::to_string(utime) + " " +
+         std::to_string(stime) + " 0 0 20 0 " + std::to_string(threads) + " 0 12345 10000000 " +
+         std::to_string(rss) + " 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n";
+}
+
+struct FixtureProc {
+  fs::path root = fs::temp_directory_path() / ("sup-proc-fixture-" + std::to_string(getpid()));
+  FixtureProc() { fs::create_directories(root); }
+  ~FixtureProc() { fs::remove_all(root); }
+  void Add(int pid, const std::string& stat, int fds = 0) {
+    fs::create_directories(root / std::to_string(pid) / "fd");
+    std::ofstream(root / std::to_string(pid) / "stat") << stat;
+    for (int fd = 0; fd < fds; ++fd) std::ofstream(root / std::to_string(pid) / "fd" / std::to_string(fd));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("ParseProcStat reads state, group, CPU ticks, threads and RSS") {
+  const auto s = ParseProcStat(StatLine(42, "my prog) (x", 'S', 40, 150, 50, 3, 2560));
+  REQUIRE(s);
+  CHECK(s->pid == 42);
+  CHECK(s->state == 'S');
+  CHECK(s->pgid == 40);
+  CHECK(s->cpu_ticks == 200);
+  CHECK(s->threads == 3);
+  CHECK(s->rss_pages == 2560);
+}
+
+TEST_CASE("ParseProcStat refuses malformed lines") {
+  CHECK_FALSE(ParseProcStat(""));
+  CHECK_FALSE(ParseProcStat("42 (x) S 1 2 3"));
+  CHECK_FALSE(ParseProcStat("x (sh) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22"));
+  CHECK_FALSE(ParseProcStat("42 sh S 1 2"));
+}
+
+TEST_CASE("ProcTable sums every live process of a group, in one pass") {
+  FixtureProc proc;
+  const long tick = sysconf(_SC_CLK_TCK);
+  const long page = sysconf(_SC_PAGESIZE);
+  proc.Add(100, StatLine(100, "main", 'S', 100, 2 * tick, tick, 2, 1000), 5);
+  proc.Add(101, StatLine(101, "child", 'R', 100, tick, 0, 1, 500));
+  proc.Add(102, StatLine(102, "zombie", 'Z', 100, 7 * tick, 0, 1, 0));
+  proc.Add(200, StatLine(200, "other", 'S', 200, tick, tick, 4, 10));
+  std::ofstream(proc.root / "self");  // not a pid: skipped
+  fs::create_directories(proc.root / "300");  // gone between readdir and open: skipped
+
+  const ProcTable table = ProcTable::Scan(proc.root.string());
+  const auto group = table.Group(100);
+  REQUIRE(group);
+  CHECK(group->processes == 2);
+  CHECK(group->cpu_s == 4.0);
+  CHECK(group->rss_bytes == 1500u * static_cast<std::uint64_t>(page));
+  CHECK(group->threads == 3);
+  REQUIRE(table.Group(200));
+  CHECK(table.Group(200)->threads == 4);
+  CHECK_FALSE(table.Group(300));
+  CHECK(CountFds(100, proc.root.string()) == 5);
+  CHECK(CountFds(999, proc.root.string()) == -1);
+}
+
+TEST_CASE("ProcTable reads the real /proc: this test's own group is there") {
+  const ProcTable table = ProcTable::Scan();
+  const auto self = table.Group(getpgrp());
+  REQUIRE(self);
+  CHECK(self->rss_bytes > 0);
+  CHECK(self->threads >= 1);
+  CHECK(CountFds(getpid()) >= 3);
+}
