@@ -90,8 +90,9 @@ struct ChildPlan {
   // the parent's memory, so the parent learns the moment the child was born (its start time's
   // tick, see Spawner); a forked child writes into its own copy, which the parent never sees.
   timespec* born_at = nullptr;
-  // >= 0: the instance's cgroup.procs; the child writes "0" to it first (joins its cgroup), on
-  // supd's fd table still, so the fd need not be among those it copies.
+  // >= 0: the instance's cgroup.procs, when the child was not born in its cgroup (no clone3):
+  // the child writes "0" to it first (joins its cgroup), on supd's fd table still, so the fd
+  // need not be among those it copies.
   int cgroup_procs_fd = -1;
 };
 

@@ -203,19 +203,24 @@ void Instance::DoSpawn() {
     request.gid = *gid;
   }
   if (counters_) request.pass_fds.push_back({counters_->fd(), kCountersFd});
-  UniqueFd cgroup_procs;  // open only until the child has joined
+  UniqueFd cgroup_dir;  // open only until the child is in its cgroup
   if (const resources::CgroupTree* tree = host_.runner().cgroups()) {
-    cgroup_.reset();  // made anew: a reload may have changed memory_max or cpu_max
-    auto made = tree->Make(name(), *spec_);
-    auto procs = made ? (*made)->OpenProcs() : Fail(made.error());
-    if (!procs) {
-      Apply(fsm_.OnSpawnFailed("cgroup: " + procs.error().Message(), Now()));
+    // Made at the first spawn and kept across restarts: a mkdir and an rmdir per restart cost
+    // more than the rest of the cgroup's part of a spawn. A reload's new limits apply here.
+    auto ready = cgroup_ ? cgroup_->ApplyLimits(*spec_) : Result<void>{};
+    if (!cgroup_) {
+      auto made = tree->Make(name(), *spec_);
+      if (made) cgroup_ = std::move(*made);
+      else ready = Fail(made.error());
+    }
+    auto dir = ready ? cgroup_->OpenDir() : Fail(ready.error());
+    if (!dir) {
+      Apply(fsm_.OnSpawnFailed("cgroup: " + dir.error().Message(), Now()));
       return;
     }
-    cgroup_ = std::move(*made);
-    cgroup_procs = std::move(*procs);
+    cgroup_dir = std::move(*dir);
     oom_kills_ = cgroup_->OomKills();
-    request.cgroup_procs_fd = cgroup_procs.get();
+    request.cgroup_fd = cgroup_dir.get();
     request.cgroup = cgroup_->dir();
   }
   auto child = host_.runner().Spawn(request);

@@ -32,9 +32,10 @@ struct SpawnRequest {
   // The command-line program (`-c FILE -- CMD`): starts with the mask and ignored signals supd
   // inherited (OriginalLimits::signals, SPEC §9.6). Otherwise nothing blocked, nothing ignored.
   bool inherit_signals = false;
-  // cgroup mode (SPEC §9.2): the instance's cgroup.procs (O_WRONLY), which the child joins
-  // before anything else; -1: stay in supd's cgroup. `cgroup` is its directory, for messages.
-  int cgroup_procs_fd = -1;
+  // cgroup mode (SPEC §9.2): the instance's cgroup directory (O_PATH will do), which the child
+  // is born in (clone3) or joins before anything else (through its cgroup.procs); -1: stay in
+  // supd's cgroup. `cgroup` is the directory's path, for messages.
+  int cgroup_fd = -1;
   std::string cgroup;
 };
 
@@ -47,6 +48,9 @@ struct SpawnedChild {
   // The child's start time as /proc/<pid>/stat field 22 shows it (clock ticks since boot), or
   // 0 when it could not be told without reading that file (see StartTicksBracket).
   std::uint64_t start_ticks = 0;
+  // With SpawnRequest::cgroup_fd: whether the child was born in that cgroup (clone3's
+  // CLONE_INTO_CGROUP) rather than moved there before its exec.
+  bool born_in_cgroup = false;
 };
 
 }  // namespace sup::daemon

@@ -22,6 +22,7 @@
 
 #include "child/child_plan.h"
 #include "child/exec_status.h"
+#include "process/clone_into_cgroup.h"
 #include "process/environment.h"
 
 namespace sup::daemon {
@@ -294,27 +295,52 @@ constexpr std::size_t kGuardSize = 4096;
 
 int ChildMain(void* plan) { RunChild(*static_cast<const ChildPlan*>(plan)); }
 
+// Whether a child can run on `stack` while sharing supd's memory: not under ThreadSanitizer,
+// which cannot follow a thread-like child it did not create.
+bool CanShareMemory(const ChildStack& stack) {
+#if defined(__SANITIZE_THREAD__)
+  (void)stack;
+  return false;
+#else
+  return stack.top() != nullptr;
+#endif
+}
+
+// The flags of a child that borrows supd's memory until it execs (see StartChild).
+unsigned long SharedChildFlags(const ChildStack& stack, const ChildPlan& plan) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The previous child exec'd without returning from its instrumented frames, so their
+  // redzones are still poisoned on this reused stack: the next child starts from clean shadow.
+  ASAN_UNPOISON_MEMORY_REGION(stack.low(), stack.size());
+#else
+  (void)stack;
+#endif
+  return CLONE_VM | CLONE_VFORK | (plan.copy_below >= 0 ? CLONE_FILES : 0);
+}
+
 // clone(CLONE_VM | CLONE_VFORK) as posix_spawn does: the child borrows supd's memory until it
 // execs, so nothing of supd's address space is copied (fork's page-table copy and the
 // copy-on-write faults after it cost more than everything else a spawn does, and grow with
-// supd's size). Falls back to fork without a stack, and under ThreadSanitizer, which cannot
-// follow a thread-like child it did not create.
+// supd's size). Falls back to fork without a stack, and under ThreadSanitizer.
 pid_t StartChild(const ChildStack& stack, ChildPlan& plan) {
-#if !defined(__SANITIZE_THREAD__)
-  if (stack.top() != nullptr) {
-#if defined(__SANITIZE_ADDRESS__)
-    // The previous child exec'd without returning from its instrumented frames, so their
-    // redzones are still poisoned on this reused stack: the next child starts from clean shadow.
-    ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(stack.top()) - (kChildStackSize - kGuardSize),
-                                kChildStackSize - kGuardSize);
-#endif
-    const int share_files = plan.copy_below >= 0 ? CLONE_FILES : 0;
-    return clone(ChildMain, stack.top(), CLONE_VM | CLONE_VFORK | share_files | SIGCHLD, &plan);
-  }
-#endif
+  if (CanShareMemory(stack))
+    return clone(ChildMain, stack.top(), static_cast<int>(SharedChildFlags(stack, plan)) | SIGCHLD, &plan);
   const pid_t pid = fork();
   if (pid == 0) RunChild(plan);
   return pid;
+}
+
+// StartChild's clone made with clone3 instead, the child born in the cgroup `cgroup_fd`
+// names; -1 with errno when the kernel refuses (see CloneIntoCgroup).
+pid_t StartChildInCgroup(const ChildStack& stack, ChildPlan& plan, int cgroup_fd) {
+  CloneIntoCgroupArgs args;
+  args.child = ChildMain;
+  args.child_arg = &plan;
+  args.stack_low = stack.low();
+  args.stack_size = stack.size();
+  args.flags = SharedChildFlags(stack, plan);
+  args.cgroup_fd = cgroup_fd;
+  return CloneIntoCgroup(args);
 }
 
 }  // namespace
@@ -327,6 +353,10 @@ ChildStack::ChildStack() {
   base_ = base;
   top_ = static_cast<char*>(base) + kChildStackSize;
 }
+
+void* ChildStack::low() const { return base_ == nullptr ? nullptr : static_cast<char*>(base_) + kGuardSize; }
+
+std::size_t ChildStack::size() const { return base_ == nullptr ? 0 : kChildStackSize - kGuardSize; }
 
 ChildStack::~ChildStack() {
   if (base_ != nullptr) munmap(base_, kChildStackSize);
@@ -415,7 +445,6 @@ Result<SpawnedChild> Spawner::Spawn(const SpawnRequest& request) const {
   plan.directory = request.directory.empty() ? nullptr : request.directory.c_str();
   plan.signals = request.inherit_signals ? &original_.signals : &clean_signals_;
   plan.status_fd = status_write.get();
-  plan.cgroup_procs_fd = request.cgroup_procs_fd;
   // Which of supd's fds the child copies. A small supd (one program restarting) has every
   // source below 64, where the kernel copies a table in one 64-fd step anyway: the child takes
   // those as they are. A large one parks the sources on the slots and the child takes those.
@@ -444,12 +473,15 @@ Result<SpawnedChild> Spawner::Spawn(const SpawnRequest& request) const {
   timespec child_born{};  // written by a CLONE_VM child; stays zero for a forked one
   plan.born_at = &child_born;
   const StartTicksBracket start;
-  const pid_t pid = StartChild(child_stack_, plan);
+  UniqueFd cgroup_procs;  // the cgroup's, when the child joins it by writing there
+  bool born_in_cgroup = false;
+  std::string failed = "fork";
+  const pid_t pid = Start(request, plan, cgroup_procs, born_in_cgroup, failed);
   const int fork_error = errno;
   const std::uint64_t start_ticks = start.Close(child_born);
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   parked.Release();  // the child has its own table now: ours must not hold its pipe ends
-  if (pid < 0) return Fail(SystemError("fork", fork_error));  // EAGAIN at RLIMIT_NPROC
+  if (pid < 0) return Fail(SystemError(failed, fork_error));  // EAGAIN at RLIMIT_NPROC
 
   // Our copies of the child's ends must go, or EOF would never come. libuv's race note
   // applies to the status pipe: a child forked by another thread between our pipe2 and this
@@ -467,7 +499,29 @@ Result<SpawnedChild> Spawner::Spawn(const SpawnRequest& request) const {
   child.stdout_read = std::move(fds.stdout_read);
   child.stderr_read = std::move(fds.stderr_read);
   child.start_ticks = start_ticks;
+  child.born_in_cgroup = born_in_cgroup;
   return child;
+}
+
+pid_t Spawner::Start(const SpawnRequest& request, ChildPlan& plan, UniqueFd& cgroup_procs,
+                     bool& born_in_cgroup, std::string& failed) const {
+  if (request.cgroup_fd < 0) return StartChild(child_stack_, plan);
+  if (clone_into_cgroup_ && CanShareMemory(child_stack_)) {
+    const pid_t pid = StartChildInCgroup(child_stack_, plan, request.cgroup_fd);
+    born_in_cgroup = pid > 0;
+    if (pid > 0 || errno == EAGAIN || errno == ENOMEM) return pid;  // a fork would fail alike
+    if (CloneIntoCgroupUnsupported(errno)) clone_into_cgroup_ = false;
+    // Else (EBUSY, EOPNOTSUPP: a cgroup that cannot take processes) the write says why.
+  }
+  cgroup_procs.reset(openat(request.cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
+  if (!cgroup_procs) {
+    const int error = errno;
+    failed = "open " + request.cgroup + "/cgroup.procs";
+    errno = error;
+    return -1;
+  }
+  plan.cgroup_procs_fd = cgroup_procs.get();
+  return StartChild(child_stack_, plan);
 }
 
 Result<void> Kill(pid_t pid, int signal, bool to_group) {

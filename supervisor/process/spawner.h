@@ -17,6 +17,8 @@
 
 namespace sup::daemon {
 
+struct ChildPlan;
+
 // supd's limits as it started, before it raised any of its own (e.g. RLIMIT_NOFILE).
 struct OriginalLimits {
   std::array<rlimit, RLIM_NLIMITS> rlimits{};
@@ -39,6 +41,8 @@ class ChildStack {
   ChildStack& operator=(const ChildStack&) = delete;
 
   void* top() const { return top_; }  // nullptr when it could not be mapped: fork instead
+  void* low() const;                  // its lowest usable address (above the guard page)
+  std::size_t size() const;           // from low() to top()
 
  private:
   void* base_ = nullptr;
@@ -63,7 +67,18 @@ class Spawner {
   // on, so that the child copies only the bottom of supd's fd table (see ParkedFds).
   static constexpr std::size_t kFdSlots = 6;
 
+  // Whether children go straight into their cgroup with clone3 (true until the kernel refuses:
+  // see CloneIntoCgroupUnsupported). Tests turn it off to exercise the cgroup.procs fallback.
+  bool clone_into_cgroup() const { return clone_into_cgroup_; }
+  void set_clone_into_cgroup(bool on) { clone_into_cgroup_ = on; }
+
  private:
+  // Clones the child: born in request.cgroup_fd's cgroup where the kernel can, else joining it
+  // through `cgroup_procs` (opened here) as its first act. -1 with errno, `failed` naming the
+  // step that failed.
+  pid_t Start(const SpawnRequest& request, ChildPlan& plan, UniqueFd& cgroup_procs,
+              bool& born_in_cgroup, std::string& failed) const;
+
   OriginalLimits original_;
   InheritedSignals clean_signals_ = InheritedSignals::None();  // for every other program
   UniqueFd dev_null_;  // O_RDONLY, opened once; the child's fd 0 unless stdin_fd is given
@@ -71,6 +86,7 @@ class Spawner {
   int copy_below_ = -1;  // above every slot and dev_null_; -1: no slots, the child copies all
   UniqueFd own_oom_score_adj_;  // supd's /proc/self/oom_score_adj, re-read at every spawn
   ChildStack child_stack_;
+  mutable bool clone_into_cgroup_ = true;
 };
 
 // kill(pid) or, with to_group, kill(-pid) (pid is the group leader: setsid/setpgid made it so).

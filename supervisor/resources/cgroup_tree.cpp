@@ -32,6 +32,40 @@ bool Has(const std::vector<std::string>& words, const char* word) {
   return std::find(words.begin(), words.end(), word) != words.end();
 }
 
+// Up to `size` bytes from the start of `path` (one read: a cgroup file's text is made whole
+// at open, and these are far shorter than `size`); -1 when it cannot be read.
+ssize_t ReadPrefix(const std::string& path, char* text, std::size_t size) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  const ssize_t n = ::read(fd, text, size);
+  ::close(fd);
+  return n;
+}
+
+// Calls `each` with every pid listed in the cgroup.procs at `path`, read in small steps: it
+// lists one or two pids for most instances, and a buffer sized for the largest possible list
+// (1 MiB, mapped and zeroed per call) cost 0.7 ms per signalled instance: 70 ms of a stop of
+// 100 programs.
+template <class F>
+void ForEachMember(const std::string& path, F each) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  char chunk[512];
+  pid_t pid = 0;  // the digits read so far (a number may straddle two reads)
+  for (ssize_t n; (n = ::read(fd, chunk, sizeof chunk)) > 0;) {
+    for (ssize_t i = 0; i < n; ++i) {
+      if (chunk[i] >= '0' && chunk[i] <= '9') {
+        pid = pid * 10 + (chunk[i] - '0');
+      } else {
+        if (pid > 0) each(pid);
+        pid = 0;
+      }
+    }
+  }
+  if (pid > 0) each(pid);
+  ::close(fd);
+}
+
 // mkdir that accepts an existing directory.
 bool MakeDir(const std::string& path) { return ::mkdir(path.c_str(), 0755) == 0 || errno == EEXIST; }
 
@@ -83,38 +117,59 @@ void RemoveStale(const std::string& parent, const std::string& base) {
 
 }  // namespace
 
-InstanceCgroup::InstanceCgroup(std::string dir, bool memory) : dir_(std::move(dir)), memory_(memory) {}
-
-Result<UniqueFd> InstanceCgroup::OpenProcs() const {
-  UniqueFd procs(::open((dir_ + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
-  if (!procs) return Fail(SystemError("open " + dir_ + "/cgroup.procs", errno));
-  return procs;
+InstanceCgroup::InstanceCgroup(std::string dir, bool memory, bool cpu, bool fresh)
+    : dir_(std::move(dir)), tree_memory_(memory), tree_cpu_(cpu) {
+  if (!fresh) return;
+  memory_max_ = 0;  // "max": what a new cgroup starts with
+  cpu_max_ = 0;
 }
 
 InstanceCgroup::~InstanceCgroup() {
   ::rmdir(dir_.c_str());  // EBUSY when something still lives there: left for the operator
 }
 
+Result<void> InstanceCgroup::ApplyLimits(const conf::ProgramSpec& spec) {
+  // A limit taken off is written back as "max" (unlimited), what a new cgroup starts with.
+  if (tree_memory_ && memory_max_ != spec.memory_max) {
+    const std::string text = spec.memory_max > 0 ? std::to_string(spec.memory_max) : "max";
+    if (!WriteFile(dir_ + "/memory.max", text)) return Fail(SystemError("write " + dir_ + "/memory.max", errno));
+    memory_max_ = spec.memory_max;
+  }
+  if (tree_cpu_ && cpu_max_ != spec.cpu_max) {
+    const std::string text = spec.cpu_max > 0 ? ::sup::resources::CpuMaxText(spec.cpu_max) : "max";
+    if (!WriteFile(dir_ + "/cpu.max", text)) return Fail(SystemError("write " + dir_ + "/cpu.max", errno));
+    cpu_max_ = spec.cpu_max;
+  }
+  return {};
+}
+
+Result<UniqueFd> InstanceCgroup::OpenDir() const {
+  UniqueFd dir(::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) return Fail(SystemError("open " + dir_, errno));
+  return dir;
+}
+
 bool InstanceCgroup::Populated() const {
-  const auto events = ReadSmallFile(dir_ + "/cgroup.events", 256);
-  return events && ::sup::resources::ParseKeyedValue(*events, "populated").value_or(0) != 0;
+  // Read at every reap of a kill_group program: one read into the stack, no allocation.
+  char text[128];
+  const ssize_t n = ReadPrefix(dir_ + "/cgroup.events", text, sizeof text);
+  return n > 0 && ::sup::resources::ParseKeyedValue(std::string_view(text, static_cast<std::size_t>(n)), "populated")
+                          .value_or(0) != 0;
 }
 
 void InstanceCgroup::Signal(int signal, pid_t signalled_group) const {
   if (signal == SIGKILL && WriteFile(dir_ + "/cgroup.kill", "1")) return;
-  const auto procs = ReadSmallFile(dir_ + "/cgroup.procs", 1 << 20);
-  if (!procs) return;
-  for (const auto& word : ::sup::resources::ParseWords(*procs)) {
-    pid_t pid = 0;
-    const auto [ptr, ec] = std::from_chars(word.data(), word.data() + word.size(), pid);
-    if (ec == std::errc() && pid > 0 && ::getpgid(pid) != signalled_group) ::kill(pid, signal);
-  }
+  ForEachMember(dir_ + "/cgroup.procs", [&](pid_t pid) {
+    if (::getpgid(pid) != signalled_group) ::kill(pid, signal);
+  });
 }
 
 std::uint64_t InstanceCgroup::OomKills() const {
-  if (!memory_) return 0;
-  const auto events = ReadSmallFile(dir_ + "/memory.events", 512);
-  return events ? ::sup::resources::ParseKeyedValue(*events, "oom_kill").value_or(0) : 0;
+  if (!memory()) return 0;
+  char text[512];
+  const ssize_t n = ReadPrefix(dir_ + "/memory.events", text, sizeof text);
+  if (n <= 0) return 0;
+  return ::sup::resources::ParseKeyedValue(std::string_view(text, static_cast<std::size_t>(n)), "oom_kill").value_or(0);
 }
 
 std::unique_ptr<CgroupTree> CgroupTree::Detect(conf::CgroupMode mode, std::string& log_line) {
@@ -161,12 +216,11 @@ CgroupTree::~CgroupTree() { ::rmdir(base_.c_str()); }
 Result<std::unique_ptr<InstanceCgroup>> CgroupTree::Make(const std::string& name,
                                                           const conf::ProgramSpec& spec) const {
   const std::string dir = base_ + "/" + name;
-  if (!MakeDir(dir)) return Fail(SystemError("mkdir " + dir, errno));
-  if (memory_ && spec.memory_max > 0 && !WriteFile(dir + "/memory.max", std::to_string(spec.memory_max)))
-    return Fail(SystemError("write " + dir + "/memory.max", errno));
-  if (cpu_ && spec.cpu_max > 0 && !WriteFile(dir + "/cpu.max", ::sup::resources::CpuMaxText(spec.cpu_max)))
-    return Fail(SystemError("write " + dir + "/cpu.max", errno));
-  return std::make_unique<InstanceCgroup>(dir, memory_ && spec.memory_max > 0);
+  const bool made = ::mkdir(dir.c_str(), 0755) == 0;
+  if (!made && errno != EEXIST) return Fail(SystemError("mkdir " + dir, errno));
+  auto cgroup = std::make_unique<InstanceCgroup>(dir, memory_, cpu_, made);
+  if (auto applied = cgroup->ApplyLimits(spec); !applied) return Fail(applied.error());
+  return cgroup;
 }
 
 }  // namespace sup::daemon::resources

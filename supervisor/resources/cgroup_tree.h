@@ -1,8 +1,10 @@
 // cgroup v2 containment (SPEC §9.2): where supd may make child cgroups, and one instance's
 // cgroup. supd finds its own cgroup (the `0::` line of /proc/self/cgroup) under a writable
 // cgroup2 mount (/proc/self/mountinfo: /sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid
-// hosts), and makes `<its cgroup>/sup/<instance>` for each instance; the child joins it between
-// fork and exec (ChildPlan::cgroup_procs_fd). The `sup` directory is held with flock for
+// hosts), and makes `<its cgroup>/sup/<instance>` for each instance, once: the directory lives
+// as long as the instance, across its restarts. The child is born in it (clone3's
+// CLONE_INTO_CGROUP, see process/clone_into_cgroup.h) or, where the kernel refuses that, joins
+// it before exec (ChildPlan::cgroup_procs_fd). The `sup` directory is held with flock for
 // supd's life: a second supd in the same cgroup (tests, two sockets) uses `sup.<pid>` rather
 // than share instances' cgroups with it.
 // memory and cpu are enabled for the instances where the hierarchy offers them (supd first
@@ -14,6 +16,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "loop/unique_fd.h"
@@ -24,15 +27,21 @@ namespace sup::daemon::resources {
 
 class InstanceCgroup {
  public:
-  InstanceCgroup(std::string dir, bool memory);
+  // `memory`, `cpu`: whether the tree hands those controllers to its instances; `fresh`: the
+  // directory was just made (else it was found, with limits unknown until written).
+  InstanceCgroup(std::string dir, bool memory, bool cpu, bool fresh);
   ~InstanceCgroup();  // removes the directory (once empty; the instance is gone by then)
   InstanceCgroup(const InstanceCgroup&) = delete;
   InstanceCgroup& operator=(const InstanceCgroup&) = delete;
 
   const std::string& dir() const { return dir_; }
-  // Its cgroup.procs (O_WRONLY|O_CLOEXEC), for one spawn: held only while the child starts,
-  // since supd's descriptor budget is per program (3) and 10 000 instances would exceed it.
-  Result<UniqueFd> OpenProcs() const;
+  // memory.max and cpu.max from `spec` where those controllers are on; written only when they
+  // differ from what was written last (a reload may change them; a restart does not).
+  Result<void> ApplyLimits(const conf::ProgramSpec& spec);
+  // The directory (O_PATH), for one spawn: clone3 starts the child in it, and the fallback
+  // opens its cgroup.procs from it. Held only while the child starts, since supd's descriptor
+  // budget is per program (3) and 10 000 instances would exceed it.
+  Result<UniqueFd> OpenDir() const;
   // Whether a live process is in it (cgroup.events "populated 1").
   bool Populated() const;
   // `signal` to every process in it but those of process group `signalled_group` (the caller
@@ -42,11 +51,15 @@ class InstanceCgroup {
   void Signal(int signal, pid_t signalled_group) const;
   // memory.events' oom_kill (0 without the memory controller).
   std::uint64_t OomKills() const;
-  bool memory() const { return memory_; }
+  // The kernel enforces the program's memory_max (the controller is on and it sets one).
+  bool memory() const { return tree_memory_ && memory_max_.value_or(0) > 0; }
 
  private:
   std::string dir_;
-  bool memory_;
+  bool tree_memory_;
+  bool tree_cpu_;
+  std::optional<std::uint64_t> memory_max_;  // as last written (0: "max"); nullopt: unknown
+  std::optional<int> cpu_max_;
 };
 
 class CgroupTree {
@@ -59,7 +72,8 @@ class CgroupTree {
   CgroupTree(const CgroupTree&) = delete;
   CgroupTree& operator=(const CgroupTree&) = delete;
 
-  // `<base>/<name>`, with memory.max and cpu.max from the spec where those controllers are on.
+  // `<base>/<name>` (an existing one is taken over), with memory.max and cpu.max from the spec
+  // where those controllers are on.
   Result<std::unique_ptr<InstanceCgroup>> Make(const std::string& name, const conf::ProgramSpec& spec) const;
 
   const std::string& base() const { return base_; }
