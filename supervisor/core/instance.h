@@ -125,8 +125,9 @@ class Instance {
   // Its process group is alive; in cgroup mode (with kill_group) its cgroup is populated,
   // which counts the processes that left the group (setsid, double fork).
   bool GroupAlive() const;
-  // kill_group's signal: the process group and, in cgroup mode, every process of the cgroup.
-  Result<void> KillGroup(int signal) const;
+  // kill_group's signal: the process group and, in cgroup mode, every process of the cgroup
+  // (SIGKILL at once; another signal once the main process has been reaped, if it lives).
+  Result<void> KillGroup(int signal);
   TimePoint Now() const { return host_.runner().Now(); }
 
   InstanceHost& host_;
@@ -146,8 +147,9 @@ class Instance {
   mutable pid_t ticks_pid_ = 0;
   mutable std::uint64_t ticks_ = 0;
   std::string waiting_for_;
-  std::unique_ptr<resources::InstanceCgroup> cgroup_;  // cgroup mode: made at the first spawn
+  std::unique_ptr<resources::InstanceCgroup> cgroup_;  // cgroup mode: made at the first spawn, kept
   std::uint64_t oom_kills_ = 0;                         // memory.events' oom_kill seen so far
+  int signal_leavers_ = 0;  // a group signal still owed to the cgroup's other processes
   std::unique_ptr<DeadlineTimer> memory_timer_;         // only with memory_max, unenforced
   mutable resources::CpuBaseline cpu_baseline_;
 };

@@ -27,9 +27,11 @@ namespace sup::daemon::resources {
 
 class InstanceCgroup {
  public:
-  // `memory`, `cpu`: whether the tree hands those controllers to its instances; `fresh`: the
-  // directory was just made (else it was found, with limits unknown until written).
-  InstanceCgroup(std::string dir, bool memory, bool cpu, bool fresh);
+  // `<base>/<name>`, its files opened relative to `base_fd` (the base directory, held open by
+  // the CgroupTree, which outlives its instances). `memory`, `cpu`: whether the tree hands
+  // those controllers down; `fresh`: the directory was just made (else it was found, with
+  // limits unknown until written).
+  InstanceCgroup(int base_fd, const std::string& base, std::string name, bool memory, bool cpu, bool fresh);
   ~InstanceCgroup();  // removes the directory (once empty; the instance is gone by then)
   InstanceCgroup(const InstanceCgroup&) = delete;
   InstanceCgroup& operator=(const InstanceCgroup&) = delete;
@@ -55,6 +57,8 @@ class InstanceCgroup {
   bool memory() const { return tree_memory_ && memory_max_.value_or(0) > 0; }
 
  private:
+  int base_fd_;
+  std::string name_;
   std::string dir_;
   bool tree_memory_;
   bool tree_cpu_;
@@ -85,7 +89,7 @@ class CgroupTree {
       : base_(std::move(base)), lock_(std::move(lock)), memory_(memory), cpu_(cpu) {}
 
   std::string base_;
-  UniqueFd lock_;  // the base directory, flock'd
+  UniqueFd lock_;  // the base directory, flock'd; its instances' files are opened from it
   bool memory_;
   bool cpu_;
 };
