@@ -147,6 +147,7 @@ class ProcessFixture {
   uv_loop_t& loop() { return loop_; }
   Reaper& reaper() { return *reaper_; }
   const Spawner& spawner() const { return spawner_; }
+  Spawner& spawner() { return spawner_; }
   bool started() const { return started_; }
   void Track(pid_t pid) { tracked_.insert(pid); }
 
