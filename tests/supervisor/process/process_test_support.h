@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <functional>
 #include <optional>
 #include <set>
@@ -109,6 +111,18 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// /proc/<pid>/stat field 22 (the comm, field 2, may hold spaces: count after its ')').
+inline std::uint64_t ProcStartTicks(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  std::istringstream fields(line.substr(line.rfind(')') + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+  }
+  return std::stoull(field);
+}
 
 inline SpawnRequest WorkerRequest(std::vector<std::string> actions) {
   SpawnRequest request;

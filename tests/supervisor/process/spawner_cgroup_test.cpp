@@ -91,12 +91,15 @@ std::string RunCat(ProcessFixture& fx, const TestCgroup& cgroup, bool& born) {
   return out;
 }
 
+#define SKIP_WITHOUT_CGROUP(cgroup)                         \
+  if (!(cgroup).ok()) {                                     \
+    WARN("no writable cgroup v2 directory here: skipped");  \
+    return;                                                 \
+  }
+
 TEST_CASE("Spawner: a child given a cgroup runs its first instruction in it", "[process][spawner][cgroup]") {
   TestCgroup cgroup;
-  if (!cgroup.ok()) {
-    WARN("no writable cgroup v2 directory here: skipped");
-    return;
-  }
+  SKIP_WITHOUT_CGROUP(cgroup);
   ProcessFixture fx;
   REQUIRE(fx.started());
   bool born = false;
@@ -116,10 +119,7 @@ TEST_CASE("Spawner: a child given a cgroup runs its first instruction in it", "[
 
 TEST_CASE("Spawner: a child born in its cgroup still reports its start time", "[process][spawner][cgroup]") {
   TestCgroup cgroup;
-  if (!cgroup.ok()) {
-    WARN("no writable cgroup v2 directory here: skipped");
-    return;
-  }
+  SKIP_WITHOUT_CGROUP(cgroup);
   ProcessFixture fx;
   int known = 0;
   for (int i = 0; i < 40; ++i) {
@@ -130,14 +130,7 @@ TEST_CASE("Spawner: a child born in its cgroup still reports its start time", "[
     REQUIRE(child);
     if (child->start_ticks == 0) continue;  // a tick boundary fell inside the bracket
     ++known;
-    std::istringstream stat(ReadAll("/proc/" + std::to_string(child->pid) + "/stat"));
-    std::string line;
-    std::getline(stat, line);
-    std::istringstream fields(line.substr(line.rfind(')') + 2));
-    std::string field;
-    for (int f = 3; f <= 22 && fields >> field; ++f) {
-    }
-    CHECK(child->start_ticks == std::stoull(field));
+    CHECK(child->start_ticks == testing::ProcStartTicks(child->pid));
   }
   CHECK(known >= 10);  // as in spawner_test: a loaded machine preempts some brackets
   REQUIRE(fx.Close());

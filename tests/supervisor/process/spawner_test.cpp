@@ -13,6 +13,7 @@ namespace sup::daemon {
 namespace {
 
 using testing::ProcessFixture;
+using testing::ProcStartTicks;
 using testing::ReadToEof;
 using testing::TempDir;
 using testing::WorkerRequest;
@@ -44,18 +45,6 @@ TEST_CASE("Spawner: stdout and stderr are captured on separate pipes", "[process
   REQUIRE(fx.WaitExit(exit));
   CHECK(*exit == ExitStatus::Code(0));
   REQUIRE(fx.Close());
-}
-
-// /proc/<pid>/stat field 22 (the comm, field 2, may hold spaces: count after its ')').
-std::uint64_t ProcStartTicks(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(in, line);
-  std::istringstream fields(line.substr(line.rfind(')') + 2));
-  std::string field;
-  for (int i = 3; i <= 22 && fields >> field; ++i) {
-  }
-  return std::stoull(field);
 }
 
 TEST_CASE("Spawner: the child's start time is known without reading /proc, and is the kernel's", "[process][spawner]") {
