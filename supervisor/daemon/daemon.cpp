@@ -122,12 +122,6 @@ class Daemon {
     cgroups_ = resources::CgroupTree::Detect(config_.supervisor.cgroup, line);
     spdlog::info("{}", line);
     runner_->set_cgroups(cgroups_.get());
-    if (cgroups_) {
-      std::vector<std::string> starting;  // in the order the supervisor will spawn them
-      for (const auto& p : config_.programs)
-        for (int i = 0; p.autostart && i < p.instances; ++i) starting.push_back(conf::InstanceName(p, i));
-      cgroups_->MakeAhead(std::move(starting));
-    }
     if (cgroups_ && cgroups_->cpu()) return;
     for (const auto& p : config_.programs)
       if (p.cpu_max > 0)

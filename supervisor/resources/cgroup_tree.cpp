@@ -214,17 +214,13 @@ std::unique_ptr<CgroupTree> CgroupTree::Detect(conf::CgroupMode mode, std::strin
   return std::unique_ptr<CgroupTree>(new CgroupTree(std::move(base), std::move(lock), on[0], on[1]));
 }
 
-CgroupTree::~CgroupTree() {
-  premaker_.Finish();
-  ::rmdir(base_.c_str());
-}
+CgroupTree::~CgroupTree() { ::rmdir(base_.c_str()); }
 
 Result<std::unique_ptr<InstanceCgroup>> CgroupTree::Make(const std::string& name,
                                                           const conf::ProgramSpec& spec) const {
   const bool made = ::mkdirat(lock_.get(), name.c_str(), 0755) == 0;
   if (!made && errno != EEXIST) return Fail(SystemError("mkdir " + base_ + "/" + name, errno));
-  const bool fresh = made || premaker_.Claim(name);  // made now, or just before by the premaker
-  auto cgroup = std::make_unique<InstanceCgroup>(lock_.get(), base_, name, memory_, cpu_, fresh);
+  auto cgroup = std::make_unique<InstanceCgroup>(lock_.get(), base_, name, memory_, cpu_, made);
   if (auto applied = cgroup->ApplyLimits(spec); !applied) return Fail(applied.error());
   return cgroup;
 }

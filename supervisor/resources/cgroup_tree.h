@@ -18,10 +18,8 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "loop/unique_fd.h"
-#include "resources/cgroup_premaker.h"
 #include "sup/base/result.h"
 #include "sup/conf/config.h"
 
@@ -78,10 +76,6 @@ class CgroupTree {
   CgroupTree(const CgroupTree&) = delete;
   CgroupTree& operator=(const CgroupTree&) = delete;
 
-  // Makes the directories of `names` (the instances about to start) ahead of their spawns, on
-  // a thread (see CgroupPremaker); Make still works for any name at any time.
-  void MakeAhead(std::vector<std::string> names) { premaker_.Start(lock_.get(), std::move(names)); }
-
   // `<base>/<name>` (an existing one is taken over), with memory.max and cpu.max from the spec
   // where those controllers are on.
   Result<std::unique_ptr<InstanceCgroup>> Make(const std::string& name, const conf::ProgramSpec& spec) const;
@@ -98,7 +92,6 @@ class CgroupTree {
   UniqueFd lock_;  // the base directory, flock'd; its instances' files are opened from it
   bool memory_;
   bool cpu_;
-  mutable CgroupPremaker premaker_;  // thread-safe; joined (its leftovers removed) before lock_ closes
 };
 
 }  // namespace sup::daemon::resources

@@ -1,7 +1,6 @@
-// InstanceCgroup and CgroupPremaker on plain directories shaped like cgroups (the files they
-// read and write are opened, never created): limits written only when they change, the
-// membership list read in small steps (a pid across two reads), cgroup.events read, and the
-// directories made ahead of the spawns removed when no instance claimed them.
+// InstanceCgroup on plain directories shaped like cgroups (the files it reads and writes are
+// opened, never created): limits written only when they change, the membership list read in
+// small steps (a pid across two reads), cgroup.events and memory.events read.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -12,7 +11,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "resources/cgroup_premaker.h"
 #include "resources/cgroup_tree.h"
 
 namespace fs = std::filesystem;
@@ -163,32 +161,5 @@ TEST_CASE("InstanceCgroup: a signal reaches every listed pid outside the signall
     base.Write("svc/cgroup.kill", "");
     cgroup.Signal(SIGKILL, 0);
     CHECK(base.Read("svc/cgroup.kill") == "1");
-  }
-}
-
-TEST_CASE("CgroupPremaker: makes the directories ahead, hands each over once, removes the rest", "[resources][cgroup]") {
-  Base base;
-  std::vector<std::string> names;
-  for (int i = 0; i < 10; ++i) names.push_back("p" + std::to_string(i));
-  fs::create_directory(base.path() / "p3");  // the loop made this one first
-  CgroupPremaker premaker;
-  premaker.Start(base.fd(), names);
-  // The thread runs on its own: wait (bounded) for its last directory.
-  for (int i = 0; i < 10000 && !fs::exists(base.path() / "p9"); ++i) usleep(1000);
-  REQUIRE(fs::exists(base.path() / "p9"));
-  CHECK(premaker.Claim("p0"));
-  CHECK_FALSE(premaker.Claim("p0"));  // once
-  CHECK_FALSE(premaker.Claim("p3"));  // not the thread's
-  premaker.Finish();
-  CHECK(fs::exists(base.path() / "p0"));  // claimed: its instance removes it
-  CHECK(fs::exists(base.path() / "p3"));
-  CHECK_FALSE(fs::exists(base.path() / "p1"));
-  CHECK_FALSE(fs::exists(base.path() / "p9"));
-
-  SECTION("too few instances for a thread: nothing is made") {
-    CgroupPremaker few;
-    few.Start(base.fd(), {"a", "b"});
-    few.Finish();
-    CHECK_FALSE(fs::exists(base.path() / "a"));
   }
 }
