@@ -213,15 +213,7 @@ void Instance::DoSpawn() {
   if (counters_) request.pass_fds.push_back({counters_->fd(), kCountersFd});
   UniqueFd cgroup_dir;  // open only until the child is in its cgroup
   if (const resources::CgroupTree* tree = host_.runner().cgroups()) {
-    // Made at the first spawn and kept across restarts: a mkdir and an rmdir per restart cost
-    // more than the rest of the cgroup's part of a spawn. A reload's new limits apply here.
-    auto ready = cgroup_ ? cgroup_->ApplyLimits(*spec_) : Result<void>{};
-    if (!cgroup_) {
-      auto made = tree->Make(name(), *spec_);
-      if (made) cgroup_ = std::move(*made);
-      else ready = Fail(made.error());
-    }
-    auto dir = ready ? cgroup_->OpenDir() : Fail(ready.error());
+    auto dir = OpenCgroup(*tree);
     if (!dir) {
       Apply(fsm_.OnSpawnFailed("cgroup: " + dir.error().Message(), Now()));
       return;
@@ -272,6 +264,21 @@ void Instance::StartHealthChecks() {
                 [this](HealthVerdict verdict, const std::string& detail) {
                   OnProbed(verdict, detail);
                 });
+}
+
+Result<UniqueFd> Instance::OpenCgroup(const resources::CgroupTree& tree) {
+  // Made at the first spawn and kept across restarts: a mkdir and an rmdir per restart cost
+  // more than the rest of the cgroup's part of a spawn. A reload's new limits apply here.
+  if (cgroup_) {
+    auto applied = cgroup_->ApplyLimits(*spec_);
+    auto dir = applied ? cgroup_->OpenDir() : Fail(applied.error());
+    if (dir || dir.error().sys != ENOENT) return dir;
+    cgroup_.reset();  // removed meanwhile (by an operator, or a retired namesake): made again
+  }
+  auto made = tree.Make(name(), *spec_);
+  if (!made) return Fail(made.error());
+  cgroup_ = std::move(*made);
+  return cgroup_->OpenDir();
 }
 
 void Instance::OnProbed(HealthVerdict verdict, const std::string& detail) {

@@ -115,6 +115,9 @@ class Instance {
   void OnProbed(HealthVerdict verdict, const std::string& detail);
   void Apply(const Effects& effects);
   void DoSpawn();
+  // cgroup mode: the instance's cgroup (made at the first spawn, or again when it vanished),
+  // its limits brought up to date, as an O_PATH descriptor for this spawn.
+  Result<UniqueFd> OpenCgroup(const resources::CgroupTree& tree);
   void OnReaped(ExitStatus status);
   void OnTimerFired();
   // memory_max without a kernel to enforce it: sampled every memory_check_interval while a

@@ -56,3 +56,25 @@ def test_instance_cgroup_is_kept_across_restarts_and_holds_the_first_instruction
     assert cgroup_inode(directory) == before, "the instance's cgroup was made again at a restart"
     supd.stop()
     assert not os.path.exists(directory), "supd left the instance's cgroup behind"
+
+
+def test_a_cgroup_removed_between_runs_is_made_again(supd):
+    supd.start("""
+        [program.restarts]
+        command = ["cat", "/proc/self/cgroup"]
+        stdout = { file = "restarts.log", forward = false }
+        restart = "always"
+        start_seconds = "0"
+        backoff = { initial = "1s", max = "1s", factor = 1.0, jitter = 0.0 }
+        start_limit = { burst = 0 }
+        """)
+    first = wait_until(lambda: cgroup_lines(supd)[:1], 10, what="the first run's cgroup")[0]
+    directory = cgroup2_root() + first[3:]
+    # Between two runs (BACKOFF: nothing lives in it) an operator removes the directory.
+    wait_until(lambda: supd.instance("restarts")["state"] == "BACKOFF", 10, what="BACKOFF")
+    os.rmdir(directory)
+    runs = len(cgroup_lines(supd))
+    lines = wait_until(lambda: len(cgroup_lines(supd)) > runs and cgroup_lines(supd), 10,
+                       what="the next run")
+    assert lines[-1] == first, lines
+    assert supd.instance("restarts")["state"] != "FATAL", supd.log()
