@@ -10,7 +10,8 @@ double UnixSeconds(std::chrono::system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
-InstanceSample Sample(const Instance& instance, TimePoint now, resources::UsageReader& reader) {
+InstanceSample Sample(const Instance& instance, TimePoint now,
+                      const std::optional<resources::InstanceUsage>& usage) {
   const InstanceStatus& s = instance.fsm().status();
   InstanceSample sample;
   sample.program = instance.program();
@@ -30,7 +31,7 @@ InstanceSample Sample(const Instance& instance, TimePoint now, resources::UsageR
   sample.captured_bytes = instance.output().captured_bytes();
   sample.dropped_lines = instance.output().dropped_lines();
   sample.counters = instance.Counters();  // through supd's own fd on the page, named or not
-  if (const auto usage = instance.Usage(reader)) {
+  if (usage) {
     sample.cpu_s = usage->cpu_s;
     sample.memory_bytes = usage->rss_bytes;
   }
@@ -51,9 +52,20 @@ SupervisorSource::SupervisorSource(Supervisor& supervisor,
 MetricsSnapshot SupervisorSource::Snapshot() {
   MetricsSnapshot snapshot;
   const TimePoint now = Clock::now();
-  resources::UsageReader reader;  // one /proc pass for the whole scrape
-  for (const Instance* i : supervisor_.AllInstances())
-    snapshot.instances.push_back(Sample(*i, now, reader));
+  const auto instances = supervisor_.AllInstances();
+  resources::Probes probes;
+  for (const Instance* i : instances)
+    if (auto probe = i->UsageProbe()) probes.push_back(std::move(probe));
+  const resources::Readings readings = resources::ReadNow(probes);
+  std::size_t next = 0;
+  for (const Instance* i : instances) {
+    std::optional<resources::InstanceUsage> usage;
+    if (next < probes.size() && i->current_probe() == probes[next].get()) {
+      usage = i->Usage(probes[next].get(), readings[next]);
+      ++next;
+    }
+    snapshot.instances.push_back(Sample(*i, now, usage));
+  }
   SupdSample& supd = snapshot.supd;
   supd.version = SUP_VERSION;
   supd.start_time_unix_s = UnixSeconds(started_wall_);

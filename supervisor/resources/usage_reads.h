@@ -1,0 +1,40 @@
+// Reads the probes of one reply (status, /metrics, a memory_max sample) off the event loop
+// (SPEC §9.1: with 10 000 instances no request holds the loop for more than 50 ms; §9.2).
+// On libuv's thread pool, in chunks so that every core works; `done` runs on the loop thread
+// once every chunk has finished, with one reading per probe in order (nullopt: nothing of
+// that instance alive). A probe is shared with the job: an instance whose process ends (and
+// drops its probe) meanwhile leaves the job reading descriptors that are still open, on the
+// process that ended, never closed or reused ones. When a probe has no cgroup, one /proc scan
+// for the whole job finds process groups' members first (the cost of cgroup = "off").
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "resources/process_probe.h"
+
+namespace sup::daemon::resources {
+
+using Probes = std::vector<std::shared_ptr<::sup::resources::ProcessProbe>>;
+using Readings = std::vector<std::optional<::sup::resources::ProbeReading>>;
+using ReadingsFn = std::function<void(Readings)>;
+
+// Probes read by one chunk of work: enough that a chunk's reads (~5 us a probe) outweigh the
+// pool's hand-off, few enough that 1000 instances make several chunks.
+inline constexpr std::size_t kProbesPerChunk = 128;
+
+// Whether reading `probes` needs a /proc scan (some probe finds its members by process group).
+bool NeedsScan(const Probes& probes);
+
+// Reads them here and now, on the calling thread (the unit tests' runner; a chunk's work).
+Readings ReadNow(const Probes& probes);
+
+// Reads them on `loop`'s thread pool and calls `done` on the loop thread. Falls back to
+// reading here if the pool refuses the work.
+void ReadOnPool(uv_loop_t& loop, Probes probes, ReadingsFn done);
+
+}  // namespace sup::daemon::resources
