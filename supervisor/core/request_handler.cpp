@@ -8,6 +8,7 @@
 #include "control/status_json.h"
 #include "control/verbs.h"
 #include "control/wait_reply.h"
+#include "core/instance_usage_reads.h"
 #include "protocol/errors.h"
 #include "protocol/json_writer.h"
 #include "sup/conf/units.h"
@@ -127,24 +128,16 @@ void Commands::Status(const nlohmann::json& args, std::shared_ptr<control::Call>
   // off the loop (SPEC §9.1): the reply is written once every probe is read.
   const auto off = args.is_object() ? args.find("resources") : args.end();
   const bool with_usage = !(off != args.end() && off->is_boolean() && !off->get<bool>());
-  resources::Probes probes;
-  if (with_usage)
-    for (auto* i : *selected)
-      if (auto probe = i->UsageProbe()) probes.push_back(std::move(probe));
-  if (probes.empty()) return call->SucceedText(StatusText(*selected, {}));
-  auto keep = probes;  // the probes outlive the reply's lookups (their addresses are its keys)
-  supervisor_.runner().ReadUsage(
-      std::move(probes), [this, alive = std::weak_ptr<int>(alive_), call, selectors,
-                          keep = std::move(keep)](resources::Readings readings) {
-        if (alive.expired() || !call->open()) return;
-        UsageReadings usage;
-        for (std::size_t i = 0; i < keep.size(); ++i) usage.emplace(keep[i].get(), std::move(readings[i]));
-        // Instances may have come, gone or restarted meanwhile: the reply is of those there
-        // now, each with its reading when it is still of the same process.
-        auto now_selected = supervisor_.Select(selectors);
-        if (!now_selected) return call->Fail(code::kNotFound, now_selected.error().context);
-        call->SucceedText(StatusText(*now_selected, usage));
-      });
+  if (!with_usage) return call->SucceedText(StatusText(*selected, {}));
+  ReadInstancesUsage(supervisor_.runner(), *selected,
+                     [this, alive = std::weak_ptr<int>(alive_), call, selectors](const UsageReadings& usage) {
+                       if (alive.expired() || !call->open()) return;
+                       // Instances may have come, gone or restarted meanwhile: the reply is of
+                       // those there now, each with its reading if still of the same process.
+                       auto now_selected = supervisor_.Select(selectors);
+                       if (!now_selected) return call->Fail(code::kNotFound, now_selected.error().context);
+                       call->SucceedText(StatusText(*now_selected, usage));
+                     });
 }
 
 std::string Commands::StatusText(const std::vector<Instance*>& selected, const UsageReadings& usage) {
@@ -161,9 +154,7 @@ std::string Commands::StatusText(const std::vector<Instance*>& selected, const U
   }
   w.EndObject().Key("instances").BeginArray();
   for (auto* i : selected) {
-    std::optional<resources::InstanceUsage> figures;
-    if (const auto* probe = i->current_probe())
-      if (const auto it = usage.find(probe); it != usage.end()) figures = i->Usage(probe, it->second);
+    const auto figures = UsageOf(*i, usage);
     control::WriteInstanceStatus(w, *i, now, figures ? &*figures : nullptr);
   }
   w.EndArray().Key("supd").Value(hooks_.supd_status ? hooks_.supd_status()

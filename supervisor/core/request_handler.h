@@ -6,12 +6,12 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "control/call.h"
 #include "control/event_bus.h"
 #include "control/log_stream.h"
+#include "core/instance_usage_reads.h"
 #include "core/supervisor.h"
 
 namespace sup::daemon {
@@ -34,9 +34,6 @@ class Commands final : public control::CommandHandler {
               std::shared_ptr<control::Call> call) override;
 
  private:
-  // Readings of a reply's probes, by probe (each instance's, when the read was asked).
-  using UsageReadings =
-      std::unordered_map<const ::sup::resources::ProcessProbe*, std::optional<::sup::resources::ProbeReading>>;
   void Status(const nlohmann::json& args, std::shared_ptr<control::Call> call);
   std::string StatusText(const std::vector<Instance*>& selected, const UsageReadings& usage);
   void Pid(const nlohmann::json& args, control::Call& call);

@@ -49,23 +49,18 @@ SupervisorSource::SupervisorSource(Supervisor& supervisor,
                         std::chrono::steady_clock::now() - started)),
       figures_(std::move(figures)) {}
 
-MetricsSnapshot SupervisorSource::Snapshot() {
+void SupervisorSource::Snapshot(std::function<void(MetricsSnapshot)> done) {
+  // What the instances use is read off the loop first; the rest is read when it is done.
+  ReadInstancesUsage(supervisor_.runner(), supervisor_.AllInstances(),
+                     [this, alive = std::weak_ptr<int>(alive_), done = std::move(done)](const UsageReadings& usage) {
+                       if (!alive.expired()) done(Take(usage));
+                     });
+}
+
+MetricsSnapshot SupervisorSource::Take(const UsageReadings& usage) {
   MetricsSnapshot snapshot;
   const TimePoint now = Clock::now();
-  const auto instances = supervisor_.AllInstances();
-  resources::Probes probes;
-  for (const Instance* i : instances)
-    if (auto probe = i->UsageProbe()) probes.push_back(std::move(probe));
-  const resources::Readings readings = resources::ReadNow(probes);
-  std::size_t next = 0;
-  for (const Instance* i : instances) {
-    std::optional<resources::InstanceUsage> usage;
-    if (next < probes.size() && i->current_probe() == probes[next].get()) {
-      usage = i->Usage(probes[next].get(), readings[next]);
-      ++next;
-    }
-    snapshot.instances.push_back(Sample(*i, now, usage));
-  }
+  for (const Instance* i : supervisor_.AllInstances()) snapshot.instances.push_back(Sample(*i, now, UsageOf(*i, usage)));
   SupdSample& supd = snapshot.supd;
   supd.version = SUP_VERSION;
   supd.start_time_unix_s = UnixSeconds(started_wall_);
