@@ -44,9 +44,9 @@ std::optional<T> Number(std::string_view text) {
 
 }  // namespace
 
-ProcessProbe::ProcessProbe(ProbeTarget target, FdBudget* budget, std::string proc_root)
+ProcessProbe::ProcessProbe(ProbeTarget target, std::shared_ptr<FdBudget> budget, std::string proc_root)
     : target_(std::move(target)),
-      budget_(budget),
+      budget_(std::move(budget)),
       proc_root_(std::move(proc_root)),
       procfs_(proc_root_ == "/proc"),
       ticks_per_second_(::sysconf(_SC_CLK_TCK)),
@@ -84,17 +84,19 @@ std::optional<ProcStat> ProcessProbe::Open() {
     phase_ = Phase::kGone;
     return std::nullopt;
   }
-  fd_dir_ = OpenAt(dir + "/fd", O_DIRECTORY);
-  if (!target_.cgroup_dir.empty()) {
+  const bool cgroup = !target_.cgroup_dir.empty();
+  const int wanted = 2 + cgroup + (cgroup && target_.cgroup_memory);
+  phase_ = budget_ != nullptr && budget_->TryTake(wanted) ? Phase::kHeld : Phase::kByPath;
+  // Read by path, the fd directory is stat'ed (CountFds) rather than opened, fstat'ed and
+  // closed; the cgroup files are opened for this read and closed after it.
+  if (phase_ == Phase::kHeld) fd_dir_ = OpenAt(dir + "/fd", O_DIRECTORY);
+  if (cgroup) {
     procs_fd_ = OpenAt(target_.cgroup_dir + "/cgroup.procs", 0);
     if (target_.cgroup_memory) memory_fd_ = OpenAt(target_.cgroup_dir + "/memory.current", 0);
   }
-  const int opened = (stat_fd_ >= 0) + (fd_dir_ >= 0) + (procs_fd_ >= 0) + (memory_fd_ >= 0);
-  if (budget_ != nullptr && budget_->TryTake(opened)) {
-    taken_ = opened;
-    phase_ = Phase::kHeld;
-  } else {
-    phase_ = Phase::kByPath;  // used for this read, closed after it, opened again at the next
+  if (phase_ == Phase::kHeld) {
+    taken_ = (stat_fd_ >= 0) + (fd_dir_ >= 0) + (procs_fd_ >= 0) + (memory_fd_ >= 0);
+    budget_->Give(wanted - taken_);  // those that could not be opened
   }
   return stat;
 }
@@ -148,14 +150,15 @@ void ProcessProbe::AddMembers(ProbeReading& reading, const std::optional<ProcSta
 }
 
 int ProcessProbe::CountFds() const {
-  if (fd_dir_ < 0) return -1;
   // procfs of Linux >= 6.2 gives the number of open descriptors as the directory's size: one
   // fstat instead of getdents (0 on older kernels: then they are counted, as in a fixture
   // tree, whose directory sizes mean something else).
+  const std::string path = proc_root_ + "/" + std::to_string(target_.pid) + "/fd";
   struct stat st {};
-  if (::fstat(fd_dir_, &st) != 0) return -1;
+  if ((fd_dir_ >= 0 ? ::fstat(fd_dir_, &st) : ::stat(path.c_str(), &st)) != 0) return -1;
   if (procfs_ && st.st_size > 0) return static_cast<int>(st.st_size);
-  const int fd = ::openat(fd_dir_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const int fd = fd_dir_ >= 0 ? ::openat(fd_dir_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                              : OpenAt(path, O_DIRECTORY);
   DIR* dir = fd >= 0 ? ::fdopendir(fd) : nullptr;
   if (dir == nullptr) {
     if (fd >= 0) ::close(fd);

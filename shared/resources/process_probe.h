@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -47,9 +48,10 @@ struct ProbeReading {
 
 class ProcessProbe {
  public:
-  // `budget` (may be null: nothing is held) must outlive the probe; `proc_root` is "/proc"
-  // (a fixture tree in tests, where descriptors are counted by listing the directory).
-  ProcessProbe(ProbeTarget target, FdBudget* budget, std::string proc_root = "/proc");
+  // `budget` (null: nothing is held) is shared: a probe may be freed by a read finishing after
+  // its owner is gone. `proc_root` is "/proc" (a fixture tree in tests, where descriptors
+  // are counted by listing the directory).
+  ProcessProbe(ProbeTarget target, std::shared_ptr<FdBudget> budget, std::string proc_root = "/proc");
   ~ProcessProbe();
   ProcessProbe(const ProcessProbe&) = delete;
   ProcessProbe& operator=(const ProcessProbe&) = delete;
@@ -73,7 +75,7 @@ class ProcessProbe {
 
   mutable std::mutex mutex_;
   const ProbeTarget target_;
-  FdBudget* const budget_;
+  const std::shared_ptr<FdBudget> budget_;
   const std::string proc_root_;
   const bool procfs_;
   const long ticks_per_second_;

@@ -93,12 +93,17 @@ void Connection::Finish(const std::string& key, std::string last_line) {
   // Forgotten first: a Write that drops a slow client must not count this call as cancelled.
   calls_.erase(key);
   Write(std::move(last_line));
+  if (key == held_by_) {
+    held_by_.clear();
+    // The requests it held are handled on the next turn, not inside the handler's callback.
+    if (reading_paused_ && !closed_ && !draining_) server_.Defer(this);
+  }
   AfterCallEnded();
 }
 
 void Connection::AfterCallEnded() {
   if (closed_ || draining_) return;
-  if (half_closed_ && calls_.empty()) {
+  if (half_closed_ && calls_.empty() && unread_.empty()) {
     CloseAfterFlush();
   } else {
     UpdateIdleTimer();
@@ -181,7 +186,7 @@ void Connection::Received(std::string_view bytes) {
   // is handled on a later iteration, so that other clients and timers get in between).
   dispatching_ = true;
   while (!bytes.empty() && !closed_ && !draining_) {
-    if (OutputFull() || server_.TurnOver()) {
+    if (OutputFull() || server_.TurnOver() || !held_by_.empty()) {
       unread_.assign(bytes);
       break;
     }
@@ -204,7 +209,7 @@ void Connection::Received(std::string_view bytes) {
   if (closed_ || draining_) return;
   if (!unread_.empty() || OutputFull()) PauseReading();
   // Written() resumes a client paused by its output; one paused by the budget waits its turn.
-  if (!unread_.empty() && !OutputFull()) server_.Defer(this);
+  if (!unread_.empty() && !OutputFull() && held_by_.empty()) server_.Defer(this);
   UpdateIdleTimer();
 }
 
@@ -228,7 +233,7 @@ void Connection::Continue() {
 }
 
 void Connection::ResumeReading() {
-  if (!reading_paused_ || OutputFull() || closed_ || draining_) return;
+  if (!reading_paused_ || OutputFull() || closed_ || draining_ || !held_by_.empty()) return;
   if (!unread_.empty()) {
     const std::string rest = std::exchange(unread_, {});
     Received(rest);  // pauses again, with what it could not handle now in unread_

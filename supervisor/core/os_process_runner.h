@@ -30,14 +30,15 @@ class OsProcessRunner final : public ProcessRunner {
   void ReadUsage(resources::Probes probes, resources::ReadingsFn done) override {
     resources::ReadOnPool(loop_, std::move(probes), std::move(done));
   }
-  ::sup::resources::FdBudget* probe_budget() override { return &probe_budget_; }
+  std::shared_ptr<::sup::resources::FdBudget> probe_budget() override { return probe_budget_; }
 
  private:
   uv_loop_t& loop_;
   const Spawner& spawner_;
   Reaper& reaper_;
   const resources::CgroupTree* cgroups_ = nullptr;
-  ::sup::resources::FdBudget probe_budget_;  // its limit set by the daemon (process/fd_table.h)
+  // Its limit set by the Supervisor (process/fd_table.h); shared with the probes.
+  std::shared_ptr<::sup::resources::FdBudget> probe_budget_ = std::make_shared<::sup::resources::FdBudget>();
 };
 
 }  // namespace sup::daemon

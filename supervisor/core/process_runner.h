@@ -74,7 +74,7 @@ class ProcessRunner {
     done(resources::ReadNow(probes));
   }
   // How many descriptors the probes may hold open (null: none, each read opens its files).
-  virtual ::sup::resources::FdBudget* probe_budget() { return nullptr; }
+  virtual std::shared_ptr<::sup::resources::FdBudget> probe_budget() { return nullptr; }
 };
 
 }  // namespace sup::daemon

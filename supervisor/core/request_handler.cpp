@@ -129,6 +129,7 @@ void Commands::Status(const nlohmann::json& args, std::shared_ptr<control::Call>
   const auto off = args.is_object() ? args.find("resources") : args.end();
   const bool with_usage = !(off != args.end() && off->is_boolean() && !off->get<bool>());
   if (!with_usage) return call->SucceedText(StatusText(*selected, {}));
+  call->HoldNext();
   ReadInstancesUsage(supervisor_.runner(), *selected,
                      [this, alive = std::weak_ptr<int>(alive_), call, selectors](const UsageReadings& usage) {
                        if (alive.expired() || !call->open()) return;

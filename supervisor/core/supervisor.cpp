@@ -48,7 +48,7 @@ Supervisor::Supervisor(SupervisorServices services, std::shared_ptr<const conf::
 
 void Supervisor::SetProbeBudget() {
   // The accounting probes hold only what the programs can never need (process/fd_table.h).
-  if (auto* budget = runner().probe_budget())
+  if (const auto budget = runner().probe_budget())
     budget->set_limit(static_cast<std::ptrdiff_t>(SpareFds(FdsFor(*config_))));
 }
 

@@ -68,6 +68,12 @@ void QueueChunks(uv_loop_t& loop, const std::shared_ptr<Job>& job) {
 
 }  // namespace
 
+void StartPool(uv_loop_t& loop) {
+  auto* work = new uv_work_t;
+  const int rc = uv_queue_work(&loop, work, [](uv_work_t*) {}, [](uv_work_t* w, int) { delete w; });
+  if (rc != 0) delete work;
+}
+
 bool NeedsScan(const Probes& probes) {
   return std::any_of(probes.begin(), probes.end(),
                      [](const auto& p) { return p->target().cgroup_dir.empty(); });

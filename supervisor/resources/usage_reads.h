@@ -33,6 +33,11 @@ bool NeedsScan(const Probes& probes);
 // Reads them here and now, on the calling thread (the unit tests' runner; a chunk's work).
 Readings ReadNow(const Probes& probes);
 
+// Starts libuv's thread pool now. libuv makes its threads at the first work and aborts the
+// process if it cannot: at start-up that is a failed start, later (a lowered RLIMIT_AS, a
+// full pid table) it would be a crash of supd at someone's `status`.
+void StartPool(uv_loop_t& loop);
+
 // Reads them on `loop`'s thread pool and calls `done` on the loop thread. Falls back to
 // reading here if the pool refuses the work.
 void ReadOnPool(uv_loop_t& loop, Probes probes, ReadingsFn done);

@@ -80,12 +80,12 @@ TEST_CASE("ProcessProbe in cgroup mode: members from cgroup.procs, memory.curren
   }
   std::ofstream(cgroup / "memory.current") << "123456789\n";
   target.cgroup_memory = true;
-  FdBudget budget(100);
-  ProcessProbe probe(target, &budget, proc.root.string());
+  auto budget = std::make_shared<FdBudget>(100);
+  ProcessProbe probe(target, budget, proc.root.string());
   REQUIRE(probe.Read(nullptr));
   CHECK(probe.Read(nullptr)->rss_bytes == 123456789u);
   CHECK(probe.held() == 4);  // stat, fd, cgroup.procs, memory.current
-  CHECK(budget.held() == 4);
+  CHECK(budget->held() == 4);
   // A held cgroup.procs is read again from its start: a member that joins is counted.
   std::ofstream(cgroup / "cgroup.procs") << "70\n71\n80\n";
   CHECK(probe.Read(nullptr)->threads == 13);
@@ -115,18 +115,18 @@ TEST_CASE("ProcessProbe holds descriptors only within its budget, and gives them
           "[resources][probe]") {
   FixtureProc proc("probe-budget");
   proc.Add(40, StatLine(40, "main", 'S', 40, kTick, 0, 1, 10), 2);
-  FdBudget budget(3);
-  auto first = std::make_unique<ProcessProbe>(Target(40, 40), &budget, proc.root.string());
+  auto budget = std::make_shared<FdBudget>(3);
+  auto first = std::make_unique<ProcessProbe>(Target(40, 40), budget, proc.root.string());
   REQUIRE(first->Read(nullptr));
   CHECK(first->held() == 2);  // stat and fd
-  ProcessProbe second(Target(40, 40), &budget, proc.root.string());
+  ProcessProbe second(Target(40, 40), budget, proc.root.string());
   const auto r = second.Read(nullptr);  // 2 more do not fit: read by path, the same figures
   REQUIRE(r);
   CHECK(r->fds == 2);
   CHECK(second.held() == 0);
-  CHECK(budget.held() == 2);
+  CHECK(budget->held() == 2);
   first.reset();
-  CHECK(budget.held() == 0);
+  CHECK(budget->held() == 0);
 }
 
 TEST_CASE("ProcessProbe on a real child: figures while it runs, nothing once it is reaped",
@@ -143,8 +143,8 @@ TEST_CASE("ProcessProbe on a real child: figures while it runs, nothing once it 
   REQUIRE(stat);
   ProbeTarget target = Target(child, child, stat->start_ticks);
   target.parent = getpid();
-  FdBudget budget(10);
-  ProcessProbe probe(target, &budget);
+  auto budget = std::make_shared<FdBudget>(10);
+  ProcessProbe probe(target, budget);
   const auto r = probe.Read(nullptr);
   REQUIRE(r);
   CHECK(r->threads == 1);

@@ -257,7 +257,7 @@ TEST_CASE("IsLoopback: 127.0.0.0/8, ::1 and v4-mapped 127.x -> true, others fals
   CHECK_FALSE(v6("fe80::1"));
 }
 
-TEST_CASE("HttpServer: an answer read off the loop is sent when ready; one whose client was closed meanwhile is dropped",
+TEST_CASE("HttpServer: an answer read off the loop is sent when ready (dropped when its client was closed meanwhile)",
           "[http]") {
   ServerOptions options;
   options.request_timeout = std::chrono::milliseconds(300);  // closes the waiting `gone`

@@ -63,7 +63,7 @@ TEST_CASE("ReadOnPool: one reading per probe, in order, on the loop thread, in c
   uv_loop_close(&loop);
 }
 
-TEST_CASE("ReadOnPool: a probe dropped by its instance meanwhile is read safely; a scan when needed",
+TEST_CASE("ReadOnPool: a probe dropped by its instance meanwhile is read safely (a scan when needed)",
           "[resources][pool]") {
   uv_loop_t loop;
   REQUIRE(uv_loop_init(&loop) == 0);
