@@ -1,6 +1,7 @@
 #include "resources/usage_reads.h"
 
 #include <algorithm>
+#include <thread>
 
 namespace sup::daemon::resources {
 namespace {
@@ -53,14 +54,17 @@ bool Queue(uv_loop_t& loop, std::unique_ptr<Chunk> chunk) {
 
 void QueueChunks(uv_loop_t& loop, const std::shared_ptr<Job>& job) {
   const std::size_t n = job->probes.size();
-  job->remaining = (n + kProbesPerChunk - 1) / kProbesPerChunk;
-  for (std::size_t first = 0; first < n; first += kProbesPerChunk) {
+  static const std::size_t cpus = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t chunks = std::clamp<std::size_t>(n / kMinProbesPerChunk, 1, cpus);
+  const std::size_t per_chunk = (n + chunks - 1) / chunks;
+  job->remaining = (n + per_chunk - 1) / per_chunk;
+  for (std::size_t first = 0; first < n; first += per_chunk) {
     auto chunk = std::make_unique<Chunk>();
     chunk->job = job;
     chunk->first = first;
-    chunk->last = std::min(n, first + kProbesPerChunk);
+    chunk->last = std::min(n, first + per_chunk);
     if (!Queue(loop, std::move(chunk))) {  // only with a closing loop: read here instead
-      ReadRange(*job, first, std::min(n, first + kProbesPerChunk));
+      ReadRange(*job, first, std::min(n, first + per_chunk));
       if (--job->remaining == 0) job->done(std::move(job->readings));
     }
   }

@@ -1,6 +1,6 @@
 // Reads the probes of one reply (status, /metrics, a memory_max sample) off the event loop
 // (SPEC §9.1: with 10 000 instances no request holds the loop for more than 50 ms; §9.2).
-// On libuv's thread pool, in chunks so that every core works; `done` runs on the loop thread
+// On libuv's thread pool, in one chunk per core; `done` runs on the loop thread
 // once every chunk has finished, with one reading per probe in order (nullopt: nothing of
 // that instance alive). A probe is shared with the job: an instance whose process ends (and
 // drops its probe) meanwhile leaves the job reading descriptors that are still open, on the
@@ -23,9 +23,10 @@ using Probes = std::vector<std::shared_ptr<::sup::resources::ProcessProbe>>;
 using Readings = std::vector<std::optional<::sup::resources::ProbeReading>>;
 using ReadingsFn = std::function<void(Readings)>;
 
-// Probes read by one chunk of work: enough that a chunk's reads (~5 us a probe) outweigh the
-// pool's hand-off, few enough that 1000 instances make several chunks.
-inline constexpr std::size_t kProbesPerChunk = 128;
+// A job is split into one chunk per CPU (more would only make the pool's 4 threads take
+// turns on the cores), of at least this many probes: a chunk's reads (~7 us a probe) must
+// outweigh the pool's hand-off.
+inline constexpr std::size_t kMinProbesPerChunk = 64;
 
 // Whether reading `probes` needs a /proc scan (some probe finds its members by process group).
 bool NeedsScan(const Probes& probes);

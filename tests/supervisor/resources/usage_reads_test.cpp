@@ -37,7 +37,7 @@ TEST_CASE("ReadOnPool: one reading per probe, in order, on the loop thread, in c
   // This process (alive) and pid 0x7ffffff0 (no such process), alternating, past two chunks.
   // A cgroup dir that does not exist: no scan needed, and no members beyond the main process.
   Probes probes;
-  const std::size_t n = 2 * kProbesPerChunk + 5;
+  const std::size_t n = 4 * kMinProbesPerChunk + 5;  // a chunk per core, when there are several
   for (std::size_t i = 0; i < n; ++i) probes.push_back(ProbeOf(i % 2 == 0 ? getpid() : 0x7ffffff0, "/nonexistent"));
   CHECK_FALSE(NeedsScan(probes));
   const auto loop_thread = std::this_thread::get_id();
