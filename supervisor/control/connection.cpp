@@ -92,7 +92,9 @@ void Connection::DetachCalls() {
 void Connection::Finish(const std::string& key, std::string last_line) {
   // Forgotten first: a Write that drops a slow client must not count this call as cancelled.
   calls_.erase(key);
-  Write(std::move(last_line));
+  // A call's last line is its reply even when it comes after the request was handled (a
+  // `status` read off the loop, a `wait`): bounded by the request, not stream output.
+  Queue(std::move(last_line), true);
   if (key == held_by_) {
     held_by_.clear();
     // The requests it held are handled on the next turn, not inside the handler's callback.
@@ -336,10 +338,12 @@ void Connection::Cancel(const protocol::Request& request) {
   AfterCallEnded();
 }
 
-void Connection::Write(std::string line) {
+void Connection::Write(std::string line) { Queue(std::move(line), dispatching_); }
+
+void Connection::Queue(std::string line, bool reply) {
   if (closed_ || draining_) return;
   if (output_.empty()) waiting_since_ = uv_now(&server_.loop());
-  output_.Append(std::move(line), dispatching_);
+  output_.Append(std::move(line), reply);
   const auto& options = server_.options();
   if (output_.stream_held() > options.max_pending_output) {
     spdlog::warn("control: dropping client uid {} pid {}: {} bytes of stream output unread (bound {})",

@@ -71,6 +71,8 @@ class Connection {
   static void OnShutdown(uv_shutdown_t* req, int status) noexcept;
   static void OnIdle(uv_timer_t* timer) noexcept;
 
+  // Write with `reply` saying whether `line` counts as a reply or as stream output.
+  void Queue(std::string line, bool reply);
   void Received(std::string_view bytes);
   void PeerEof();
   void AfterCallEnded();

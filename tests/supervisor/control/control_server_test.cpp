@@ -293,3 +293,18 @@ TEST_CASE("ControlServer: held requests of a client that half-closed are still a
   CHECK(h.loop.RunUntil([&] { return client.eof(); }));
   REQUIRE(h.Finish() == 0);
 }
+
+TEST_CASE("ControlServer: a reply answered later is a reply, not stream output: 6 MB of it keeps the client",
+          "[control]") {
+  Harness h;
+  RawClient client(h.path);
+  client.Send(Request(1, "status", {{"later", true}}));
+  REQUIRE(h.loop.RunUntil([&] { return h.handler.held.size() == 1; }));
+  const std::string big(6 * 1024 * 1024, 'x');  // over the 4 MiB bound on stream output
+  h.handler.held[0]->Succeed(json{{"big", big}});
+  auto reply = client.Next(h.loop);
+  REQUIRE(reply);
+  CHECK((*reply)["id"] == 1);
+  CHECK((*reply)["result"]["big"].get<std::string>().size() == big.size());
+  REQUIRE(h.Finish() == 0);
+}
