@@ -12,6 +12,7 @@ packages=(
   supervisor prometheus systemd
   scdoc man-db  # the manual pages are built from man/*.scd; man -l renders them in tests/install
   tmux fish  # `supctl top` driven for real under tmux; the fish completion run by fish itself
+  strace  # tests/integration/test_resources_reads.py: which thread reads which /proc file
 )
 if [ "${1:-}" = "--dev" ] || [ "${SUP_SETUP_ALL:-}" = 1 ]; then
   # Sanitizers and fuzzing (clang), benchmarks, the container test, and the peers that

@@ -1,6 +1,7 @@
 """SPEC §9.2's cost: `status` with 1000 instances with per-program accounting (cpu_s, cpu_pct,
-rss_bytes, fds, threads: one /proc pass per reply, one fd count per instance) against the same
-request without it ("resources": false). Target: at most 1.5× the figure without."""
+rss_bytes, fds, threads: each instance's held /proc and cgroup descriptors read on supd's
+thread pool) against the same request without it ("resources": false). Target: at most 1.5×
+the figure without."""
 import json
 import socket
 import time
@@ -51,5 +52,6 @@ def accounting(ctx):
     return [line("resources1k", f"{COUNT} programs: `status` with accounting (raw socket round trip)",
                  "≤ 1.5× without", "ms", value, ratio is not None and ratio <= 1.5,
                  baseline=baseline, baseline_name="the same `status` with \"resources\": false",
-                 ratio=ratio, note=f"{runs} runs each, interleaved; accounting reads /proc once per "
-                                   "reply and each instance's fd directory")]
+                 ratio=ratio, note=f"{runs} runs each, interleaved; accounting preads each instance's "
+                                   "held /proc/<pid>/stat and cgroup.procs and fstats its "
+                                   "/proc/<pid>/fd, on supd's thread pool")]

@@ -38,9 +38,6 @@ std::optional<std::string> ReadAndClose(int fd, std::size_t max) {
   return text;
 }
 
-// A stat line is ~300 bytes; comm is at most 16.
-constexpr std::size_t kStatMax = 1024;
-
 }  // namespace
 
 std::optional<ProcStat> ParseProcStat(std::string_view line) {
@@ -54,7 +51,8 @@ std::optional<ProcStat> ParseProcStat(std::string_view line) {
   std::string_view rest = line.substr(close + 1);
   std::optional<std::uint64_t> utime, stime, rss;
   std::optional<int> threads;
-  std::optional<pid_t> pgid;
+  std::optional<pid_t> pgid, ppid;
+  std::optional<std::uint64_t> started;
   for (int field = 3; field <= 24; ++field) {
     const auto start = rest.find_first_not_of(" \n");
     if (start == std::string_view::npos) return std::nullopt;
@@ -63,17 +61,21 @@ std::optional<ProcStat> ParseProcStat(std::string_view line) {
     const std::string_view text = rest.substr(0, end);
     switch (field) {
       case 3: s.state = text.size() == 1 ? text[0] : '?'; break;
+      case 4: ppid = Number<pid_t>(text); break;
       case 5: pgid = Number<pid_t>(text); break;
       case 14: utime = Number<std::uint64_t>(text); break;
       case 15: stime = Number<std::uint64_t>(text); break;
       case 20: threads = Number<int>(text); break;
+      case 22: started = Number<std::uint64_t>(text); break;
       case 24: rss = Number<std::uint64_t>(text); break;
       default: break;
     }
     rest.remove_prefix(end);
   }
-  if (!pgid || !utime || !stime || !threads || !rss) return std::nullopt;
+  if (!ppid || !pgid || !utime || !stime || !threads || !started || !rss) return std::nullopt;
+  s.ppid = *ppid;
   s.pgid = *pgid;
+  s.start_ticks = *started;
   s.cpu_ticks = *utime + *stime;
   s.threads = *threads;
   s.rss_pages = *rss;
@@ -108,8 +110,7 @@ ProcTable ProcTable::Scan(const std::string& proc_root) {
     char line[kStatMax];
     const ssize_t n = ::read(fd, line, sizeof(line));
     ::close(fd);
-    if (n <= 0) continue;
-    const auto stat = ParseProcStat(std::string_view(line, static_cast<std::size_t>(n)));
+    const auto stat = ParseStatRead(line, n);
     if (!stat) continue;
     AddProcess(table.groups_[stat->pgid], *stat, ticks, page);
   }
@@ -121,6 +122,11 @@ std::optional<Usage> ProcTable::Group(pid_t pgid) const {
   const auto it = groups_.find(pgid);
   if (it == groups_.end() || it->second.processes == 0) return std::nullopt;
   return it->second;
+}
+
+std::optional<ProcStat> ParseStatRead(const char* buffer, ssize_t n) {
+  if (n <= 0) return std::nullopt;
+  return ParseProcStat(std::string_view(buffer, static_cast<std::size_t>(n)));
 }
 
 std::optional<ProcStat> ReadProcStat(pid_t pid, const std::string& proc_root) {

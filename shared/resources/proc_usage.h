@@ -1,8 +1,10 @@
 // What the processes of an instance use, read from /proc (SPEC §9.2): CPU seconds, resident
-// memory and threads summed over a process group, open descriptors of one process. One pass
-// over /proc serves every instance of a reply (ProcTable::Scan), so `status` with 1000
-// instances reads each process once, not once per instance. Read when a reader asks: nothing
-// here runs on a timer. The parsers are pure (tests feed them fixture trees).
+// memory and threads summed over a process group, open descriptors of one process. Without a
+// cgroup the members of a process group can only be found by one pass over every process of
+// the host (ProcTable::Scan), shared by every instance of a reply; with one, ProcessProbe
+// (process_probe.h) reads only the instance's own processes. Read when a reader asks: nothing
+// here runs on a timer, and supd runs it on libuv's thread pool, never on its loop. The
+// parsers are pure (tests feed them fixture trees).
 #pragma once
 
 #include <sys/types.h>
@@ -19,9 +21,11 @@ namespace sup::resources {
 struct ProcStat {
   pid_t pid = 0;
   char state = '?';
+  pid_t ppid = 0;               // field 4
   pid_t pgid = 0;
   std::uint64_t cpu_ticks = 0;  // utime + stime (fields 14, 15), in clock ticks
   int threads = 0;              // field 20
+  std::uint64_t start_ticks = 0;  // field 22: when it started, in ticks after boot
   std::uint64_t rss_pages = 0;  // field 24
 };
 
@@ -60,6 +64,12 @@ std::optional<ProcStat> ReadProcStat(pid_t pid, const std::string& proc_root = "
 
 // Open descriptors of `pid` (entries of <proc_root>/<pid>/fd); -1 when unreadable.
 int CountFds(pid_t pid, const std::string& proc_root = "/proc");
+
+// Parses a stat line read into `buffer` by a pread/read that returned `n`; nullopt when n <= 0.
+std::optional<ProcStat> ParseStatRead(const char* buffer, ssize_t n);
+
+// A stat line is ~300 bytes; comm is at most 16.
+inline constexpr std::size_t kStatMax = 1024;
 
 // The first `max` bytes of a small file (a /proc or cgroup file); nullopt when unreadable.
 std::optional<std::string> ReadSmallFile(const std::string& path, std::size_t max = 4096);

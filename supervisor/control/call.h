@@ -41,6 +41,11 @@ class Call {
   virtual void Emit(nlohmann::json item) = 0;
   virtual void End() = 0;
 
+  // The answer comes later but by itself, soon (`status` reads what the instances use off the
+  // loop): the connection handles no further request of this client until this call ends, so
+  // a client that pipelines gets its replies in order and is paced rather than told `busy`.
+  virtual void HoldNext() {}
+
   // False once the call ended, was cancelled, or its connection closed.
   virtual bool open() const = 0;
   // Runs once if the call is cancelled or its connection closes before it ended. Holders

@@ -43,6 +43,10 @@ void CallImpl::Emit(nlohmann::json item) {
 
 void CallImpl::End() { Finish(protocol::EncodeEnd(id_)); }
 
+void CallImpl::HoldNext() {
+  if (connection_ != nullptr) connection_->Hold(key_);
+}
+
 void CallImpl::OnCancel(std::function<void()> fn) {
   if (!cancelled_) {
     cancel_hook_ = std::move(fn);

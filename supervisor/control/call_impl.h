@@ -27,6 +27,7 @@ class CallImpl final : public Call {
   void Emit(nlohmann::json item) override;
   void End() override;
   bool open() const override { return connection_ != nullptr; }
+  void HoldNext() override;
   void OnCancel(std::function<void()> fn) override;
 
   // The connection closes or the client cancelled: no more writes. Call RunCancelHook()

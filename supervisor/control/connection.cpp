@@ -92,13 +92,20 @@ void Connection::DetachCalls() {
 void Connection::Finish(const std::string& key, std::string last_line) {
   // Forgotten first: a Write that drops a slow client must not count this call as cancelled.
   calls_.erase(key);
-  Write(std::move(last_line));
+  // A call's last line is its reply even when it comes after the request was handled (a
+  // `status` read off the loop, a `wait`): bounded by the request, not stream output.
+  Queue(std::move(last_line), true);
+  if (key == held_by_) {
+    held_by_.clear();
+    // The requests it held are handled on the next turn, not inside the handler's callback.
+    if (reading_paused_ && !closed_ && !draining_) server_.Defer(this);
+  }
   AfterCallEnded();
 }
 
 void Connection::AfterCallEnded() {
   if (closed_ || draining_) return;
-  if (half_closed_ && calls_.empty()) {
+  if (half_closed_ && calls_.empty() && unread_.empty()) {
     CloseAfterFlush();
   } else {
     UpdateIdleTimer();
@@ -181,7 +188,7 @@ void Connection::Received(std::string_view bytes) {
   // is handled on a later iteration, so that other clients and timers get in between).
   dispatching_ = true;
   while (!bytes.empty() && !closed_ && !draining_) {
-    if (OutputFull() || server_.TurnOver()) {
+    if (OutputFull() || server_.TurnOver() || !held_by_.empty()) {
       unread_.assign(bytes);
       break;
     }
@@ -204,7 +211,7 @@ void Connection::Received(std::string_view bytes) {
   if (closed_ || draining_) return;
   if (!unread_.empty() || OutputFull()) PauseReading();
   // Written() resumes a client paused by its output; one paused by the budget waits its turn.
-  if (!unread_.empty() && !OutputFull()) server_.Defer(this);
+  if (!unread_.empty() && !OutputFull() && held_by_.empty()) server_.Defer(this);
   UpdateIdleTimer();
 }
 
@@ -228,7 +235,7 @@ void Connection::Continue() {
 }
 
 void Connection::ResumeReading() {
-  if (!reading_paused_ || OutputFull() || closed_ || draining_) return;
+  if (!reading_paused_ || OutputFull() || closed_ || draining_ || !held_by_.empty()) return;
   if (!unread_.empty()) {
     const std::string rest = std::exchange(unread_, {});
     Received(rest);  // pauses again, with what it could not handle now in unread_
@@ -331,10 +338,12 @@ void Connection::Cancel(const protocol::Request& request) {
   AfterCallEnded();
 }
 
-void Connection::Write(std::string line) {
+void Connection::Write(std::string line) { Queue(std::move(line), dispatching_); }
+
+void Connection::Queue(std::string line, bool reply) {
   if (closed_ || draining_) return;
   if (output_.empty()) waiting_since_ = uv_now(&server_.loop());
-  output_.Append(std::move(line), dispatching_);
+  output_.Append(std::move(line), reply);
   const auto& options = server_.options();
   if (output_.stream_held() > options.max_pending_output) {
     spdlog::warn("control: dropping client uid {} pid {}: {} bytes of stream output unread (bound {})",

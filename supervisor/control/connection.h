@@ -50,6 +50,9 @@ class Connection {
   // line, then arm the idle timer or, after a half-close, close once nothing is in flight.
   void Finish(const std::string& key, std::string last_line);
 
+  // Handles no further request until the call `key` ends (Call::HoldNext).
+  void Hold(const std::string& key) { held_by_ = key; }
+
   // Its turn came (ControlServer::Defer): handles the requests left from earlier reads
   // while the turn lasts, then reads again once none is left.
   void Continue();
@@ -68,6 +71,8 @@ class Connection {
   static void OnShutdown(uv_shutdown_t* req, int status) noexcept;
   static void OnIdle(uv_timer_t* timer) noexcept;
 
+  // Write with `reply` saying whether `line` counts as a reply or as stream output.
+  void Queue(std::string line, bool reply);
   void Received(std::string_view bytes);
   void PeerEof();
   void AfterCallEnded();
@@ -111,6 +116,7 @@ class Connection {
   // stay unread.
   bool reading_paused_ = false;
   std::string unread_;           // bytes read but not yet handled when reading paused
+  std::string held_by_;          // the call whose answer the next requests wait for (HoldNext)
   bool shutdown_sent_ = false;
 };
 

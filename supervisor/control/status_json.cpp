@@ -43,13 +43,12 @@ void WriteCounters(protocol::JsonWriter& w, const Instance& instance) {
 }  // namespace
 
 void WriteInstanceStatus(protocol::JsonWriter& w, const Instance& instance, TimePoint now,
-                         resources::UsageReader* reader) {
+                         const resources::InstanceUsage* usage) {
   const InstanceFsm& fsm = instance.fsm();
   const InstanceStatus& s = fsm.status();
   const output::InstanceOutput& output = instance.output();
   const NotifyAnnouncements& notify = instance.notify();
   const bool alive = s.pid > 0;
-  const auto usage = reader != nullptr ? instance.Usage(*reader) : std::nullopt;
   // A figure of the usage, or null without one (no process, or not asked for).
   const auto figure = [&](const char* key, auto value) {
     if (usage) w.Member(key, value(*usage));

@@ -11,15 +11,16 @@
 namespace sup::daemon {
 class Instance;
 namespace resources {
-class UsageReader;
+struct InstanceUsage;
 }
 }  // namespace sup::daemon
 
 namespace sup::daemon::control {
 
-// `usage` reads cpu_s, cpu_pct, rss_bytes, fds and threads (SPEC §9.2; one /proc pass for the
-// whole reply); nullptr writes them null (a request with "resources": false).
+// `usage` gives cpu_s, cpu_pct, rss_bytes, fds and threads (SPEC §9.2, read off the loop
+// before the reply is written); nullptr writes them null (no live process, or a request with
+// "resources": false).
 void WriteInstanceStatus(protocol::JsonWriter& writer, const Instance& instance, TimePoint now,
-                         resources::UsageReader* usage);
+                         const resources::InstanceUsage* usage);
 
 }  // namespace sup::daemon::control

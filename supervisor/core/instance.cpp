@@ -1,6 +1,7 @@
 #include "core/instance.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -301,6 +302,7 @@ void Instance::OnReaped(ExitStatus status) {
   output_->DrainNow();  // every byte written before the exit is captured first
   health_.Stop();
   if (memory_timer_) memory_timer_->Stop();
+  probe_.reset();  // its descriptors close once no read in flight holds it
   std::string reason;  // an OOM kill by the kernel enforcing memory_max (memory.events)
   if (cgroup_ && cgroup_->memory()) {
     const std::uint64_t kills = cgroup_->OomKills();
@@ -342,8 +344,18 @@ void Instance::ArmMemoryCheck() {
 }
 
 void Instance::OnMemoryCheck() {
-  if (fsm_.status().pid <= 0 || spec_->memory_max == 0) return;
-  const auto used = resources::ReadMemory(ProcessTarget());
+  const auto probe = UsageProbe();
+  if (!probe || spec_->memory_max == 0) return;
+  // Read off the loop like a reply: this instance's processes only (its cgroup's members, or
+  // its process group from a /proc scan without a cgroup).
+  host_.runner().ReadUsage({probe}, [this, alive = std::weak_ptr<int>(alive_), probe](resources::Readings r) {
+    if (alive.expired()) return;  // removed by a reload meanwhile
+    OnMemorySample(probe.get(), r.at(0) ? std::optional<std::uint64_t>(r[0]->rss_bytes) : std::nullopt);
+  });
+}
+
+void Instance::OnMemorySample(const ::sup::resources::ProcessProbe* probe, std::optional<std::uint64_t> used) {
+  if (probe != probe_.get() || spec_->memory_max == 0) return;  // its process ended meanwhile
   if (used && *used > spec_->memory_max) {
     const std::string reason = "memory limit " + ::sup::resources::FormatBytes(spec_->memory_max) +
                                " exceeded (used " + ::sup::resources::FormatBytes(*used) + ")";
@@ -355,20 +367,31 @@ void Instance::OnMemoryCheck() {
   ArmMemoryCheck();
 }
 
-resources::UsageTarget Instance::ProcessTarget() const {
-  // memory.current exists only where the memory controller is on: no failed open otherwise.
+std::shared_ptr<::sup::resources::ProcessProbe> Instance::UsageProbe() const {
+  const pid_t pid = fsm_.status().pid;
+  if (pid <= 0) return nullptr;
+  if (probe_ && probe_->target().pid == pid) return probe_;
+  ::sup::resources::ProbeTarget target;
+  target.pid = pid;
+  target.pgid = pgid_;
+  if (pid == pgid_) {  // the process supd spawned: its start time, else supd is its parent
+    target.start_ticks = ticks_pid_ == pid ? ticks_ : 0;
+    target.parent = ::getpid();
+  }  // else a MAINPID= of its process group: the group tells
   const resources::CgroupTree* tree = host_.runner().cgroups();
-  const bool memory = cgroup_ && tree != nullptr && tree->memory();
-  return {pgid_, fsm_.status().pid, memory ? cgroup_->dir() : std::string()};
+  if (cgroup_ && tree != nullptr) {
+    target.cgroup_dir = cgroup_->dir();
+    // memory.current exists only where the memory controller is on: no failed open otherwise.
+    target.cgroup_memory = tree->memory();
+  }
+  probe_ = std::make_shared<::sup::resources::ProcessProbe>(std::move(target), host_.runner().probe_budget());
+  return probe_;
 }
 
-std::optional<resources::InstanceUsage> Instance::Usage(resources::UsageReader& reader) const {
-  const pid_t pid = fsm_.status().pid;
-  if (pid <= 0) return std::nullopt;
-  auto usage = reader.Read(ProcessTarget());
-  if (!usage) return std::nullopt;
-  usage->cpu_pct = resources::CpuPercent(cpu_baseline_, pgid_, usage->cpu_s, Now(), fsm_.status().start_time);
-  return usage;
+std::optional<resources::InstanceUsage> Instance::Usage(
+    const ::sup::resources::ProcessProbe* probe, const std::optional<::sup::resources::ProbeReading>& reading) const {
+  if (!reading || probe == nullptr || probe != probe_.get() || fsm_.status().pid <= 0) return std::nullopt;
+  return resources::FromReading(*reading, cpu_baseline_, pgid_, Now(), fsm_.status().start_time);
 }
 
 std::chrono::system_clock::time_point Instance::WallTime(TimePoint t) {

@@ -101,9 +101,15 @@ class Instance {
   // /proc once per pid, when first asked.
   std::uint64_t StartTicks() const;
 
-  // What its processes use now (SPEC §9.2), through `reader` (one /proc pass per reply);
-  // nullopt without a live process. Moves cpu_pct's baseline to this reading.
-  std::optional<resources::InstanceUsage> Usage(resources::UsageReader& reader) const;
+  // The probe of its main process (SPEC §9.2), made at the first ask and dropped when the
+  // process ends; null without a live process. A reply reads it off the loop
+  // (ProcessRunner::ReadUsage), then turns the reading into Usage on the loop thread.
+  std::shared_ptr<::sup::resources::ProcessProbe> UsageProbe() const;
+  const ::sup::resources::ProcessProbe* current_probe() const { return probe_.get(); }
+  // What its processes use, from a reading of UsageProbe(); nullopt when `probe` is not its
+  // probe any more (its process ended meanwhile) or read nothing. Moves cpu_pct's baseline.
+  std::optional<resources::InstanceUsage> Usage(const ::sup::resources::ProcessProbe* probe,
+                                                const std::optional<::sup::resources::ProbeReading>& reading) const;
 
   // The wall-clock time of a monotonic time point (exits are recorded monotonically).
   static std::chrono::system_clock::time_point WallTime(TimePoint t);
@@ -124,7 +130,7 @@ class Instance {
   // process runs; the only timer an idle supd may run, and only for programs that set it.
   void ArmMemoryCheck();
   void OnMemoryCheck();
-  resources::UsageTarget ProcessTarget() const;
+  void OnMemorySample(const ::sup::resources::ProcessProbe* probe, std::optional<std::uint64_t> used);
   // Its process group is alive; in cgroup mode (with kill_group) its cgroup is populated,
   // which counts the processes that left the group (setsid, double fork).
   bool GroupAlive() const;
@@ -155,6 +161,9 @@ class Instance {
   int signal_leavers_ = 0;  // a group signal still owed to the cgroup's other processes
   std::unique_ptr<DeadlineTimer> memory_timer_;         // only with memory_max, unenforced
   mutable resources::CpuBaseline cpu_baseline_;
+  mutable std::shared_ptr<::sup::resources::ProcessProbe> probe_;  // of the live main process
+  // Tells a read finishing on the loop whether this instance still exists (reload removes).
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 }  // namespace sup::daemon

@@ -27,12 +27,18 @@ class OsProcessRunner final : public ProcessRunner {
                                                   ProbeFn on_result) override;
   const resources::CgroupTree* cgroups() const override { return cgroups_; }
   void set_cgroups(const resources::CgroupTree* tree) { cgroups_ = tree; }
+  void ReadUsage(resources::Probes probes, resources::ReadingsFn done) override {
+    resources::ReadOnPool(loop_, std::move(probes), std::move(done));
+  }
+  std::shared_ptr<::sup::resources::FdBudget> probe_budget() override { return probe_budget_; }
 
  private:
   uv_loop_t& loop_;
   const Spawner& spawner_;
   Reaper& reaper_;
   const resources::CgroupTree* cgroups_ = nullptr;
+  // Its limit set by the Supervisor (process/fd_table.h); shared with the probes.
+  std::shared_ptr<::sup::resources::FdBudget> probe_budget_ = std::make_shared<::sup::resources::FdBudget>();
 };
 
 }  // namespace sup::daemon

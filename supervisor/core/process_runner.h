@@ -15,6 +15,7 @@
 #include "health/health_target.h"
 #include "lifecycle/state.h"
 #include "process/spawn_request.h"
+#include "resources/usage_reads.h"
 #include "sup/base/result.h"
 
 namespace sup::daemon {
@@ -67,6 +68,13 @@ class ProcessRunner {
 
   // The cgroup v2 tree instances run in (SPEC §9.2); nullptr: process groups only.
   virtual const resources::CgroupTree* cgroups() const { return nullptr; }
+  // Reads `probes` (SPEC §9.2) and calls `done` with one reading each, on the loop thread.
+  // supd reads on libuv's thread pool (resources/usage_reads.h); this default reads at once.
+  virtual void ReadUsage(resources::Probes probes, resources::ReadingsFn done) {
+    done(resources::ReadNow(probes));
+  }
+  // How many descriptors the probes may hold open (null: none, each read opens its files).
+  virtual std::shared_ptr<::sup::resources::FdBudget> probe_budget() { return nullptr; }
 };
 
 }  // namespace sup::daemon

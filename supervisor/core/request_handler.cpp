@@ -8,6 +8,7 @@
 #include "control/status_json.h"
 #include "control/verbs.h"
 #include "control/wait_reply.h"
+#include "core/instance_usage_reads.h"
 #include "protocol/errors.h"
 #include "protocol/json_writer.h"
 #include "sup/conf/units.h"
@@ -84,7 +85,7 @@ void Commands::Handle(const std::string& cmd, const nlohmann::json& args,
   try {
     if (const auto verb = control::ParseVerb(cmd)) {
       switch (*verb) {
-        case Verb::kStatus: return Status(args, *call);
+        case Verb::kStatus: return Status(args, call);
         case Verb::kPid: return Pid(args, *call);
         case Verb::kStart:
         case Verb::kStop:
@@ -119,9 +120,28 @@ void Commands::Handle(const std::string& cmd, const nlohmann::json& args,
   }
 }
 
-void Commands::Status(const nlohmann::json& args, control::Call& call) {
-  auto selected = supervisor_.Select(Selectors(args));
-  if (!selected) return call.Fail(code::kNotFound, selected.error().context);
+void Commands::Status(const nlohmann::json& args, std::shared_ptr<control::Call> call) {
+  const auto selectors = Selectors(args);
+  auto selected = supervisor_.Select(selectors);
+  if (!selected) return call->Fail(code::kNotFound, selected.error().context);
+  // SPEC §9.2: what the processes use, read now for this reply ("resources": false skips it),
+  // off the loop (SPEC §9.1): the reply is written once every probe is read.
+  const auto off = args.is_object() ? args.find("resources") : args.end();
+  const bool with_usage = !(off != args.end() && off->is_boolean() && !off->get<bool>());
+  if (!with_usage) return call->SucceedText(StatusText(*selected, {}));
+  call->HoldNext();
+  ReadInstancesUsage(supervisor_.runner(), *selected,
+                     [this, alive = std::weak_ptr<int>(alive_), call, selectors](const UsageReadings& usage) {
+                       if (alive.expired() || !call->open()) return;
+                       // Instances may have come, gone or restarted meanwhile: the reply is of
+                       // those there now, each with its reading if still of the same process.
+                       auto now_selected = supervisor_.Select(selectors);
+                       if (!now_selected) return call->Fail(code::kNotFound, now_selected.error().context);
+                       call->SucceedText(StatusText(*now_selected, usage));
+                     });
+}
+
+std::string Commands::StatusText(const std::vector<Instance*>& selected, const UsageReadings& usage) {
   const TimePoint now = Clock::now();
   // Written as text (JsonWriter), not as a document: with 10 000 instances building,
   // dumping and freeing one was most of the reply's time (BENCHMARKS.md scale10k).
@@ -134,15 +154,14 @@ void Commands::Status(const nlohmann::json& args, control::Call& call) {
     w.EndArray();
   }
   w.EndObject().Key("instances").BeginArray();
-  // SPEC §9.2: what the processes use, read now for this reply ("resources": false skips it).
-  resources::UsageReader usage;
-  const auto off = args.is_object() ? args.find("resources") : args.end();
-  const bool with_usage = !(off != args.end() && off->is_boolean() && !off->get<bool>());
-  for (auto* i : *selected) control::WriteInstanceStatus(w, *i, now, with_usage ? &usage : nullptr);
+  for (auto* i : selected) {
+    const auto figures = UsageOf(*i, usage);
+    control::WriteInstanceStatus(w, *i, now, figures ? &*figures : nullptr);
+  }
   w.EndArray().Key("supd").Value(hooks_.supd_status ? hooks_.supd_status()
                                                        : nlohmann::json::object());
   w.EndObject();
-  call.SucceedText(std::move(text));
+  return text;
 }
 
 void Commands::Pid(const nlohmann::json& args, control::Call& call) {

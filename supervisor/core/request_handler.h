@@ -6,10 +6,12 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "control/call.h"
 #include "control/event_bus.h"
 #include "control/log_stream.h"
+#include "core/instance_usage_reads.h"
 #include "core/supervisor.h"
 
 namespace sup::daemon {
@@ -32,7 +34,8 @@ class Commands final : public control::CommandHandler {
               std::shared_ptr<control::Call> call) override;
 
  private:
-  void Status(const nlohmann::json& args, control::Call& call);
+  void Status(const nlohmann::json& args, std::shared_ptr<control::Call> call);
+  std::string StatusText(const std::vector<Instance*>& selected, const UsageReadings& usage);
   void Pid(const nlohmann::json& args, control::Call& call);
   void Lifecycle(const std::string& cmd, const nlohmann::json& args,
                  std::shared_ptr<control::Call> call);
@@ -44,6 +47,8 @@ class Commands final : public control::CommandHandler {
   control::EventBus& events_;
   control::LogStreams& logs_;
   DaemonHooks hooks_;
+  // Tells a status whose reads finish on the loop whether this object still exists.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 }  // namespace sup::daemon

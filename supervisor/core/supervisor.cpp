@@ -6,6 +6,7 @@
 
 #include "core/exit_codes.h"
 #include "core/selector.h"
+#include "process/fd_table.h"
 #include "process/environment.h"
 #include "status/instance_slot.h"
 #include "status/status_segment.h"
@@ -42,6 +43,13 @@ Supervisor::Supervisor(SupervisorServices services, std::shared_ptr<const conf::
       random_(std::random_device{}()) {
   for (const auto& spec : config_->programs) programs_.push_back(MakeProgram(spec));
   IndexPrograms();
+  SetProbeBudget();
+}
+
+void Supervisor::SetProbeBudget() {
+  // The accounting probes hold only what the programs can never need (process/fd_table.h).
+  if (const auto budget = runner().probe_budget())
+    budget->set_limit(static_cast<std::ptrdiff_t>(SpareFds(FdsFor(*config_))));
 }
 
 Supervisor::~Supervisor() = default;

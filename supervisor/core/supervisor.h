@@ -140,6 +140,8 @@ class Supervisor final : public InstanceHost {
   std::vector<ProgramEntry> programs_;
   std::unordered_map<std::string, std::size_t> program_index_;  // name -> programs_ index
   void IndexPrograms();
+  // The descriptors the accounting probes may hold: what the config leaves spare.
+  void SetProbeBudget();
   std::vector<SupervisorObserver*> observers_;
   WaiterRegistry waiters_;
   StopWaves stop_waves_;

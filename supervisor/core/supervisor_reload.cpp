@@ -17,6 +17,7 @@ void Supervisor::ApplyReload(std::shared_ptr<const conf::Config> new_config,
   graph_ = DependencyGraph(*config_);
   // Threads share the table by now: one RCU grace period here instead of one per doubling.
   ReserveFdTable(FdsFor(*config_));
+  SetProbeBudget();
 
   for (const auto& name : plan.removed) {
     auto it = std::find_if(programs_.begin(), programs_.end(),

@@ -35,6 +35,7 @@
 #include "output/output_hub.h"
 #include "process/spawner.h"
 #include "resources/cgroup_tree.h"
+#include "resources/usage_reads.h"
 #include "status/left_programs.h"
 #include "status/status_segment.h"
 
@@ -157,6 +158,7 @@ class Daemon {
     services.notify_socket = notify_path;
     services.control_socket = socket;
     runner_ = std::make_unique<OsProcessRunner>(loop_, spawner_, *reaper_);
+    resources::StartPool(loop_);  // accounting's reads (SPEC §9.2): its threads made now
     SetUpCgroups();
     services.runner = runner_.get();
     services.startup_env = options_.env;

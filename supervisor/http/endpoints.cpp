@@ -45,7 +45,13 @@ Response Route(const Request& request, const Routes& routes) {
     }
   } else {
     r.content_type = kMetricsContentType;
-    if (routes.metrics) r.body = routes.metrics();
+    if (routes.metrics)
+      r.later = [metrics = routes.metrics, ready = r](std::function<void(Response)> send) {
+        metrics([ready, send = std::move(send)](std::string body) mutable {
+          ready.body = std::move(body);
+          send(std::move(ready));
+        });
+      };
   }
   return r;
 }

@@ -17,11 +17,15 @@ struct Response {
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra ones, e.g. Allow
+  // Set by a route whose answer is read off the loop (/metrics): the connection calls it with
+  // the function that sends the finished response, and waits. The other fields are unused.
+  std::function<void(std::function<void(Response)>)> later;
 };
 
 // What the routes read. Each runs only for its own path, on the loop thread.
 struct Routes {
-  std::function<std::string()> metrics;                 // the Prometheus text
+  // Calls back (on the loop thread, now or later) with the Prometheus text.
+  std::function<void(std::function<void(std::string)>)> metrics;
   std::function<std::vector<std::string>()> not_ready;  // "web:0 STARTING: waiting for READY=1"
 };
 

@@ -94,7 +94,15 @@ void Connection::Received(std::string_view bytes) {
       return;
     case RequestParser::Outcome::kComplete: {
       const Request& request = parser_.request();
-      Answer(server_.Answer(request), request.method == "HEAD");
+      const bool head = request.method == "HEAD";
+      Response response = server_.Answer(request);
+      if (!response.later) return Answer(response, head);
+      // Read off the loop: nothing more is read as a request meanwhile, and a connection
+      // closed before the answer is ready drops it.
+      phase_ = Phase::kWaiting;
+      response.later([this, alive = std::weak_ptr<int>(alive_), head](Response ready) {
+        if (!alive.expired() && !closed_) Answer(ready, head);
+      });
       return;
     }
   }
@@ -107,7 +115,7 @@ void Connection::PeerClosed() {
     Answer(ErrorResponse(parser_.error_status(), parser_.error_detail()), false);
     return;
   }
-  if (phase_ != Phase::kAnswering) Close();
+  if (phase_ != Phase::kAnswering && phase_ != Phase::kWaiting) Close();
 }
 
 void Connection::Answer(const Response& response, bool head) {

@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include <cstddef>
+#include <memory>
 #include <string_view>
 
 #include "http/endpoints.h"
@@ -31,7 +32,7 @@ class Connection {
   void Close();
 
  private:
-  enum class Phase { kReading, kAnswering, kLingering };
+  enum class Phase { kReading, kWaiting, kAnswering, kLingering };
 
   static void OnAlloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf) noexcept;
   static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept;
@@ -52,6 +53,8 @@ class Connection {
   std::size_t discarded_ = 0;
   bool peer_closed_ = false;
   bool closed_ = false;
+  // Tells an answer that was read off the loop whether this connection still exists.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 }  // namespace sup::daemon::http

@@ -31,13 +31,18 @@ void HttpEndpoint::Close() { server_.Close(); }
 Response HttpEndpoint::Handle(const Request& request) {
   spdlog::debug("http: {} {}", request.method, request.path);
   Routes routes;
-  routes.metrics = [this] { return RenderNow(); };
+  routes.metrics = [this](std::function<void(std::string)> send) { Render(std::move(send)); };
   routes.not_ready = [this] { return source_.NotReady(); };
   return Route(request, routes);
 }
 
-std::string HttpEndpoint::RenderNow() {
-  MetricsSnapshot snapshot = source_.Snapshot();
+void HttpEndpoint::Render(std::function<void(std::string)> send) {
+  source_.Snapshot([this, alive = std::weak_ptr<int>(alive_), send = std::move(send)](MetricsSnapshot snapshot) {
+    if (!alive.expired()) send(Finish(std::move(snapshot)));
+  });
+}
+
+std::string HttpEndpoint::Finish(MetricsSnapshot snapshot) {
   SupdSample& supd = snapshot.supd;
   const ProcessFigures process = ReadProcessFigures();
   supd.resident_bytes = process.resident_bytes;

@@ -6,6 +6,7 @@
 
 #include <uv.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,8 +23,10 @@ class MetricsSource {
  public:
   virtual ~MetricsSource() = default;
   // Every instance, and supd's figures that the daemon knows (version, start time, control
-  // clients, notify and forward counts); the endpoint fills in the rest of SupdSample.
-  virtual MetricsSnapshot Snapshot() = 0;
+  // clients, notify and forward counts), passed to `done` on the loop thread, now or once
+  // what the instances use has been read off the loop; the endpoint fills in the rest of
+  // SupdSample.
+  virtual void Snapshot(std::function<void(MetricsSnapshot)> done) = 0;
   // The wanted-up instances that /readyz does not count as ready, one line each with what
   // it is doing ("web:0 STARTING: waiting for READY=1"). Empty = ready.
   virtual std::vector<std::string> NotReady() = 0;
@@ -45,11 +48,15 @@ class HttpEndpoint {
 
  private:
   Response Handle(const Request& request);
-  std::string RenderNow();
+  // Calls `send` with the Prometheus text once the snapshot is read.
+  void Render(std::function<void(std::string)> send);
+  // The snapshot with the endpoint's own figures, as Prometheus text.
+  std::string Finish(MetricsSnapshot snapshot);
 
   MetricsSource& source_;
   LoopLag lag_;
   HttpServer server_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // for snapshots finishing later
 };
 
 }  // namespace sup::daemon::http

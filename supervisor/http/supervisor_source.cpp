@@ -10,7 +10,8 @@ double UnixSeconds(std::chrono::system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
-InstanceSample Sample(const Instance& instance, TimePoint now, resources::UsageReader& reader) {
+InstanceSample Sample(const Instance& instance, TimePoint now,
+                      const std::optional<resources::InstanceUsage>& usage) {
   const InstanceStatus& s = instance.fsm().status();
   InstanceSample sample;
   sample.program = instance.program();
@@ -30,7 +31,7 @@ InstanceSample Sample(const Instance& instance, TimePoint now, resources::UsageR
   sample.captured_bytes = instance.output().captured_bytes();
   sample.dropped_lines = instance.output().dropped_lines();
   sample.counters = instance.Counters();  // through supd's own fd on the page, named or not
-  if (const auto usage = instance.Usage(reader)) {
+  if (usage) {
     sample.cpu_s = usage->cpu_s;
     sample.memory_bytes = usage->rss_bytes;
   }
@@ -48,12 +49,18 @@ SupervisorSource::SupervisorSource(Supervisor& supervisor,
                         std::chrono::steady_clock::now() - started)),
       figures_(std::move(figures)) {}
 
-MetricsSnapshot SupervisorSource::Snapshot() {
+void SupervisorSource::Snapshot(std::function<void(MetricsSnapshot)> done) {
+  // What the instances use is read off the loop first; the rest is read when it is done.
+  ReadInstancesUsage(supervisor_.runner(), supervisor_.AllInstances(),
+                     [this, alive = std::weak_ptr<int>(alive_), done = std::move(done)](const UsageReadings& usage) {
+                       if (!alive.expired()) done(Take(usage));
+                     });
+}
+
+MetricsSnapshot SupervisorSource::Take(const UsageReadings& usage) {
   MetricsSnapshot snapshot;
   const TimePoint now = Clock::now();
-  resources::UsageReader reader;  // one /proc pass for the whole scrape
-  for (const Instance* i : supervisor_.AllInstances())
-    snapshot.instances.push_back(Sample(*i, now, reader));
+  for (const Instance* i : supervisor_.AllInstances()) snapshot.instances.push_back(Sample(*i, now, UsageOf(*i, usage)));
   SupdSample& supd = snapshot.supd;
   supd.version = SUP_VERSION;
   supd.start_time_unix_s = UnixSeconds(started_wall_);

@@ -9,9 +9,11 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "core/instance_usage_reads.h"
 #include "http/http_endpoint.h"
 
 namespace sup::daemon {
@@ -33,13 +35,16 @@ class SupervisorSource final : public MetricsSource {
   SupervisorSource(Supervisor& supervisor, std::chrono::steady_clock::time_point started,
                    std::function<DaemonFigures()> figures);
 
-  MetricsSnapshot Snapshot() override;
+  void Snapshot(std::function<void(MetricsSnapshot)> done) override;
   std::vector<std::string> NotReady() override;
 
  private:
+  MetricsSnapshot Take(const UsageReadings& usage);
+
   Supervisor& supervisor_;
   std::chrono::system_clock::time_point started_wall_;
   std::function<DaemonFigures()> figures_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // for snapshots finishing later
 };
 
 }  // namespace sup::daemon::http

@@ -28,6 +28,12 @@ std::size_t FdsFor(const conf::Config& config) {
   return kOwnFds + instances * kFdsPerInstance;
 }
 
+std::size_t SpareFds(std::size_t fds) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 0;
+  return limit.rlim_cur > fds ? static_cast<std::size_t>(limit.rlim_cur) - fds : 0;
+}
+
 void ReserveFdTable(std::size_t fds) {
   rlimit limit{};
   if (fds == 0 || getrlimit(RLIMIT_NOFILE, &limit) != 0) return;

@@ -22,6 +22,11 @@ void RaiseOwnFdLimit();
 // output pipes, two log files and a counter page.
 std::size_t FdsFor(const conf::Config& config);
 
+// The descriptors left under the soft RLIMIT_NOFILE once `fds` (FdsFor) are set aside (0 when
+// none): what the accounting probes may hold open between reads (resources/fd_budget.h).
+// With 10 000 programs and a hard limit of 20 000 that is none, and each read opens by path.
+std::size_t SpareFds(std::size_t fds);
+
 // Grows the table to hold `fds` descriptors (at most the soft RLIMIT_NOFILE) without keeping
 // any open or touching those that are. Best effort: on failure the table grows as it fills.
 // Call before starting threads; later calls still save all but one of the waits.

@@ -1,18 +1,16 @@
 // What an instance's processes use, for `status`, /metrics and memory_max (SPEC §9.2): CPU
 // seconds and percent, resident memory, threads, the main process's descriptors. Read when a
-// reader asks, never on a timer. A UsageReader serves one reply: it scans /proc once, at its
-// first instance, so `status` with 1000 instances reads each process once.
+// reader asks, never on a timer: the instance's ProcessProbe (shared/resources) is read off
+// the loop (usage_reads.h), and the reading becomes an InstanceUsage on the loop thread, where
+// cpu_pct's baseline lives.
 // cpu_pct is over the interval since the previous reading of the same process group by any
 // reader (CpuBaseline, kept by the instance), or since the spawn.
 #pragma once
 
 #include <sys/types.h>
 
-#include <optional>
-#include <string>
-
 #include "lifecycle/state.h"
-#include "resources/proc_usage.h"
+#include "resources/process_probe.h"
 
 namespace sup::daemon::resources {
 
@@ -35,28 +33,8 @@ struct CpuBaseline {
 // since `spawned`; then makes this reading the baseline. 100 = one CPU. Pure.
 double CpuPercent(CpuBaseline& baseline, pid_t pgid, double cpu_s, TimePoint now, TimePoint spawned);
 
-// Where an instance's processes are: its process group, its main pid, and its cgroup
-// directory in cgroup mode ("" otherwise: memory.current is then not read).
-struct UsageTarget {
-  pid_t pgid = 0;
-  pid_t main_pid = 0;
-  std::string cgroup_dir;
-};
-
-class UsageReader {
- public:
-  explicit UsageReader(std::string proc_root = "/proc") : proc_root_(std::move(proc_root)) {}
-
-  // nullopt when the target has no live process.
-  std::optional<InstanceUsage> Read(const UsageTarget& target);
-
- private:
-  std::string proc_root_;
-  std::optional<::sup::resources::ProcTable> table_;  // scanned at the first Read
-};
-
-// Memory of one target alone (memory_max's sampling: no whole-table reply to share a scan
-// with, so it reads only its group). nullopt when nothing of it is alive.
-std::optional<std::uint64_t> ReadMemory(const UsageTarget& target);
+// A probe's reading as `status` shows it, cpu_pct against (and then moving) `baseline`.
+InstanceUsage FromReading(const ::sup::resources::ProbeReading& reading, CpuBaseline& baseline,
+                          pid_t pgid, TimePoint now, TimePoint spawned);
 
 }  // namespace sup::daemon::resources

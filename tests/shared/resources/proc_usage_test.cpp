@@ -9,35 +9,15 @@
 #include <fstream>
 #include <string>
 
+#include "proc_fixture.h"
+
 namespace fs = std::filesystem;
 using sup::resources::CountFds;
 using sup::resources::ParseProcStat;
 using sup::resources::ProcTable;
 
-namespace {
-
-// A stat line as Linux writes it: pid (comm) state ppid pgrp session ... utime(14) stime(15)
-// ... num_threads(20) ... rss(24) ...
-std::string StatLine(int pid, const std::string& comm, char state, int pgid, int utime, int stime,
-                     int threads, int rss) {
-  return std::to_string(pid) + " (" + comm + ") " + state + " 1 " + std::to_string(pgid) + " " +
-         std::to_string(pgid) + " 0 -1 4194560 100 0 0 0 " + std::to_string(utime) + " " +
-         std::to_string(stime) + " 0 0 20 0 " + std::to_string(threads) + " 0 12345 10000000 " +
-         std::to_string(rss) + " 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n";
-}
-
-struct FixtureProc {
-  fs::path root = fs::temp_directory_path() / ("sup-proc-fixture-" + std::to_string(getpid()));
-  FixtureProc() { fs::create_directories(root); }
-  ~FixtureProc() { fs::remove_all(root); }
-  void Add(int pid, const std::string& stat, int fds = 0) {
-    fs::create_directories(root / std::to_string(pid) / "fd");
-    std::ofstream(root / std::to_string(pid) / "stat") << stat;
-    for (int fd = 0; fd < fds; ++fd) std::ofstream(root / std::to_string(pid) / "fd" / std::to_string(fd));
-  }
-};
-
-}  // namespace
+using sup::resources::testing::FixtureProc;
+using sup::resources::testing::StatLine;
 
 TEST_CASE("ParseProcStat reads state, group, CPU ticks, threads and RSS") {
   const auto s = ParseProcStat(StatLine(42, "my prog) (x", 'S', 40, 150, 50, 3, 2560));
@@ -48,6 +28,8 @@ TEST_CASE("ParseProcStat reads state, group, CPU ticks, threads and RSS") {
   CHECK(s->cpu_ticks == 200);
   CHECK(s->threads == 3);
   CHECK(s->rss_pages == 2560);
+  CHECK(s->ppid == 1);
+  CHECK(s->start_ticks == 12345);
 }
 
 TEST_CASE("ParseProcStat refuses malformed lines") {

@@ -46,7 +46,10 @@ class FakeHandler : public CommandHandler {
  public:
   void Handle(const std::string& cmd, const json& args, std::shared_ptr<Call> call) override {
     commands.push_back(cmd);
-    if (cmd == "status") {
+    if (cmd == "status" && args.value("later", false)) {  // as supd's: answered after reads
+      call->HoldNext();
+      held.push_back(std::move(call));
+    } else if (cmd == "status") {
       call->Succeed(json{{"instances", json::array()}, {"select", args.value("select", json::array())}});
     } else if (cmd == "pid") {
       call->Succeed(json{{"pid", ::getpid()}, {"instances", json::array()}});

@@ -251,3 +251,60 @@ TEST_CASE("ControlServer: a cancel hook that closes the whole server -> both clo
   CHECK(h.loop.RunUntil([&] { return second.eof(); }));
   REQUIRE(h.Finish() == 0);
 }
+
+TEST_CASE("ControlServer: a call answered later that holds the next requests -> in order, none busy",
+          "[control]") {
+  Harness h;
+  RawClient client(h.path);
+  const int n = 300;  // past max_calls_per_client (256)
+  std::string requests;
+  for (int i = 0; i < n; ++i) requests += Request(i, "status", {{"later", true}});
+  client.Send(requests + Request(n, "pid"));
+  for (int i = 0; i < n; ++i) {
+    REQUIRE(h.loop.RunUntil([&] { return h.handler.held.size() == static_cast<std::size_t>(i + 1); }));
+    CHECK(h.handler.commands.size() == static_cast<std::size_t>(i + 1));  // the next one waits
+    h.handler.held[static_cast<std::size_t>(i)]->Succeed(json{{"n", i}});
+  }
+  for (int i = 0; i <= n; ++i) {
+    auto reply = client.Next(h.loop);
+    REQUIRE(reply);
+    CHECK((*reply)["id"] == i);
+    CHECK((*reply)["ok"] == true);
+  }
+  REQUIRE(h.Finish() == 0);
+}
+
+TEST_CASE("ControlServer: held requests of a client that half-closed are still answered, then close",
+          "[control]") {
+  Harness h;
+  RawClient client(h.path);
+  client.Send(Request(1, "status", {{"later", true}}) + Request(2, "status", {{"later", true}}));
+  client.ShutdownWrite();
+  for (std::size_t i = 0; i < 2; ++i) {
+    REQUIRE(h.loop.RunUntil([&] { return h.handler.held.size() == i + 1; }));
+    h.loop.RunUntil([] { return false; }, std::chrono::milliseconds(50));  // EOF is processed
+    h.handler.held[i]->Succeed(json::object());
+  }
+  for (int id = 1; id <= 2; ++id) {
+    auto reply = client.Next(h.loop);
+    REQUIRE(reply);
+    CHECK((*reply)["id"] == id);
+  }
+  CHECK(h.loop.RunUntil([&] { return client.eof(); }));
+  REQUIRE(h.Finish() == 0);
+}
+
+TEST_CASE("ControlServer: a reply answered later is a reply, not stream output: 6 MB of it keeps the client",
+          "[control]") {
+  Harness h;
+  RawClient client(h.path);
+  client.Send(Request(1, "status", {{"later", true}}));
+  REQUIRE(h.loop.RunUntil([&] { return h.handler.held.size() == 1; }));
+  const std::string big(6 * 1024 * 1024, 'x');  // over the 4 MiB bound on stream output
+  h.handler.held[0]->Succeed(json{{"big", big}});
+  auto reply = client.Next(h.loop);
+  REQUIRE(reply);
+  CHECK((*reply)["id"] == 1);
+  CHECK((*reply)["result"]["big"].get<std::string>().size() == big.size());
+  REQUIRE(h.Finish() == 0);
+}

@@ -17,9 +17,9 @@ struct Fixture {
   std::vector<std::string> not_ready;
   Routes routes() {
     Routes r;
-    r.metrics = [this] {
+    r.metrics = [this](std::function<void(std::string)> send) {
       ++metrics_reads;
-      return std::string("up 1\n");
+      send("up 1\n");
     };
     r.not_ready = [this] {
       ++ready_reads;
@@ -57,7 +57,12 @@ TEST_CASE("Route: GET /readyz with instances not ready -> 503 listing each", "[h
 
 TEST_CASE("Route: GET /metrics -> 200 in the Prometheus text format", "[http]") {
   Fixture f;
-  const Response r = Route({"GET", "/metrics"}, f.routes());
+  const Response later = Route({"GET", "/metrics"}, f.routes());
+  REQUIRE(later.later);  // read off the loop: answered when the text is ready
+  CHECK(f.metrics_reads == 0);
+  Response r;
+  later.later([&](Response ready) { r = std::move(ready); });
+  CHECK(f.metrics_reads == 1);
   CHECK(r.status == 200);
   CHECK(r.content_type == "text/plain; version=0.0.4; charset=utf-8");
   CHECK(r.body == "up 1\n");

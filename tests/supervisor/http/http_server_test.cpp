@@ -2,6 +2,7 @@
 #include <netinet/in.h>
 
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -19,6 +20,7 @@ struct Harness {
   Loop loop;
   std::vector<Request> seen;
   std::unique_ptr<HttpServer> server;
+  std::vector<std::function<void(Response)>> waiting;  // answers of /later, sent by the test
 
   explicit Harness(ServerOptions options = {}) {
     if (options.address.empty()) options.address = "127.0.0.1:0";
@@ -26,6 +28,10 @@ struct Harness {
       seen.push_back(r);
       if (r.path == "/boom") throw std::runtime_error("boom");
       Response response;
+      if (r.path == "/later") {  // as /metrics: answered once its reads finish off the loop
+        response.later = [this](std::function<void(Response)> send) { waiting.push_back(std::move(send)); };
+        return response;
+      }
       response.body = "answer to " + r.method + " " + r.path + "\n";
       return response;
     });
@@ -249,4 +255,32 @@ TEST_CASE("IsLoopback: 127.0.0.0/8, ::1 and v4-mapped 127.x -> true, others fals
   CHECK(v6("::ffff:127.0.0.1"));
   CHECK_FALSE(v6("::"));
   CHECK_FALSE(v6("fe80::1"));
+}
+
+TEST_CASE("HttpServer: an answer read off the loop is sent when ready (dropped when its client was closed meanwhile)",
+          "[http]") {
+  ServerOptions options;
+  options.request_timeout = std::chrono::milliseconds(300);  // closes the waiting `gone`
+  Harness h(options);
+  TcpClient c(h.port());
+  REQUIRE(c.connected());
+  c.Send("GET /later HTTP/1.1\r\n\r\n");
+  REQUIRE(h.loop.RunUntil([&] { return h.waiting.size() == 1; }));
+  CHECK_FALSE(c.Eof());  // waiting: nothing sent, the connection open
+  c.ShutdownWrite();     // a half-close while waiting still gets the answer
+  Response ready;
+  ready.body = "read later\n";
+  h.waiting[0](ready);
+  const std::string reply = c.ReadToEof(h.loop);
+  CHECK(StatusLine(reply) == "HTTP/1.1 200 OK");
+  CHECK(Body(reply) == "read later\n");
+
+  TcpClient gone(h.port());
+  gone.Send("GET /later HTTP/1.1\r\n\r\n");
+  REQUIRE(h.loop.RunUntil([&] { return h.waiting.size() == 2; }));
+  gone.ReadToEof(h.loop);  // its deadline closed it
+  REQUIRE(h.loop.RunUntil([&] { return h.server->connections() == 0; }));
+  h.waiting[1](ready);  // dropped: no write to a freed connection
+  CHECK(gone.received().empty());
+  REQUIRE(h.Finish() == 0);
 }

@@ -1,0 +1,85 @@
+"""SPEC §9.1 and §9.2: accounting reads only the selection, and never on the event loop.
+supd is traced with strace (-f -y: every thread, descriptors shown with their paths) while
+`status a` runs beside a second program b: /proc/<a's pid>/stat is read by a thread-pool
+thread (not supd's main thread, which runs the loop), and in cgroup mode nothing of b nor a
+scan of /proc happens (with cgroup = "off" the scan is the only way to find a process group's
+members: it happens, off the loop too)."""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import wait_until
+from test_resources import cgroup2_writable
+
+SLEEPERS = """
+    [program.a]
+    command = ["sleep", "1000"]
+    start_seconds = "0"
+
+    [program.b]
+    command = ["sleep", "1000"]
+    start_seconds = "0"
+    """
+
+# "TID syscall(args" as strace -f prints it.
+LINE = re.compile(r"^(\d+)\s+(\w+)\((.*)$")
+
+
+def traced_status(supd, pids, mode):
+    """Every openat/pread64/read/getdents64 of supd's threads while `status a` runs, as
+    (tid, syscall, args) tuples."""
+    out = os.path.join(supd.dir, "strace.out")
+    tids = os.listdir(f"/proc/{supd.proc.pid}/task")
+    argv = ["strace", "-f", "-y", "-qq", "-o", out, "-e", "trace=openat,open,pread64,read,getdents64,newfstatat,fstat"]
+    for tid in tids:
+        argv += ["-p", tid]
+    tracer = subprocess.Popen(argv, stderr=subprocess.DEVNULL)
+    try:
+        # Attached once a status shows up in the trace (bounded): then the traced one.
+        marker = f"/proc/{pids['a']}/"
+        def seen():
+            supd.status("a")
+            return os.path.exists(out) and marker in open(out).read()
+        wait_until(seen, 15, interval=0.2, what="strace to attach to supd")
+        os.truncate(out, 0)
+        time.sleep(0.2)  # what the previous status still wrote lands before the truncation
+        os.truncate(out, 0)
+        for _ in range(3):
+            assert supd.status("a")["a"]["cpu_s"] is not None
+        time.sleep(0.3)
+    finally:
+        tracer.send_signal(signal.SIGINT)
+        tracer.wait(timeout=10)
+    calls = []
+    for line in open(out).read().splitlines():
+        m = LINE.match(line)
+        if m:
+            calls.append((int(m.group(1)), m.group(2), m.group(3)))
+    return calls
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
+@pytest.mark.parametrize("mode", ["auto", "off"])
+def test_status_reads_only_the_selection_off_the_loop(supd, mode):
+    if mode == "auto" and not cgroup2_writable():
+        pytest.skip("no writable cgroup v2 hierarchy on this host")
+    supd.start(SLEEPERS, supervisor_extra=f'cgroup = "{mode}"')
+    pids = {n: supd.wait_state(n, "RUNNING")["pid"] for n in ("a", "b")}
+    calls = traced_status(supd, pids, mode)
+    loop = supd.proc.pid
+    of_a = [c for c in calls if f"/proc/{pids['a']}/stat" in c[2]]
+    assert of_a, calls[:50]
+    assert all(tid != loop for tid, _, _ in of_a), [c for c in of_a if c[0] == loop]
+    scans = [c for c in calls if c[1] == "getdents64" and "</proc>" in c[2]]
+    of_b = [c for c in calls if f"/proc/{pids['b']}/" in c[2]]
+    if mode == "auto":
+        assert not scans, scans
+        assert not of_b, of_b
+    else:
+        assert scans, calls[:50]
+        assert all(tid != loop for tid, _, _ in scans + of_b), [c for c in scans + of_b if c[0] == loop]
