@@ -93,6 +93,7 @@ Readings ReadNow(const Probes& probes) {
 
 void ReadOnPool(uv_loop_t& loop, Probes probes, ReadingsFn done) {
   if (probes.empty()) return done({});
+  if (probes.size() <= kReadHereAtMost && !NeedsScan(probes)) return done(ReadNow(probes));
   auto job = std::make_shared<Job>();
   job->readings.resize(probes.size());
   job->probes = std::move(probes);

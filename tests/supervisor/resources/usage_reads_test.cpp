@@ -1,5 +1,5 @@
 // Reads on libuv's thread pool: every probe's reading, in order, delivered on the loop thread
-// after the reads ran elsewhere, over several chunks; a probe its instance dropped meanwhile is
+// after the reads ran elsewhere, over several chunks; a small selection read at once; a probe its instance dropped meanwhile is
 // still read safely (the job shares it); the /proc scan runs only when a probe needs it.
 #include "resources/usage_reads.h"
 
@@ -60,6 +60,26 @@ TEST_CASE("ReadOnPool: one reading per probe, in order, on the loop thread, in c
   REQUIRE(got[0]);
   CHECK(got[0]->threads >= 1);
   CHECK(got[0]->fds >= 3);
+  uv_loop_close(&loop);
+}
+
+TEST_CASE("ReadOnPool: a small selection needing no scan is read at once, on the calling thread",
+          "[resources][pool]") {
+  uv_loop_t loop;
+  REQUIRE(uv_loop_init(&loop) == 0);
+  Probes small(kReadHereAtMost, ProbeOf(getpid(), "/nonexistent"));
+  bool done = false;
+  ReadOnPool(loop, small, [&](Readings r) {
+    CHECK(r.size() == kReadHereAtMost);
+    CHECK(r.back().has_value());
+    done = true;
+  });
+  CHECK(done);  // no pool hand-off: answered before ReadOnPool returned
+  Probes one_more(kReadHereAtMost + 1, ProbeOf(getpid(), "/nonexistent"));
+  done = false;
+  ReadOnPool(loop, one_more, [&](Readings) { done = true; });
+  CHECK_FALSE(done);
+  RunUntil(loop, done);
   uv_loop_close(&loop);
 }
 
