@@ -1,6 +1,10 @@
 #include "resources/usage_reads.h"
 
+#include <stdlib.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <string>
 #include <thread>
 
 namespace sup::daemon::resources {
@@ -26,6 +30,12 @@ struct Chunk {
   std::size_t last = 0;
   bool scan = false;
 };
+
+// One chunk, and one pool thread, per core, up to libuv's own cap of 4.
+std::size_t ThreadsForChunks() {
+  static const std::size_t cpus = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+  return cpus;
+}
 
 void ReadRange(Job& job, std::size_t first, std::size_t last) {
   for (std::size_t i = first; i < last; ++i) job.readings[i] = job.probes[i]->Read(job.table.get());
@@ -54,8 +64,7 @@ bool Queue(uv_loop_t& loop, std::unique_ptr<Chunk> chunk) {
 
 void QueueChunks(uv_loop_t& loop, const std::shared_ptr<Job>& job) {
   const std::size_t n = job->probes.size();
-  static const std::size_t cpus = std::max(1u, std::thread::hardware_concurrency());
-  const std::size_t chunks = std::clamp<std::size_t>(n / kMinProbesPerChunk, 1, cpus);
+  const std::size_t chunks = std::clamp<std::size_t>(n / kMinProbesPerChunk, 1, ThreadsForChunks());
   const std::size_t per_chunk = (n + chunks - 1) / chunks;
   job->remaining = (n + per_chunk - 1) / per_chunk;
   for (std::size_t first = 0; first < n; first += per_chunk) {
@@ -73,9 +82,16 @@ void QueueChunks(uv_loop_t& loop, const std::shared_ptr<Job>& job) {
 }  // namespace
 
 void StartPool(uv_loop_t& loop) {
+  // One thread per core (libuv's default is 4): a job has one chunk per core, so more threads
+  // would only take turns, and each is one more for exit_group to wake and end (PID 1's exit,
+  // BENCHMARKS.md pid1). libuv reads the size once, as the first work is queued; an operator's
+  // own UV_THREADPOOL_SIZE is kept, and ours is not left in the environment programs inherit.
+  const bool sized = std::getenv("UV_THREADPOOL_SIZE") != nullptr;
+  if (!sized) setenv("UV_THREADPOOL_SIZE", std::to_string(ThreadsForChunks()).c_str(), 1);
   auto* work = new uv_work_t;
   const int rc = uv_queue_work(&loop, work, [](uv_work_t*) {}, [](uv_work_t* w, int) { delete w; });
   if (rc != 0) delete work;
+  if (!sized) unsetenv("UV_THREADPOOL_SIZE");
 }
 
 bool NeedsScan(const Probes& probes) {

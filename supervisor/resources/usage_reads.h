@@ -23,8 +23,8 @@ using Probes = std::vector<std::shared_ptr<::sup::resources::ProcessProbe>>;
 using Readings = std::vector<std::optional<::sup::resources::ProbeReading>>;
 using ReadingsFn = std::function<void(Readings)>;
 
-// A job is split into one chunk per CPU (more would only make the pool's 4 threads take
-// turns on the cores), of at least this many probes: a chunk's reads (~7 us a probe) must
+// A job is split into one chunk per pool thread, which StartPool makes one per CPU (at most
+// 4: more chunks would only take turns on the cores), of at least this many probes: a chunk's reads (~7 us a probe) must
 // outweigh the pool's hand-off.
 inline constexpr std::size_t kMinProbesPerChunk = 64;
 
@@ -41,7 +41,7 @@ bool NeedsScan(const Probes& probes);
 // Reads them here and now, on the calling thread (the unit tests' runner; a chunk's work).
 Readings ReadNow(const Probes& probes);
 
-// Starts libuv's thread pool now. libuv makes its threads at the first work and aborts the
+// Starts libuv's thread pool now, with one thread per CPU (at most 4). libuv makes its threads at the first work and aborts the
 // process if it cannot: at start-up that is a failed start, later (a lowered RLIMIT_AS, a
 // full pid table) it would be a crash of supd at someone's `status`.
 void StartPool(uv_loop_t& loop);
