@@ -8,16 +8,10 @@
 #include <algorithm>
 #include <charconv>
 
+#include "sup/base/parse_number.h"
+
 namespace sup::resources {
 namespace {
-
-template <class T>
-std::optional<T> Number(std::string_view text) {
-  T value{};
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
-  return value;
-}
 
 // Reads what `fd` holds (at most `max` bytes) and closes it.
 std::optional<std::string> ReadAndClose(int fd, std::size_t max) {
@@ -45,7 +39,7 @@ std::optional<ProcStat> ParseProcStat(std::string_view line) {
   const auto close = line.rfind(')');
   if (open == std::string_view::npos || close == std::string_view::npos || close < open) return std::nullopt;
   ProcStat s;
-  const auto pid = Number<pid_t>(line.substr(0, open));
+  const auto pid = ParseNumber<pid_t>(line.substr(0, open));
   if (!pid) return std::nullopt;
   s.pid = *pid;
   std::string_view rest = line.substr(close + 1);
@@ -61,13 +55,13 @@ std::optional<ProcStat> ParseProcStat(std::string_view line) {
     const std::string_view text = rest.substr(0, end);
     switch (field) {
       case 3: s.state = text.size() == 1 ? text[0] : '?'; break;
-      case 4: ppid = Number<pid_t>(text); break;
-      case 5: pgid = Number<pid_t>(text); break;
-      case 14: utime = Number<std::uint64_t>(text); break;
-      case 15: stime = Number<std::uint64_t>(text); break;
-      case 20: threads = Number<int>(text); break;
-      case 22: started = Number<std::uint64_t>(text); break;
-      case 24: rss = Number<std::uint64_t>(text); break;
+      case 4: ppid = ParseNumber<pid_t>(text); break;
+      case 5: pgid = ParseNumber<pid_t>(text); break;
+      case 14: utime = ParseNumber<std::uint64_t>(text); break;
+      case 15: stime = ParseNumber<std::uint64_t>(text); break;
+      case 20: threads = ParseNumber<int>(text); break;
+      case 22: started = ParseNumber<std::uint64_t>(text); break;
+      case 24: rss = ParseNumber<std::uint64_t>(text); break;
       default: break;
     }
     rest.remove_prefix(end);

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sup/base/parse_number.h"
+
 namespace sup::resources {
 namespace {
 
@@ -41,14 +43,6 @@ std::optional<std::string_view> PreadAll(int fd, char* buffer, std::size_t size,
   }
   more.resize(used);
   return std::string_view(more);
-}
-
-template <class T>
-std::optional<T> Number(std::string_view text) {
-  T value{};
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc()) return std::nullopt;
-  return value;
 }
 
 }  // namespace
@@ -135,7 +129,7 @@ void ProcessProbe::AddMembers(ProbeReading& reading, const std::optional<ProcSta
     std::string_view rest = *pids;
     while (!rest.empty()) {
       const auto end = std::min(rest.find('\n'), rest.size());
-      const auto pid = Number<pid_t>(rest.substr(0, end));
+      const auto pid = ParseNumber<pid_t>(rest.substr(0, end));
       rest.remove_prefix(std::min(end + 1, rest.size()));
       if (!pid || *pid == target_.pid) continue;
       if (const auto member = ReadProcStat(*pid, proc_root_)) add(*member);
@@ -143,7 +137,9 @@ void ProcessProbe::AddMembers(ProbeReading& reading, const std::optional<ProcSta
     if (memory_fd_ >= 0) {
       char text[32];
       const ssize_t n = ::pread(memory_fd_, text, sizeof(text), 0);
-      const auto bytes = n > 0 ? Number<std::uint64_t>(std::string_view(text, static_cast<std::size_t>(n))) : std::nullopt;
+      std::string_view value(text, n > 0 ? static_cast<std::size_t>(n) : 0);
+      if (!value.empty() && value.back() == '\n') value.remove_suffix(1);
+      const auto bytes = ParseNumber<std::uint64_t>(value);
       if (bytes) reading.rss_bytes = *bytes;
     }
     return;

@@ -38,13 +38,7 @@ struct ProbeTarget {
 // What the target's processes use now. cpu_s, rss_bytes and threads are summed over the live
 // members (rss_bytes is memory.current with the memory controller); fds is the main
 // process's, -1 when unreadable.
-struct ProbeReading {
-  double cpu_s = 0;
-  std::uint64_t rss_bytes = 0;
-  int threads = 0;
-  int processes = 0;
-  int fds = -1;
-};
+using ProbeReading = Usage;
 
 class ProcessProbe {
  public:

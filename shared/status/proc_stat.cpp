@@ -10,6 +10,8 @@
 #include <charconv>
 #include <string>
 
+#include "sup/base/parse_number.h"
+
 namespace sup::daemon {
 
 namespace {
@@ -30,14 +32,6 @@ std::string_view Field(std::string_view line, int want) {
   }
 }
 
-template <class T>
-std::optional<T> Number(std::string_view text) {
-  T value{};
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
 // The stat line of `pid` ("" when it is gone).
 std::string StatLine(const std::string& pid) {
   const std::string path = "/proc/" + pid + "/stat";
@@ -52,7 +46,7 @@ std::string StatLine(const std::string& pid) {
 }  // namespace
 
 std::optional<std::uint64_t> ParseStartTicks(std::string_view line) {
-  return Number<std::uint64_t>(Field(line, 22));
+  return ParseNumber<std::uint64_t>(Field(line, 22));
 }
 
 std::optional<std::uint64_t> ProcStartTicks(pid_t pid) {
@@ -70,7 +64,7 @@ bool GroupHasLiveMember(pid_t pgid) {
     if (e == nullptr) break;
     if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
     const std::string line = StatLine(e->d_name);
-    live = Number<pid_t>(Field(line, 5)) == pgid && Field(line, 3) != "Z";
+    live = ParseNumber<pid_t>(Field(line, 5)) == pgid && Field(line, 3) != "Z";
   }
   closedir(proc);
   return live;

@@ -34,6 +34,15 @@ def wait_until(predicate, timeout=10.0, interval=0.02, what="condition"):
         time.sleep(interval)
 
 
+def alive(pid):
+    """True while pid runs (a zombie, waiting for its parent to reap it, is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def fd_table(pid):
     """(size of the process's fd table, descriptors it holds open), from /proc."""
     with open(f"/proc/{pid}/status") as f:

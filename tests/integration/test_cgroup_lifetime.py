@@ -34,16 +34,21 @@ def cgroup_inode(directory):
                       what=f"{directory} to exist")
 
 
-def test_instance_cgroup_is_kept_across_restarts_and_holds_the_first_instruction(supd):
-    supd.start("""
+def start_restarting_cat(supd, backoff):
+    """`restarts`: `cat /proc/self/cgroup` into restarts.log, run again `backoff` after each exit."""
+    supd.start(f"""
         [program.restarts]
         command = ["cat", "/proc/self/cgroup"]
-        stdout = { file = "restarts.log", forward = false }
+        stdout = {{ file = "restarts.log", forward = false }}
         restart = "always"
         start_seconds = "0"
-        backoff = { initial = "0.1s", max = "0.1s", factor = 1.0, jitter = 0.0 }
-        start_limit = { burst = 0 }
+        backoff = {{ initial = "{backoff}", max = "{backoff}", factor = 1.0, jitter = 0.0 }}
+        start_limit = {{ burst = 0 }}
         """)
+
+
+def test_instance_cgroup_is_kept_across_restarts_and_holds_the_first_instruction(supd):
+    start_restarting_cat(supd, "0.1s")
     # `cat` itself (the exec'd program, not a child of it) reports the instance's cgroup.
     first = wait_until(lambda: cgroup_lines(supd)[:1], 10, what="the first run's cgroup")[0]
     assert first.startswith("0::/") and first.split("/")[-2].startswith("sup") and \
@@ -59,15 +64,7 @@ def test_instance_cgroup_is_kept_across_restarts_and_holds_the_first_instruction
 
 
 def test_a_cgroup_removed_between_runs_is_made_again(supd):
-    supd.start("""
-        [program.restarts]
-        command = ["cat", "/proc/self/cgroup"]
-        stdout = { file = "restarts.log", forward = false }
-        restart = "always"
-        start_seconds = "0"
-        backoff = { initial = "1s", max = "1s", factor = 1.0, jitter = 0.0 }
-        start_limit = { burst = 0 }
-        """)
+    start_restarting_cat(supd, "1s")
     first = wait_until(lambda: cgroup_lines(supd)[:1], 10, what="the first run's cgroup")[0]
     directory = cgroup2_root() + first[3:]
     # Between two runs (BACKOFF: nothing lives in it) an operator removes the directory.

@@ -6,18 +6,9 @@ import signal
 import struct
 import subprocess
 
-from conftest import SUPD, WORKER, Supd, wait_until
+from conftest import SUPD, WORKER, Supd, alive, wait_until
 
 STATUS_MAGIC = 0x3154415453505553  # "SUPSTAT1"
-
-
-def alive(pid):
-    """True while pid runs (a zombie, waiting for init to reap it, is gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def start_ticks(pid):

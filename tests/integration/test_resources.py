@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from conftest import SUPCTL, wait_until
+from conftest import SUPCTL, alive, wait_until
 
 MiB = 1 << 20
 
@@ -57,14 +57,6 @@ def cgroup2_writable():
     except (OSError, StopIteration, ValueError):
         pass
     return False
-
-
-def alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def test_status_shows_cpu_memory_fds_and_threads(supd):
