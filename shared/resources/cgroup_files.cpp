@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "sup/base/parse_number.h"
+
 namespace sup::resources {
 namespace {
 
@@ -97,9 +99,7 @@ std::optional<std::uint64_t> ParseKeyedValue(std::string_view text, std::string_
   ForLines(text, [&](std::string_view line) {
     const auto fields = Split(line);
     if (fields.size() != 2 || fields[0] != key) return;
-    std::uint64_t v = 0;
-    const auto [ptr, ec] = std::from_chars(fields[1].data(), fields[1].data() + fields[1].size(), v);
-    if (ec == std::errc() && ptr == fields[1].data() + fields[1].size()) value = v;
+    if (const auto v = ParseNumber<std::uint64_t>(fields[1])) value = v;
   });
   return value;
 }

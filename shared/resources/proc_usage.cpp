@@ -129,23 +129,28 @@ std::optional<ProcStat> ReadProcStat(pid_t pid, const std::string& proc_root) {
   return text ? ParseProcStat(*text) : std::nullopt;
 }
 
-int CountFds(pid_t pid, const std::string& proc_root) {
-  const std::string path = proc_root + "/" + std::to_string(pid) + "/fd";
-  // procfs of Linux >= 6.2 gives the number of open descriptors as the directory's size: one
-  // stat instead of open, getdents and close (a fifth of the cost). 0 on older kernels: then
-  // they are counted, as in a fixture tree (whose directory sizes mean something else).
-  if (proc_root == "/proc") {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return -1;
-    if (st.st_size > 0) return static_cast<int>(st.st_size);
+int CountEntries(int fd) {
+  DIR* dir = fd >= 0 ? ::fdopendir(fd) : nullptr;
+  if (dir == nullptr) {
+    if (fd >= 0) ::close(fd);
+    return -1;
   }
-  DIR* dir = ::opendir(path.c_str());
-  if (dir == nullptr) return -1;
   int count = 0;
   while (const dirent* e = ::readdir(dir))
     if (e->d_name[0] != '.') ++count;
   ::closedir(dir);
   return count;
+}
+
+int CountFds(pid_t pid, const std::string& proc_root) {
+  const std::string path = proc_root + "/" + std::to_string(pid) + "/fd";
+  // procfs of Linux >= 6.2 gives the number of open descriptors as the directory's size: one
+  // stat instead of open, getdents and close (a fifth of the cost). 0 on older kernels: then
+  // they are counted, as in a fixture tree (whose directory sizes mean something else).
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return -1;
+  if (proc_root == "/proc" && st.st_size > 0) return static_cast<int>(st.st_size);
+  return CountEntries(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 }
 
 std::optional<std::string> ReadSmallFile(const std::string& path, std::size_t max) {

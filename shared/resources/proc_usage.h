@@ -64,6 +64,9 @@ std::optional<ProcStat> ReadProcStat(pid_t pid, const std::string& proc_root = "
 
 // Open descriptors of `pid` (entries of <proc_root>/<pid>/fd); -1 when unreadable.
 int CountFds(pid_t pid, const std::string& proc_root = "/proc");
+// The entries of the directory open as `fd` but "." and "..", then closes it; -1 when fd < 0
+// or unreadable (where an fd directory's size is not its count: kernels before 6.2, fixtures).
+int CountEntries(int fd);
 
 // Parses a stat line read into `buffer` by a pread/read that returned `n`; nullopt when n <= 0.
 std::optional<ProcStat> ParseStatRead(const char* buffer, ssize_t n);

@@ -1,11 +1,9 @@
 #include "resources/process_probe.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <string_view>
 #include <vector>
 
@@ -112,14 +110,7 @@ std::optional<ProcStat> ProcessProbe::ReadMain() {
 
 void ProcessProbe::AddMembers(ProbeReading& reading, const std::optional<ProcStat>& main,
                               const ProcTable* table) const {
-  const auto add = [&](const ProcStat& s) {
-    Usage u;
-    AddProcess(u, s, ticks_per_second_, page_size_);
-    reading.cpu_s += u.cpu_s;
-    reading.rss_bytes += u.rss_bytes;
-    reading.threads += u.threads;
-    reading.processes += u.processes;
-  };
+  const auto add = [&](const ProcStat& s) { AddProcess(reading, s, ticks_per_second_, page_size_); };
   if (main) add(*main);
   if (procs_fd_ >= 0) {
     char buffer[4096];
@@ -157,25 +148,11 @@ void ProcessProbe::AddMembers(ProbeReading& reading, const std::optional<ProcSta
 }
 
 int ProcessProbe::CountFds() const {
-  // procfs of Linux >= 6.2 gives the number of open descriptors as the directory's size: one
-  // fstat instead of getdents (0 on older kernels: then they are counted, as in a fixture
-  // tree, whose directory sizes mean something else).
-  const std::string path = fd_dir_ >= 0 ? std::string() : proc_root_ + "/" + std::to_string(target_.pid) + "/fd";
+  if (fd_dir_ < 0) return ::sup::resources::CountFds(target_.pid, proc_root_);
   struct stat st {};
-  if ((fd_dir_ >= 0 ? ::fstat(fd_dir_, &st) : ::stat(path.c_str(), &st)) != 0) return -1;
-  if (procfs_ && st.st_size > 0) return static_cast<int>(st.st_size);
-  const int fd = fd_dir_ >= 0 ? ::openat(fd_dir_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                              : OpenAt(path, O_DIRECTORY);
-  DIR* dir = fd >= 0 ? ::fdopendir(fd) : nullptr;
-  if (dir == nullptr) {
-    if (fd >= 0) ::close(fd);
-    return -1;
-  }
-  int count = 0;
-  while (const dirent* e = ::readdir(dir))
-    if (e->d_name[0] != '.') ++count;
-  ::closedir(dir);
-  return count;
+  if (::fstat(fd_dir_, &st) != 0) return -1;
+  if (procfs_ && st.st_size > 0) return static_cast<int>(st.st_size);  // as CountFds(pid)
+  return CountEntries(::openat(fd_dir_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 }
 
 std::optional<ProbeReading> ProcessProbe::Read(const ProcTable* table) {

@@ -307,7 +307,7 @@ void Instance::OnReaped(ExitStatus status) {
   if (cgroup_ && cgroup_->memory()) {
     const std::uint64_t kills = cgroup_->OomKills();
     if (kills > std::exchange(oom_kills_, kills))
-      reason = "memory limit " + ::sup::resources::FormatBytes(spec_->memory_max) + " exceeded (OOM kill)";
+      reason = MemoryLimitReason("OOM kill");
   }
   if (!reason.empty()) spdlog::warn("{}: {}", name(), reason);
   const bool group_alive = spec_->kill_group && GroupAlive();
@@ -357,14 +357,17 @@ void Instance::OnMemoryCheck() {
 void Instance::OnMemorySample(const ::sup::resources::ProcessProbe* probe, std::optional<std::uint64_t> used) {
   if (probe != probe_.get() || spec_->memory_max == 0) return;  // its process ended meanwhile
   if (used && *used > spec_->memory_max) {
-    const std::string reason = "memory limit " + ::sup::resources::FormatBytes(spec_->memory_max) +
-                               " exceeded (used " + ::sup::resources::FormatBytes(*used) + ")";
+    const std::string reason = MemoryLimitReason("used " + ::sup::resources::FormatBytes(*used));
     spdlog::warn("{}: {}: restarting", name(), reason);
     Apply(fsm_.OnMemoryExceeded(reason, Now()));
     host_.Settle();
     if (state() == State::kStopping) return;
   }
   ArmMemoryCheck();
+}
+
+std::string Instance::MemoryLimitReason(const std::string& how) const {
+  return "memory limit " + ::sup::resources::FormatBytes(spec_->memory_max) + " exceeded (" + how + ")";
 }
 
 std::shared_ptr<::sup::resources::ProcessProbe> Instance::UsageProbe() const {

@@ -131,6 +131,8 @@ class Instance {
   void ArmMemoryCheck();
   void OnMemoryCheck();
   void OnMemorySample(const ::sup::resources::ProcessProbe* probe, std::optional<std::uint64_t> used);
+  // SPEC §9.2's reason: "memory limit 512MiB exceeded (used 530MiB)" (or "(OOM kill)").
+  std::string MemoryLimitReason(const std::string& how) const;
   // Its process group is alive; in cgroup mode (with kill_group) its cgroup is populated,
   // which counts the processes that left the group (setsid, double fork).
   bool GroupAlive() const;

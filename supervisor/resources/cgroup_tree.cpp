@@ -132,17 +132,18 @@ InstanceCgroup::~InstanceCgroup() {
 }
 
 Result<void> InstanceCgroup::ApplyLimits(const conf::ProgramSpec& spec) {
-  // A limit taken off is written back as "max" (unlimited), what a new cgroup starts with.
-  if (tree_memory_ && memory_max_ != spec.memory_max) {
-    const std::string text = spec.memory_max > 0 ? std::to_string(spec.memory_max) : "max";
-    if (!WriteFile(name_ + "/memory.max", text, base_fd_)) return Fail(SystemError("write " + dir_ + "/memory.max", errno));
-    memory_max_ = spec.memory_max;
-  }
-  if (tree_cpu_ && cpu_max_ != spec.cpu_max) {
-    const std::string text = spec.cpu_max > 0 ? ::sup::resources::CpuMaxText(spec.cpu_max) : "max";
-    if (!WriteFile(name_ + "/cpu.max", text, base_fd_)) return Fail(SystemError("write " + dir_ + "/cpu.max", errno));
-    cpu_max_ = spec.cpu_max;
-  }
+  // Each limit is written only when it changed; one taken off (0) is written back as "max"
+  // (unlimited), what a new cgroup starts with.
+  const auto apply = [&](bool controller, const char* file, auto& written, auto wanted, const std::string& text) {
+    if (!controller || written == wanted) return true;
+    if (!WriteFile(name_ + "/" + file, wanted > 0 ? text : "max", base_fd_)) return false;
+    written = wanted;
+    return true;
+  };
+  if (!apply(tree_memory_, "memory.max", memory_max_, spec.memory_max, std::to_string(spec.memory_max)))
+    return Fail(SystemError("write " + dir_ + "/memory.max", errno));
+  if (!apply(tree_cpu_, "cpu.max", cpu_max_, spec.cpu_max, ::sup::resources::CpuMaxText(spec.cpu_max)))
+    return Fail(SystemError("write " + dir_ + "/cpu.max", errno));
   return {};
 }
 

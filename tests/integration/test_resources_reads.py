@@ -105,3 +105,19 @@ def test_status_reads_only_the_selection_off_the_loop(supd, mode):
     assert {c[2] for c in of_many}, calls[:50]
     assert all(tid != loop for tid, _, _ in of_many), [c for c in of_many if c[0] == loop]
     assert not reads_of(calls, pids["a"])
+
+
+def test_the_pool_has_a_thread_per_cpu_and_leaves_programs_environment_alone(supd):
+    """usage_reads.cpp's StartPool sizes libuv's pool to the CPUs (at most 4) through
+    UV_THREADPOOL_SIZE, and takes the variable out again before any program starts."""
+    out = os.path.join(supd.dir, "env.out")
+    supd.start(f"""
+        [program.env]
+        command = ["sh", "-c", "env > {out}.tmp && mv {out}.tmp {out} && exec sleep 1000"]
+        start_seconds = "0"
+        """)
+    wait_until(lambda: os.path.exists(out), 10, what="the program's environment")
+    assert "UV_THREADPOOL_SIZE" not in open(out).read()
+    # The loop, the log writer, the pool (and at most one output writer).
+    threads = len(os.listdir(f"/proc/{supd.proc.pid}/task"))
+    assert threads <= 3 + min(os.cpu_count() or 1, 4), threads
