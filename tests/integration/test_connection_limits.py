@@ -156,7 +156,11 @@ def test_a_client_that_stops_reading_is_paused_then_served_in_full(supd):
         assert other.call({"id": k, "cmd": "status"})["ok"]
     t.join(2)
     assert t.is_alive(), result  # still blocked in sendall: supd is not reading
-    assert vm_kib(pid, "VmRSS") - rss_before < 24 * MiB, (rss_before, vm_kib(pid, "VmRSS"))
+    # Under AddressSanitizer RSS measures its quarantine and shadow, not supd (sanitize.sh leaves
+    # out the memory-bound tests for that reason): there the pause alone is checked. Release
+    # builds grow 0.1-1 MiB here; ASan ones 24 MiB.
+    if not os.environ.get("SUP_SANITIZER"):
+        assert vm_kib(pid, "VmRSS") - rss_before < 24 * MiB, (rss_before, vm_kib(pid, "VmRSS"))
     # Now the hog reads: every reply comes, nothing was dropped.
     reader, got = LineReader(hog), 0
     while got < n:
