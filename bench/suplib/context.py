@@ -21,6 +21,7 @@ class Tools:
         self.line_writer = os.path.join(bench, "bench_line_writer")
         self.exec_timer = os.path.join(bench, "bench_exec_timer")
         self.rtt_client = os.path.join(bench, "bench_rtt_client")
+        self.status_floor = os.path.join(bench, "bench_status_floor")
         self.agent_counter_bench = os.path.join(bench, "agent_counter_bench")
         self.tini = shutil.which("tini") or "/usr/bin/tini"
         self.unshare = shutil.which("unshare") or "/usr/bin/unshare"
@@ -31,7 +32,7 @@ class Tools:
 
     def required(self):
         return [self.supd, self.supctl, self.stamp, self.line_writer, self.exec_timer,
-                self.rtt_client]
+                self.rtt_client, self.status_floor]
 
     def missing(self):
         return [p for p in self.required() if not os.access(p, os.X_OK)]

@@ -7,8 +7,8 @@ import subprocess
 
 BEGIN, END = "<!-- analysis:begin -->", "<!-- analysis:end -->"
 
-ROW_ORDER = ["status10", "rtt", "clients100", "restart", "capture", "idle100", "spawn200",
-             "spawn200off", "spawn1000", "spawn1000off", "stop100", "shutdown200", "pid1", "scale10k", "resources1k", "agent"]
+ROW_ORDER = ["status10", "status10floor", "rtt", "clients100", "restart", "capture", "idle100", "spawn200",
+             "spawn200off", "spawn1000", "spawn1000off", "stop100", "shutdown200", "pid1", "pid1off", "scale10k", "resources1k", "agent"]
 
 
 def machine():

@@ -35,17 +35,22 @@ def status_wall_time(ctx, supd, trees):
     ctx.log(f"supctl status (10 programs) vs /bin/true and {len(trees)} peers: {runs} "
             "interleaved runs each")
     argv = [t.exec_timer, "--runs", str(runs), "--warmup", "5",
-            "--", t.true, "--", t.supctl, "-s", supd.sock, "status"]
+            "--", t.true, "--", t.supctl, "-s", supd.sock, "status",
+            "--", t.status_floor, supd.sock]
     for tree in trees:
         argv += ["--", *tree.status_argv()]
     out = ctx.run_json(argv, timeout=900)
-    true_cmd, status_cmd, *peer_cmds = out["commands"]
+    true_cmd, status_cmd, floor_cmd, *peer_cmds = out["commands"]
     bad = {c: n for c, n in status_cmd["exit_codes"].items() if c not in ("0", "3")}
     if bad:
         raise BenchError(f"supctl status exited with {bad}: {supd.log_tail(500)}")
+    if set(floor_cmd["exit_codes"]) - {"0"}:
+        raise BenchError(f"status_floor exited with {floor_cmd['exit_codes']}")
     base = scaled(figure(true_cmd["samples_ns"]), 1e-6)
     value = scaled(figure(status_cmd["samples_ns"]), 1e-6)
     ratio = ratio_of(value, base)
+    floor = scaled(figure(floor_cmd["samples_ns"]), 1e-6)
+    floor_ratio = ratio_of(floor, base)
     peers, failed = {}, []
     for tree, cmd in zip(trees, peer_cmds):
         if set(cmd["exit_codes"]) - {"0"}:
@@ -60,7 +65,12 @@ def status_wall_time(ctx, supd, trees):
     return [with_peers(line("status10", "`supctl status`, 10 programs (wall time)", "≤ 1.2×",
                             "ms", value, ratio <= 1.2, base, "`/bin/true`", ratio,
                             note=f"{runs} runs each, interleaved; posix_spawn → waitpid"),
-                       peers, note)]
+                       peers, note),
+            line("status10floor", "the same `status` from a minimal C client (connect, one "
+                 "request, the raw reply to stdout), for reference: the row's floor", "(≤ 1.2×)",
+                 "ms", floor, floor_ratio <= 1.2, base, "`/bin/true`", floor_ratio,
+                 note="bench/status_floor.c, in the same exec_timer run: what is left with no "
+                      "C++ start-up, no parsing and no table")]
 
 
 def round_trip(ctx, supd):

@@ -242,7 +242,8 @@ def pid1_once(ctx, kind, workdir):
                                     stdin=subprocess.DEVNULL)
         else:
             supd = Supd(t, tag="pid1")
-            supd.write_config(program("prog", [t.stamp, path, "pause"], start_seconds='"0s"'))
+            supd.write_config(program("prog", [t.stamp, path, "pause"], start_seconds='"0s"'),
+                              'cgroup = "off"' if kind == "supd-off" else "")
             supd.start(argv_prefix=ns)
             proc = supd.proc
         wait_until(lambda: count_lines(path) >= 1 or proc.poll() is not None, 30,
@@ -276,7 +277,7 @@ def pid1_once(ctx, kind, workdir):
 
 def pid1(ctx):
     reps = ctx.reps(7, 3)
-    kinds = ["tini", "supd", "supd-init"] + (["dumb-init"] if ctx.tools.dumb_init else [])
+    kinds = ["tini", "supd", "supd-off", "supd-init"] + (["dumb-init"] if ctx.tools.dumb_init else [])
     ctx.log(f"PID 1 SIGTERM → exit: {reps} runs each of {', '.join(kinds)}")
     samples = {k: [] for k in kinds}
     with tempfile.TemporaryDirectory(prefix="sup-bench-pid1-") as workdir:
@@ -285,7 +286,8 @@ def pid1(ctx):
                 samples[kind].append(pid1_once(ctx, kind, workdir))
     base = figure(samples["tini"])
     value, init = figure(samples["supd"]), figure(samples["supd-init"])
-    ratio, init_ratio = ratio_of(value, base), ratio_of(init, base)
+    off = figure(samples["supd-off"])
+    ratio, init_ratio, off_ratio = ratio_of(value, base), ratio_of(init, base), ratio_of(off, base)
     note = (f"{reps} runs each, interleaved, under `unshare --pid --fork --mount-proc`; time from "
             "kill(SIGTERM) to unshare reaping the namespace's init")
     peers = {k: samples[k] for k in ("tini", "dumb-init") if k in samples}
@@ -296,6 +298,9 @@ def pid1(ctx):
     return [with_peers(line("pid1", "as PID 1: SIGTERM → supd exited (`supd -c`, one program "
                             "exiting on TERM)", "≤ 1.5×", "ms", value, ratio <= 1.5, base, "tini",
                             ratio, note=note), peers, peer_note),
+            line("pid1off", "as PID 1, `supd -c` with `cgroup = \"off\"` (process groups only), "
+                 "for reference", "(≤ 1.5×)", "ms", off, off_ratio <= 1.5, base, "tini", off_ratio,
+                 note=note),
             with_peers(line("pid1", "as PID 1, init mode (`supd -- prog`)",
                             "≤ 1.2×", "ms", init, init_ratio <= 1.2, base, "tini", init_ratio,
                             note=note), peers, peer_note)]
