@@ -1,5 +1,6 @@
 #include "daemon/daemon.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -7,7 +8,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <fstream>
 #include <memory>
 
 #include "control/control_server.h"
@@ -19,6 +19,7 @@
 #include "core/reloader.h"
 #include "core/supervisor.h"
 #include "sup/conf/expand.h"
+#include "sup/base/parse_number.h"
 #include "sup/conf/units.h"
 #include "daemon/daemon_signals.h"
 #include "core/exit_codes.h"
@@ -30,6 +31,7 @@
 #include "loop/before_wait.h"
 #include "loop/signal_watcher.h"
 #include "loop/timer.h"
+#include "loop/unique_fd.h"
 #include "notify/notify_listener.h"
 #include "process/reaper.h"
 #include "output/output_hub.h"
@@ -46,10 +48,21 @@ namespace {
 // to programs with forward_signals = true.
 constexpr int kForwardable[] = {SIGQUIT, SIGUSR2, SIGWINCH, SIGALRM, SIGPWR, SIGURG, SIGCONT};
 
-nlohmann::json SupdFigures(std::chrono::steady_clock::time_point started) {
-  long pages = 0, resident = 0;
-  std::ifstream statm("/proc/self/statm");
-  statm >> pages >> resident;
+// supd's own figures for `status` (its "supd" object). /proc/self/statm is held open from
+// start-up and read with one pread: an ifstream per status (open, an 8 KiB buffer, a locale,
+// close) was a sixth of supd's time for `supctl status web`.
+nlohmann::json SupdFigures(std::chrono::steady_clock::time_point started, int statm) {
+  long resident = 0;
+  char text[128];
+  const ssize_t n = statm >= 0 ? ::pread(statm, text, sizeof(text) - 1, 0) : -1;
+  if (n > 0) {
+    const std::string_view fields(text, static_cast<std::size_t>(n));
+    const auto second = fields.find(' ');  // "size resident shared ..."
+    if (second != std::string_view::npos) {
+      const auto rest = fields.substr(second + 1);
+      resident = ParseNumber<long>(rest.substr(0, rest.find(' '))).value_or(0);
+    }
+  }
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   const double cpu = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
@@ -187,7 +200,7 @@ class Daemon {
       reloader_->Request(control::ReloadReply(std::move(call)), args.value("dry_run", false));
     };
     hooks.supd_status = [this] {
-      nlohmann::json figures = SupdFigures(started_);
+      nlohmann::json figures = SupdFigures(started_, self_statm_.get());
       figures["notify_rejected"] = notify_ ? notify_->stats().rejected : 0;
       figures["forward_errors"] = hub_->forward_errors();
       return figures;
@@ -416,6 +429,7 @@ class Daemon {
   std::shared_ptr<const conf::Config> startup_config_;
   const conf::Config& config_ = *startup_config_;
   std::chrono::steady_clock::time_point started_;
+  UniqueFd self_statm_{::open("/proc/self/statm", O_RDONLY | O_CLOEXEC)};  // SupdFigures
   uv_loop_t loop_{};
   Spawner spawner_;
   std::unique_ptr<Reaper> reaper_;

@@ -41,6 +41,9 @@ def test_status_document_has_spec_fields_with_their_types(supd):
     doc = supd.request("status")[-1]["result"]
     assert set(doc) == {"supd", "instances", "groups"} and doc["groups"] == {}
     assert {"pid", "version", "uptime_s", "rss_bytes", "cpu_s"} <= set(doc["supd"])
+    with open(f"/proc/{supd.proc.pid}/statm") as statm:  # supd's own resident set, as it reads it
+        resident = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    assert resident / 2 <= doc["supd"]["rss_bytes"] <= resident * 2
     by_name = {i["name"]: i for i in doc["instances"]}
     assert set(by_name) == {"up", "done", "off"}
     spec_fields = {"name": str, "program": str, "instance": int, "state": str, "ready": bool,
