@@ -30,12 +30,12 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Row groups in the order they run; each returns table lines for one or more SPEC §8 rows.
 GROUPS = [
-    ("control", ["status10", "rtt", "clients100"], rows_control.run),
+    ("control", ["status10", "status10floor", "rtt", "clients100"], rows_control.run),
     ("restart", ["restart"], rows_process.restart),
     ("capture", ["capture"], rows_output.capture),
     ("spawn", ["spawn200", "spawn200off", "spawn1000", "spawn1000off", "shutdown200"], rows_process.spawn_and_shutdown),
     ("stop", ["stop100"], rows_process.stop100),
-    ("pid1", ["pid1"], rows_process.pid1),
+    ("pid1", ["pid1", "pid1off"], rows_process.pid1),
     ("agent", ["agent"], rows_scale.agent_counter),
     ("idle", ["idle100"], rows_output.idle),
     ("scale", ["scale10k"], rows_scale.scale),
